@@ -1,0 +1,129 @@
+using MiniBSD.Hal.Registers;
+using MiniBSD.Hal.Mmu;
+using MiniBSD.Hal.Tlb;
+
+namespace MiniBSD.Hal.Check;
+
+/// <summary>
+/// DESIGN.md's TLB coherence checker. It watches what software may not do to a TLB:
+/// (1) change a translation without the invalidation the architecture requires, seen as a TLB hit that differs
+/// from a fresh walk; (2) release a frame that a usable TLB entry still maps; (3) hand out an ASID that some TLB
+/// still holds entries for. It stays silent on correct sequences: break-before-make, invalid-to-valid without a
+/// TLBI (faults are never cached), tearing down tables no CPU has loaded, and one ASID invalidation in place of many.
+/// The kernel reports frame releases and ASID hand-outs to it; TLB hits it sees itself.
+/// </summary>
+public sealed class TlbCoherenceChecker
+{
+    private readonly Machine _machine;
+    private readonly List<CoherenceViolation> _violations = [];
+    private bool _enabled;
+
+    internal TlbCoherenceChecker(Machine machine) => _machine = machine;
+
+    /// <summary>On in every kernel test; off by default elsewhere, since it walks on every TLB hit.</summary>
+    public bool Enabled
+    {
+        get => _enabled;
+        set
+        {
+            if (_enabled == value) return;
+            _enabled = value;
+            _machine.InvalidateMicroTlbs(); // so every hit from now on reaches CheckHit
+        }
+    }
+
+    /// <summary>Throw <see cref="CoherenceViolationException"/> at the first violation instead of only recording it.</summary>
+    public bool ThrowOnViolation { get; set; }
+
+    /// <summary>What the kernel is doing now (e.g. "exit1 pid 42"), named in every report.</summary>
+    public string? Context { get; set; }
+
+    public IReadOnlyList<CoherenceViolation> Violations => _violations;
+
+    public void Clear() => _violations.Clear();
+
+    /// <summary>Rule 1: compares a TLB hit on <paramref name="cpu"/> with a side-effect-free walk of its current tables.</summary>
+    internal void CheckHit(Cpu cpu, in TlbEntry entry, ulong va)
+    {
+        var walk = TableWalker.Walk(_machine.Memory, cpu.Regime, va, AccessType.Read,
+            new TableWalker.Options(El0: false, Pan: false, UpdateDescriptors: false, CheckPermission: false));
+        string? difference = Compare(in entry, in walk, va);
+        if (difference is null) return;
+        ulong? now = walk.IsFault && walk.Reads == 0 ? null : ReadDescriptorNow(walk, entry);
+        Report(new CoherenceViolation(CoherenceRule.StaleHit, cpu.Id, entry.Asid, entry.Global, va, entry.PhysicalAddress(va) & ~0xFFFUL,
+            entry.Descriptor, entry.DescriptorAddress, now, difference, Context));
+    }
+
+    /// <summary>
+    /// Rule 2: the kernel is releasing [<paramref name="frame"/>, +<paramref name="count"/> frames). Reports every TLB
+    /// entry, on any CPU, that maps one of them and could still be used: a global entry, or one tagged with an ASID
+    /// some CPU has loaded now. Entries of an ASID nobody has loaded are harmless until that ASID is handed out again.
+    /// </summary>
+    public void FrameReleased(ulong frame, int count = 1)
+    {
+        if (!_enabled) return;
+        ulong end = frame + (ulong)count * Memory.PhysicalMemory.FrameSize;
+        var loaded = LoadedAsids();
+        foreach (var cpu in _machine.Cpus)
+            foreach (var e in cpu.Tlb.Entries())
+            {
+                if (e.OutputBase >= end || e.OutputBase + e.Size <= frame) continue;
+                if (!e.Global && !loaded.Contains(e.Asid)) continue;
+                ulong hit = Math.Max(frame, e.OutputBase);
+                string why = e.Global ? "global entry" : $"ASID 0x{e.Asid:X} is loaded on cpu{string.Join(",cpu", LoadedOn(e.Asid))}";
+                Report(new CoherenceViolation(CoherenceRule.FreedFrameStillMapped, cpu.Id, e.Asid, e.Global, e.VaBase + (hit - e.OutputBase),
+                    hit, e.Descriptor, e.DescriptorAddress, _machine.Memory.TryRead64(e.DescriptorAddress, out var d) ? d : null,
+                    $"frame released while a usable TLB entry still maps it ({why})", Context));
+            }
+    }
+
+    /// <summary>Rule 3: the kernel is handing out <paramref name="asid"/>; no TLB may hold non-global entries tagged with it.</summary>
+    public void AsidAllocated(ushort asid)
+    {
+        if (!_enabled) return;
+        foreach (var cpu in _machine.Cpus)
+        {
+            int stale = 0;
+            TlbEntry first = default;
+            foreach (var e in cpu.Tlb.Entries())
+                if (!e.Global && e.Asid == asid && stale++ == 0) first = e;
+            if (stale > 0)
+                Report(new CoherenceViolation(CoherenceRule.AsidReusedWithStaleEntries, cpu.Id, asid, false, first.VaBase, first.OutputBase,
+                    first.Descriptor, first.DescriptorAddress, null, $"ASID handed out while this TLB holds {stale} entr{(stale == 1 ? "y" : "ies")} tagged with it", Context));
+        }
+    }
+
+    private static string? Compare(in TlbEntry entry, in WalkResult walk, ulong va)
+    {
+        if (walk.IsFault) return $"the tables now give a {walk.Status.Describe()} but the TLB still translates it";
+        if (walk.PhysicalAddress(va) != entry.PhysicalAddress(va) || walk.Level != entry.Level)
+            return $"the tables now map it to PA 0x{walk.PhysicalAddress(va):X} at level {walk.Level}, the TLB to PA 0x{entry.PhysicalAddress(va):X} at level {entry.Level}";
+        if (walk.Permissions != entry.Permissions)
+            return $"permissions changed without invalidation: tables {walk.Permissions.Describe()}, TLB {entry.Permissions.Describe()}";
+        if (walk.Attr != entry.Attr || walk.Sh != entry.Sh)
+            return $"memory attributes changed without invalidation: tables attr 0x{walk.Attr:X2} SH {walk.Sh}, TLB attr 0x{entry.Attr:X2} SH {entry.Sh}";
+        if (walk.NotGlobal == entry.Global)
+            return $"nG changed without invalidation: tables nG={(walk.NotGlobal ? 1 : 0)}, TLB {(entry.Global ? "global" : "non-global")}";
+        return null;
+    }
+
+    private ulong? ReadDescriptorNow(in WalkResult walk, in TlbEntry entry) =>
+        _machine.Memory.TryRead64(entry.DescriptorAddress, out var d) ? d : null;
+
+    private HashSet<ushort> LoadedAsids()
+    {
+        var set = new HashSet<ushort>();
+        foreach (var cpu in _machine.Cpus)
+            if (cpu.Regime.MmuEnabled) set.Add(cpu.CurrentAsid);
+        return set;
+    }
+
+    private IEnumerable<int> LoadedOn(ushort asid) =>
+        _machine.Cpus.Where(c => c.Regime.MmuEnabled && c.CurrentAsid == asid).Select(c => c.Id);
+
+    private void Report(CoherenceViolation v)
+    {
+        _violations.Add(v);
+        if (ThrowOnViolation) throw new CoherenceViolationException(v);
+    }
+}

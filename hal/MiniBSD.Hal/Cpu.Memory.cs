@@ -1,0 +1,213 @@
+using System.Runtime.CompilerServices;
+using MiniBSD.Hal.Memory;
+using MiniBSD.Hal.Mmu;
+using MiniBSD.Hal.Registers;
+using MiniBSD.Hal.Tlb;
+
+namespace MiniBSD.Hal;
+
+public sealed partial class Cpu
+{
+    /// <summary>
+    /// A host-side shortcut in front of the TLB, as QEMU's softmmu keeps one: per EL and per read/write,
+    /// 64 direct-mapped slots that remember the RAM words behind a page whose translation the TLB holds.
+    /// An entry is good only while the TLB's generation is unchanged (any TLBI, eviction or MMU register write
+    /// bumps it). EL1 slots are filled only for pages EL0 cannot access, so PSTATE.PAN never matters to them.
+    /// It is off while the coherence checker is on, so every hit is checked.
+    /// </summary>
+    private struct MicroEntry
+    {
+        public ulong Tag;
+        public ulong[]? Words;
+        public uint Generation;
+    }
+
+    private const int MicroSlots = 64;
+    private readonly MicroEntry[] _microRead = new MicroEntry[2 * MicroSlots];
+    private readonly MicroEntry[] _microWrite = new MicroEntry[2 * MicroSlots];
+    private readonly long _hitCost;
+
+    /// <summary>
+    /// LDR Xt, [va]: an 8-byte load at the current EL. False when the access took a synchronous exception
+    /// (ESR_EL1/FAR_EL1 say why and the CPU is now at EL1).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryRead64(ulong va, out ulong value)
+    {
+        ref var m = ref _microRead[(El << 6) | (int)((va >> 12) & (MicroSlots - 1))];
+        if (m.Tag == (va & ~0xFF8UL) && m.Generation == Tlb.Generation)
+        {
+            Counters.TlbHits++;
+            Clock += _hitCost;
+            value = m.Words![(int)(va & 0xFFF) >> 3];
+            return true;
+        }
+        return TryAccess(va, 8, AccessType.Read, El == 0, out value, 0);
+    }
+
+    /// <summary>STR Xt, [va]: an 8-byte store at the current EL; false when it took an exception.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryWrite64(ulong va, ulong value)
+    {
+        ref var m = ref _microWrite[(El << 6) | (int)((va >> 12) & (MicroSlots - 1))];
+        if (m.Tag == (va & ~0xFF8UL) && m.Generation == Tlb.Generation)
+        {
+            Counters.TlbHits++;
+            Clock += _hitCost;
+            m.Words![(int)(va & 0xFFF) >> 3] = value;
+            return true;
+        }
+        return TryAccess(va, 8, AccessType.Write, El == 0, out _, value);
+    }
+
+    /// <summary>A load of 1, 2, 4 or 8 bytes at the current EL (unaligned allowed unless SCTLR_EL1.A or Device memory).</summary>
+    public bool TryRead(ulong va, int size, out ulong value) => TryAccess(va, CheckSize(size), AccessType.Read, El == 0, out value, 0);
+
+    /// <summary>A store of 1, 2, 4 or 8 bytes at the current EL.</summary>
+    public bool TryWrite(ulong va, int size, ulong value) => TryAccess(va, CheckSize(size), AccessType.Write, El == 0, out _, value);
+
+    /// <summary>LDTR: an unprivileged load. At EL1 it is checked as EL0 would be (PAN does not apply), as copyin needs.</summary>
+    public bool TryReadUnprivileged(ulong va, int size, out ulong value) => TryAccess(va, CheckSize(size), AccessType.Read, el0: true, out value, 0);
+
+    /// <summary>STTR: an unprivileged store, checked as EL0, as copyout needs.</summary>
+    public bool TryWriteUnprivileged(ulong va, int size, ulong value) => TryAccess(va, CheckSize(size), AccessType.Write, el0: true, out _, value);
+
+    /// <summary>
+    /// An instruction fetch from <paramref name="va"/> at the current EL: checks execute permission (UXN/PXN, WXN,
+    /// the EL1-never-executes-EL0-writable rule); false after an Instruction Abort (EC 0x20/0x21).
+    /// </summary>
+    public bool TryFetch(ulong va) => TryAccess(va, 4, AccessType.Execute, El == 0, out _, 0);
+
+    private static int CheckSize(int size) =>
+        size is 1 or 2 or 4 or 8 ? size : throw new ArgumentOutOfRangeException(nameof(size), size, "access size must be 1, 2, 4 or 8");
+
+    /// <summary>The general access path: alignment, translation of each page touched, then the RAM access.</summary>
+    private bool TryAccess(ulong va, int size, AccessType access, bool el0, out ulong value, ulong store)
+    {
+        value = 0;
+        // SCTLR_EL1.A: alignment is checked before translation (DFSC 0x21).
+        if (_regime.Sctlr.A && (va & (ulong)(size - 1)) != 0 && access != AccessType.Execute)
+            return Abort(va, access, FaultKind.Alignment, 0);
+        if (!Translate(va, access, el0, out ulong pa, out byte attr)) return false;
+        ulong pageEnd = (va | 0xFFF) + 1;
+        bool crosses = va + (ulong)size > pageEnd && pageEnd != 0;
+        ulong pa2 = 0;
+        if (crosses && !Translate(pageEnd, access, el0, out pa2, out attr)) return false;
+        // Unaligned accesses to Device memory always fault, after translation (memory type needed).
+        if (Mair.IsDevice(attr) && (va & (ulong)(size - 1)) != 0 && access != AccessType.Execute)
+            return Abort(va, access, FaultKind.Alignment, 0);
+        if (access == AccessType.Execute) return true;
+        return crosses ? SplitAccess(va, size, access, pa, pa2, out value, store) : RamAccess(va, pa, size, access, out value, store);
+    }
+
+    private bool RamAccess(ulong va, ulong pa, int size, AccessType access, out ulong value, ulong store)
+    {
+        value = 0;
+        bool ok = access == AccessType.Read ? _memory.TryRead(pa, size, out value) : _memory.TryWrite(pa, size, store);
+        // A valid translation to an address no RAM backs: synchronous external abort, not on a walk (DFSC 0x10).
+        return ok || Abort(va, access, FaultKind.ExternalAbort, 0);
+    }
+
+    private bool SplitAccess(ulong va, int size, AccessType access, ulong pa, ulong pa2, out ulong value, ulong store)
+    {
+        value = 0;
+        int first = (int)(((va | 0xFFF) + 1) - va);
+        for (int i = 0; i < size; i++)
+        {
+            ulong bytePa = i < first ? pa + (ulong)i : pa2 + (ulong)(i - first);
+            if (access == AccessType.Read)
+            {
+                if (!_memory.TryRead(bytePa, 1, out ulong b)) return Abort(va + (ulong)i, access, FaultKind.ExternalAbort, 0);
+                value |= b << (8 * i);
+            }
+            else if (!_memory.TryWrite(bytePa, 1, (store >> (8 * i)) & 0xFF))
+            {
+                return Abort(va + (ulong)i, access, FaultKind.ExternalAbort, 0);
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Translates one VA through the TLB and, on a miss, the table walker; takes the abort on a fault.
+    /// </summary>
+    private bool Translate(ulong va, AccessType access, bool el0, out ulong pa, out byte attr)
+    {
+        pa = 0;
+        attr = 0;
+        bool pan = Pan && !el0 && access != AccessType.Execute;
+        if (!_regime.MmuEnabled) return TranslateUntranslated(va, access, el0, out pa, out attr);
+        var range = _regime.RangeFor(va);
+        if (range.TxszOutOfRange || !range.InRange(va)) return Abort(va, access, FaultKind.Translation, 0);
+        ulong va56 = va & 0x00FF_FFFF_FFFF_FFFF;
+        if (Tlb.TryLookup(va56, _regime.Asid, out var entry))
+        {
+            if (_machine.Checker.Enabled) _machine.Checker.CheckHit(this, in entry, va);
+            bool dirtyUpdate = access == AccessType.Write && entry.DirtyPending && _regime.HardwareDirty;
+            if (!dirtyUpdate)
+            {
+                Counters.TlbHits++;
+                Clock += _hitCost;
+                if (!entry.Permissions.Allows(access, el0, pan)) return Abort(va, access, FaultKind.Permission, entry.Level);
+                pa = entry.PhysicalAddress(va);
+                attr = entry.Attr;
+                FillMicro(va, access, el0, pa, entry.Permissions);
+                return true;
+            }
+        }
+        return TranslateMiss(va, va56, access, el0, pan, out pa, out attr);
+    }
+
+    private bool TranslateMiss(ulong va, ulong va56, AccessType access, bool el0, bool pan, out ulong pa, out byte attr)
+    {
+        pa = 0;
+        attr = 0;
+        Counters.TlbMisses++;
+        Clock += _costs.TlbMiss + _hitCost;
+        var walk = TableWalker.Walk(_memory, _regime, va, access, new TableWalker.Options(el0, pan, UpdateDescriptors: true));
+        Clock += walk.Reads * _costs.WalkRead;
+        if (walk.Reads > 0) Counters.CountWalk(walk.Reads);
+        // Faulting walks are never cached, a permission fault included.
+        if (walk.IsFault) return Abort(va, access, walk.Fault, walk.Level);
+        Tlb.Insert(va56, _regime.Asid, in walk);
+        pa = walk.PhysicalAddress(va);
+        attr = walk.Attr;
+        FillMicro(va, access, el0, pa, walk.Permissions);
+        return true;
+    }
+
+    private bool TranslateUntranslated(ulong va, AccessType access, bool el0, out ulong pa, out byte attr)
+    {
+        Counters.UntranslatedAccesses++;
+        Clock += _hitCost;
+        var flat = TableWalker.Walk(_memory, _regime, va, access, new TableWalker.Options(el0, Pan: false, UpdateDescriptors: false));
+        pa = flat.PhysicalAddress(va);
+        attr = flat.Attr;
+        return !flat.IsFault || Abort(va, access, flat.Fault, flat.Level);
+    }
+
+    private void FillMicro(ulong va, AccessType access, bool el0, ulong pa, Permissions perms)
+    {
+        if (access == AccessType.Execute || _machine.Checker.Enabled || el0 != (El == 0)) return;
+        if (El == 1 && (perms & Permissions.El0Data) != 0) return; // PAN-dependent: always take the full path
+        if (!_memory.Contains(pa & ~0xFFFUL, PhysicalMemory.FrameSize)) return;
+        var slots = access == AccessType.Read ? _microRead : _microWrite;
+        ref var m = ref slots[(El << 6) | (int)((va >> 12) & (MicroSlots - 1))];
+        m.Tag = va & ~0xFFFUL;
+        m.Words = _memory.BackingFor(pa & ~0xFFFUL);
+        m.Generation = Tlb.Generation;
+    }
+
+    /// <summary>Takes the Data or Instruction Abort for a fault of this access; always returns false.</summary>
+    private bool Abort(ulong va, AccessType access, FaultKind kind, int level)
+    {
+        Counters.CountFault(kind, level);
+        bool lower = El == 0;
+        var status = kind.ToStatus(level);
+        var esr = access == AccessType.Execute
+            ? Esr.InstructionAbort(lower, status)
+            : Esr.DataAbort(lower, status, write: access == AccessType.Write);
+        TakeException(esr, Pc, va);
+        return false;
+    }
+}

@@ -1,0 +1,56 @@
+using MiniBSD.Hal.Check;
+using MiniBSD.Hal.Cost;
+using MiniBSD.Hal.Memory;
+using MiniBSD.Hal.Tlb;
+
+namespace MiniBSD.Hal;
+
+/// <summary>
+/// The emulated arm64 machine: RAM, CPUs with their system registers, MMUs and TLBs, one cost table, and the
+/// TLB coherence checker. A machine is a plain value: two can live side by side in one process.
+/// </summary>
+public sealed class Machine
+{
+    private readonly Cpu[] _cpus;
+
+    public Machine(MachineConfig config)
+    {
+        config.Validate();
+        Config = config;
+        Memory = new PhysicalMemory(config.MemoryBytes, config.RamBase);
+        Costs = config.Costs;
+        Checker = new TlbCoherenceChecker(this) { Enabled = config.CheckCoherence };
+        _cpus = new Cpu[config.Cpus];
+        for (int i = 0; i < _cpus.Length; i++) _cpus[i] = new Cpu(this, i);
+    }
+
+    public MachineConfig Config { get; }
+    public PhysicalMemory Memory { get; }
+    public CostTable Costs { get; }
+    public IReadOnlyList<Cpu> Cpus => _cpus;
+    public TlbCoherenceChecker Checker { get; }
+    /// <summary>Where executed system instructions are reported; null (the default) costs nothing.</summary>
+    public IInstructionTrace? Trace { get; set; }
+
+    /// <summary>Counters of every CPU added together.</summary>
+    public CpuCounters TotalCounters()
+    {
+        var total = new CpuCounters();
+        foreach (var cpu in _cpus) total.Add(cpu.Counters);
+        return total;
+    }
+
+    /// <summary>An Inner Shareable TLBI reaches every PE of the domain, the issuer included (reference §4.2).</summary>
+    internal int BroadcastTlbi(TlbiOp op, ulong xt, int asidBits)
+    {
+        int removed = 0;
+        foreach (var cpu in _cpus) removed += cpu.ReceiveTlbi(op, xt, asidBits);
+        return removed;
+    }
+
+    /// <summary>Called when a CPU's checker setting changes, so every micro-TLB forgets what it cached.</summary>
+    internal void InvalidateMicroTlbs()
+    {
+        foreach (var cpu in _cpus) cpu.Tlb.BumpGeneration();
+    }
+}

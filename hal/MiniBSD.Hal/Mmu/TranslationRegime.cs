@@ -1,0 +1,58 @@
+using MiniBSD.Hal.Registers;
+
+namespace MiniBSD.Hal.Mmu;
+
+/// <summary>
+/// The stage-1 EL1&amp;0 regime as one CPU's system registers define it right now: SCTLR_EL1, TCR_EL1,
+/// TTBR0/1_EL1, MAIR_EL1 and the ID registers, decoded once when one of them is written.
+/// </summary>
+public sealed class TranslationRegime
+{
+    private TranslationRegime(Sctlr sctlr, Tcr tcr, Ttbr ttbr0, Ttbr ttbr1, Mair mair, IdAa64Mmfr0 id)
+    {
+        Sctlr = sctlr;
+        Tcr = tcr;
+        Mair = mair;
+        PaBits = id.PhysicalAddressBits;
+        // IPS bounded by PARange gives the effective output size (Q-ptw; reserved IPS 0b111 is thus PARange).
+        OutputBits = Tcr.OutputBits(Math.Min(tcr.Ips, id.PaRange));
+        AsidBits = id.AsidBits == 16 && tcr.As ? 16 : 8;
+        var asidSource = tcr.A1 ? ttbr1 : ttbr0;
+        Asid = (ushort)(asidSource.Asid & (AsidBits == 16 ? 0xFFFF : 0xFF));
+        Lower = new VaRange(0, tcr.T0sz, tcr.Epd0, tcr.Tbi0, tcr.Hpd0, ttbr0.Value);
+        Upper = new VaRange(1, tcr.T1sz, tcr.Epd1, tcr.Tbi1, tcr.Hpd1, ttbr1.Value);
+    }
+
+    public Sctlr Sctlr { get; }
+    public Tcr Tcr { get; }
+    public Mair Mair { get; }
+    public bool MmuEnabled => Sctlr.M;
+    /// <summary>PARange width: the machine's physical address size.</summary>
+    public int PaBits { get; }
+    /// <summary>min(TCR.IPS, PARange) as a width in bits.</summary>
+    public int OutputBits { get; }
+    /// <summary>8 or 16: the width in use (16 needs ASIDBits=16 and TCR.AS=1).</summary>
+    public int AsidBits { get; }
+    /// <summary>The current ASID: from TTBR1 when TCR.A1 = 1, else TTBR0, cut to <see cref="AsidBits"/>.</summary>
+    public ushort Asid { get; }
+    public VaRange Lower { get; }
+    public VaRange Upper { get; }
+    public bool HardwareAccessFlag => Tcr.Ha;
+    public bool HardwareDirty => Tcr.Ha && Tcr.Hd;
+
+    /// <summary>The range VA[55] selects.</summary>
+    public VaRange RangeFor(ulong va) => ((va >> 55) & 1) == 0 ? Lower : Upper;
+
+    /// <summary>
+    /// Decodes the registers. A granule other than 4 KiB is not implemented and fails loudly (the reserved
+    /// encodings TG0 = 0b11 and TG1 = 0b00 are the IMPLEMENTATION DEFINED choice of 4 KiB, as QEMU makes it).
+    /// </summary>
+    public static TranslationRegime Decode(Sctlr sctlr, Tcr tcr, Ttbr ttbr0, Ttbr ttbr1, Mair mair, IdAa64Mmfr0 id)
+    {
+        if (tcr.Tg0 is Tcr.Tg0Granule16K or Tcr.Tg0Granule64K)
+            throw new UnsupportedFeatureException($"TCR_EL1.TG0=0b{Convert.ToString(tcr.Tg0, 2).PadLeft(2, '0')} ({(tcr.Tg0 == Tcr.Tg0Granule16K ? "16" : "64")} KiB granule) is not implemented: MiniBSD's MMU has only the 4 KiB granule (TG0=0b00)");
+        if (tcr.Tg1 is Tcr.Tg1Granule16K or Tcr.Tg1Granule64K)
+            throw new UnsupportedFeatureException($"TCR_EL1.TG1=0b{Convert.ToString(tcr.Tg1, 2).PadLeft(2, '0')} ({(tcr.Tg1 == Tcr.Tg1Granule16K ? "16" : "64")} KiB granule) is not implemented: MiniBSD's MMU has only the 4 KiB granule (TG1=0b10)");
+        return new TranslationRegime(sctlr, tcr, ttbr0, ttbr1, mair, id);
+    }
+}

@@ -1,0 +1,102 @@
+using System.Runtime.CompilerServices;
+
+namespace MiniBSD.Hal.Tlb;
+
+/// <summary>A set-associative array of entries of one size (one leaf level), with round-robin replacement.</summary>
+internal sealed class TlbBank
+{
+    private readonly TlbEntry[] _entries;
+    private readonly byte[] _victim;
+    private readonly int _ways;
+    private readonly int _setMask;
+
+    public TlbBank(int level, int sets, int ways)
+    {
+        Level = level;
+        Shift = 12 + 9 * (3 - level);
+        _ways = ways;
+        _setMask = sets - 1;
+        _entries = new TlbEntry[sets * ways];
+        _victim = new byte[sets];
+    }
+
+    public int Level { get; }
+    public int Shift { get; }
+    public int Valid { get; private set; }
+    public Span<TlbEntry> Entries => _entries;
+
+    /// <summary>Index of the entry translating VA[55:0] under the ASID, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Find(ulong va56, ushort asid)
+    {
+        ulong key = (va56 & ~((1UL << Shift) - 1)) | 1;
+        int first = (int)((va56 >> Shift) & (ulong)_setMask) * _ways;
+        var entries = _entries;
+        for (int i = first; i < first + _ways; i++)
+        {
+            ref var e = ref entries[i];
+            if (e.Key == key && (e.Global || e.Asid == asid)) return i;
+        }
+        return -1;
+    }
+
+    public ref TlbEntry this[int index] => ref _entries[index];
+
+    /// <summary>Inserts an entry, replacing round-robin in its set; returns the evicted entry (Key = 0 if none).</summary>
+    public TlbEntry Insert(in TlbEntry entry)
+    {
+        int set = (int)((entry.VaBase >> Shift) & (ulong)_setMask);
+        int first = set * _ways;
+        // Prefer an empty way, or a stale copy of the same translation, before evicting.
+        for (int i = first; i < first + _ways; i++)
+        {
+            ref var e = ref _entries[i];
+            if (!e.Valid || (e.Key == entry.Key && e.Global == entry.Global && e.Asid == entry.Asid))
+            {
+                if (!e.Valid) Valid++;
+                e = entry;
+                return default;
+            }
+        }
+        int victim = first + _victim[set];
+        _victim[set] = (byte)((_victim[set] + 1) % _ways);
+        var old = _entries[victim];
+        _entries[victim] = entry;
+        return old;
+    }
+
+    /// <summary>Removes the entries of the set that holds VA[55:0] for which <paramref name="match"/> holds.</summary>
+    public int InvalidateVa<TMatch>(ulong va56, TMatch match) where TMatch : struct, ITlbMatch
+    {
+        ulong baseVa = va56 & ~((1UL << Shift) - 1);
+        int first = (int)((va56 >> Shift) & (ulong)_setMask) * _ways;
+        int removed = 0;
+        for (int i = first; i < first + _ways; i++)
+        {
+            ref var e = ref _entries[i];
+            if (e.Valid && e.VaBase == baseVa && match.Matches(in e)) { e = default; removed++; }
+        }
+        Valid -= removed;
+        return removed;
+    }
+
+    /// <summary>Removes every entry for which <paramref name="match"/> holds.</summary>
+    public int InvalidateAll<TMatch>(TMatch match) where TMatch : struct, ITlbMatch
+    {
+        if (Valid == 0) return 0;
+        int removed = 0;
+        for (int i = 0; i < _entries.Length; i++)
+        {
+            ref var e = ref _entries[i];
+            if (e.Valid && match.Matches(in e)) { e = default; removed++; }
+        }
+        Valid -= removed;
+        return removed;
+    }
+}
+
+/// <summary>Which entries a TLB maintenance operation removes (a struct, so the JIT specialises each).</summary>
+internal interface ITlbMatch
+{
+    bool Matches(in TlbEntry e);
+}
