@@ -85,6 +85,8 @@ public sealed partial class Cpu
     private bool TryAccess(ulong va, int size, AccessType access, bool el0, out ulong value, ulong store)
     {
         value = 0;
+        if (_regime.BigEndianData && access != AccessType.Execute)
+            throw new UnsupportedFeatureException($"SCTLR_EL1.EE/E0E=1: big-endian data accesses are not implemented (walks are)");
         // SCTLR_EL1.A: alignment is checked before translation (DFSC 0x21).
         if (_regime.Sctlr.A && (va & (ulong)(size - 1)) != 0 && access != AccessType.Execute)
             return Abort(va, access, FaultKind.Alignment, 0);

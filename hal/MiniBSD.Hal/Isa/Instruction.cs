@@ -36,7 +36,7 @@ public readonly record struct Instruction(uint Word, InstructionKind Kind, SysRe
         int crm = (int)(word >> 8) & 15, op2 = (int)(word >> 5) & 7;
         if (op0 >= 2)
         {
-            var reg = (ushort)((word >> 5) & 0x7FFF);
+            var reg = (ushort)((word >> 5) & 0xFFFF);
             if (!SysRegExtensions.IsKnown(reg))
                 throw new UnsupportedFeatureException($"0x{word:X8}: {(l ? "MRS" : "MSR")} of S{op0}_{op1}_C{crn}_C{crm}_{op2}, a system register MiniBSD does not implement");
             return new(word, l ? InstructionKind.Mrs : InstructionKind.Msr, Register: (SysReg)reg, Rt: rt);

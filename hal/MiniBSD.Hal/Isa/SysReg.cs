@@ -1,7 +1,7 @@
 namespace MiniBSD.Hal.Isa;
 
 /// <summary>
-/// The system registers MiniBSD's CPUs implement, each valued op0:op1:CRn:CRm:op2 packed as in bits [19:5] of
+/// The system registers MiniBSD's CPUs implement, each valued op0:op1:CRn:CRm:op2 packed as in bits [20:5] of
 /// MSR/MRS (op0 &lt;&lt; 14 | op1 &lt;&lt; 11 | CRn &lt;&lt; 7 | CRm &lt;&lt; 3 | op2), so MSR = 0xD5000000 | value &lt;&lt; 5 | Rt.
 /// </summary>
 public enum SysReg : ushort

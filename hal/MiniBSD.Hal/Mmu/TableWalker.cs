@@ -1,4 +1,5 @@
 using MiniBSD.Hal.Memory;
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using MiniBSD.Hal.Registers;
 
@@ -52,7 +53,7 @@ public static class TableWalker
             int shift = 12 + 9 * (3 - level);
             int index = (int)((va >> shift) & ((1UL << indexBits) - 1));
             ulong descPa = table + (ulong)index * 8;
-            if (!memory.TryRead64(descPa, out ulong raw))
+            if (!ReadDescriptor(memory, regime, descPa, out ulong raw))
                 return Stop(trace, WalkResult.Faulted(FaultKind.ExternalAbortOnWalk, level, reads), $"descriptor address 0x{descPa:X} is not backed by RAM: synchronous external abort on walk, level {level}");
             trace?.Steps.Add(new WalkStep(level, table, index, descPa, raw));
             var d = new Descriptor(raw);
@@ -100,7 +101,7 @@ public static class TableWalker
             return Stop(trace, WalkResult.Faulted(FaultKind.Permission, level, reads),
                 $"level {level}: {perms.Describe()}{(options.Pan && !options.El0 ? " (PAN=1)" : "")} does not allow EL{(options.El0 ? 0 : 1)} {access.ToString().ToLowerInvariant()}: permission fault, level {level}");
         if (updated != raw && options.UpdateDescriptors)
-            memory.Write64(descPa, updated);
+            memory.Write64(descPa, regime.BigEndianWalks ? BinaryPrimitives.ReverseEndianness(updated) : updated);
         var result = new WalkResult
         {
             Level = level,
@@ -141,6 +142,14 @@ public static class TableWalker
         var r = new WalkResult { Level = 0, Shift = 12, OutputBase = va & 0x000F_FFFF_FFFF_F000, Permissions = all, Attr = attr, Sh = 0b10 };
         if (trace is not null) trace.Outcome = $"MMU off (SCTLR_EL1.M=0): flat mapping, PA 0x{r.PhysicalAddress(va):X}, {Mair.Describe(attr)}";
         return r;
+    }
+
+    /// <summary>Reads a descriptor; SCTLR_EL1.EE = 1 makes EL1&amp;0 walks big-endian.</summary>
+    private static bool ReadDescriptor(PhysicalMemory memory, TranslationRegime regime, ulong pa, out ulong raw)
+    {
+        if (!memory.TryRead64(pa, out raw)) return false;
+        if (regime.BigEndianWalks) raw = BinaryPrimitives.ReverseEndianness(raw);
+        return true;
     }
 
     private static WalkResult Stop(WalkTrace? trace, WalkResult result, [InterpolatedStringHandlerArgument(nameof(trace))] ref TraceMessage why)

@@ -37,6 +37,10 @@ public sealed class TranslationRegime
     public ushort Asid { get; }
     public VaRange Lower { get; }
     public VaRange Upper { get; }
+    /// <summary>SCTLR_EL1.EE: translation table walks (and EL1 data) are big-endian.</summary>
+    public bool BigEndianWalks => Sctlr.Ee;
+    /// <summary>SCTLR_EL1.EE or E0E: some data accesses would be big-endian, which MiniBSD's CPUs do not implement.</summary>
+    public bool BigEndianData => Sctlr.Ee || Sctlr.E0e;
     public bool HardwareAccessFlag => Tcr.Ha;
     public bool HardwareDirty => Tcr.Ha && Tcr.Hd;
 

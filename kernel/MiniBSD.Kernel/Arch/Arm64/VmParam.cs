@@ -1,0 +1,17 @@
+namespace MiniBSD.Kernel.Arch.Arm64;
+
+/// <summary>
+/// The kernel's address-space layout (OpenBSD sys/arch/arm64/include/vmparam.h plays this part): user space in
+/// TTBR0 (48-bit, ASID-tagged), the kernel in TTBR1 with a direct map of all RAM at <see cref="DirectMapBase"/>.
+/// </summary>
+public static class VmParam
+{
+    /// <summary>Start of the TTBR1 half with T1SZ = 16; the direct map maps PA p at DirectMapBase + (p - RAM base).</summary>
+    public const ulong DirectMapBase = 0xFFFF_0000_0000_0000;
+
+    /// <summary>Last user address + 1 (T0SZ = 16).</summary>
+    public const ulong VmMaxUserAddress = 0x0001_0000_0000_0000;
+
+    /// <summary>The bootstrap kernel image occupies the first 2 MiB of RAM; bootstrap tables follow it.</summary>
+    public const ulong KernelImageSize = 2 << 20;
+}

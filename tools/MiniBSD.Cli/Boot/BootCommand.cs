@@ -1,0 +1,78 @@
+using System.Globalization;
+using MiniBSD.Hal;
+using MiniBSD.Hal.Isa;
+using MiniBSD.Hal.Tlb;
+using MiniBSD.Kernel.Arch.Arm64;
+
+namespace MiniBSD.Cli.Boot;
+
+/// <summary>The options of <c>minibsd boot</c>.</summary>
+public sealed record BootOptions(int Cpus, ulong MemoryBytes, int PaBits, int AsidBits, bool Trace);
+
+/// <summary>
+/// <c>minibsd boot</c>: builds the machine, runs locore's MMU bring-up on every CPU, runs the MMU self-check and
+/// prints what happened. (Processes, init and the shell arrive with a later issue.)
+/// </summary>
+public static class BootCommand
+{
+    public static int Run(BootOptions o, TextWriter stdout, TextWriter stderr)
+    {
+        var config = new MachineConfig { Cpus = o.Cpus, MemoryBytes = o.MemoryBytes, PaBits = o.PaBits, AsidBits = o.AsidBits };
+        try { config.Validate(); }
+        catch (ArgumentException e) { stderr.WriteLine($"minibsd boot: {e.Message}"); return 2; }
+        var machine = new Machine(config);
+        if (o.Trace) machine.Trace = new ConsoleInstructionTrace(stdout);
+        var cpu0 = machine.Cpus[0];
+        stdout.WriteLine($"MiniBSD on an emulated arm64 machine: {o.Cpus} CPU{(o.Cpus == 1 ? "" : "s")}, {FormatSize(o.MemoryBytes)} RAM at 0x{machine.Memory.Base:X}, "
+            + $"PARange {o.PaBits} bits, {o.AsidBits}-bit ASIDs, TLB {config.Tlb.Capacity} entries per CPU");
+        var boot = Locore.Start(machine);
+        stdout.WriteLine($"locore: TTBR1 tables at 0x{boot.KernelL0:X}: direct map of RAM at 0x{VmParam.DirectMapBase:X} "
+            + $"({boot.DirectMapBlocks} 2 MiB blocks, {boot.DirectMapPages} 4 KiB pages, {boot.TextPages} of them kernel text)");
+        stdout.WriteLine($"locore: empty TTBR0 table at 0x{boot.EmptyL0:X}; bootstrap used {(boot.FirstFree - machine.Memory.Base - VmParam.KernelImageSize) / 4096} frames after the kernel image");
+        stdout.WriteLine($"cpu0-{o.Cpus - 1}: MAIR_EL1 {cpu0.Mair}, TCR_EL1 {cpu0.Tcr}");
+        stdout.WriteLine($"cpu0-{o.Cpus - 1}: SCTLR_EL1 {cpu0.Sctlr}: MMU on");
+        var check = new MmuSelfCheck(machine, boot);
+        stdout.WriteLine("MMU self-check:");
+        foreach (var step in check.Run())
+            stdout.WriteLine($"  [{(step.Passed ? "ok" : "FAILED")}] {step.Name}: {step.Detail}");
+        PrintSummary(machine, stdout);
+        if (!check.Passed) { stderr.WriteLine("minibsd boot: the MMU self-check failed"); return 1; }
+        return 0;
+    }
+
+    private static void PrintSummary(Machine machine, TextWriter stdout)
+    {
+        stdout.WriteLine("summary:");
+        foreach (var cpu in machine.Cpus)
+            stdout.WriteLine($"  cpu{cpu.Id}: {cpu.Clock} cycles ({cpu.Clock * 1e6 / machine.Costs.FrequencyHz:F2} us simulated), TLB holds {cpu.Tlb.Count}");
+        stdout.WriteLine(machine.TotalCounters().Format("  "));
+        stdout.WriteLine($"  RAM frames with host memory: {machine.Memory.BackedFrames} of {machine.Memory.FrameCount}");
+        stdout.WriteLine($"  TLB coherence checker: {machine.Checker.Violations.Count} violation(s)");
+    }
+
+    /// <summary>Parses "512M", "4G", "65536K" or a number of bytes.</summary>
+    public static bool TryParseSize(string text, out ulong bytes)
+    {
+        bytes = 0;
+        string t = text.Trim().ToUpperInvariant().TrimEnd('B').TrimEnd('I');
+        ulong unit = t.EndsWith('K') ? 1UL << 10 : t.EndsWith('M') ? 1UL << 20 : t.EndsWith('G') ? 1UL << 30 : 1;
+        if (unit != 1) t = t[..^1];
+        if (!ulong.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out ulong n) || n > ulong.MaxValue / unit) return false;
+        bytes = n * unit;
+        return true;
+    }
+
+    public static string FormatSize(ulong bytes) =>
+        bytes % (1UL << 30) == 0 ? $"{bytes >> 30} GiB" : bytes % (1UL << 20) == 0 ? $"{bytes >> 20} MiB" : $"{bytes >> 10} KiB";
+
+    /// <summary>Prints each system instruction as "cpuN @cycle  encoding  disassembly  (Xt value)".</summary>
+    private sealed class ConsoleInstructionTrace(TextWriter output) : IInstructionTrace
+    {
+        public void OnInstruction(int cpu, long cycle, uint encoding, ulong operand)
+        {
+            var insn = Instruction.Decode(encoding);
+            bool hasOperand = insn.Kind is InstructionKind.Msr or InstructionKind.At || (insn.Kind == InstructionKind.Tlbi && insn.Tlbi.HasOperand());
+            output.WriteLine($"  cpu{cpu} @{cycle,8}  {encoding:x8}  {insn,-28}{(hasOperand ? $" ; x{insn.Rt}=0x{operand:x}" : "")}");
+        }
+    }
+}
