@@ -19,9 +19,10 @@ public sealed class Machine
         Config = config;
         Memory = new PhysicalMemory(config.MemoryBytes, config.RamBase);
         Costs = config.Costs;
-        Checker = new TlbCoherenceChecker(this) { Enabled = config.CheckCoherence };
         _cpus = new Cpu[config.Cpus];
+        Checker = new TlbCoherenceChecker(this);
         for (int i = 0; i < _cpus.Length; i++) _cpus[i] = new Cpu(this, i);
+        Checker.Enabled = config.CheckCoherence;
     }
 
     public MachineConfig Config { get; }

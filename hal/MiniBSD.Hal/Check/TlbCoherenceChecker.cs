@@ -46,7 +46,7 @@ public sealed class TlbCoherenceChecker
     internal void CheckHit(Cpu cpu, in TlbEntry entry, ulong va)
     {
         var walk = TableWalker.Walk(_machine.Memory, cpu.Regime, va, AccessType.Read,
-            new TableWalker.Options(El0: false, Pan: false, UpdateDescriptors: false, CheckPermission: false));
+            new TableWalker.Options(El0: false, Pan: false, UpdateDescriptors: false, CheckPermission: false, IgnoreEpd: true));
         string? difference = Compare(in entry, in walk, va);
         if (difference is null) return;
         ulong? now = walk.IsFault && walk.Reads == 0 ? null : ReadDescriptorNow(walk, entry);

@@ -15,7 +15,9 @@ public static class TableWalker
 {
     /// <summary>What the caller wants from a walk besides its result.</summary>
     /// <param name="CheckPermission">False for the checker, which compares the permissions a walk computes rather than one access.</param>
-    public readonly record struct Options(bool El0, bool Pan, bool UpdateDescriptors, WalkTrace? Trace = null, bool CheckPermission = true);
+    /// <param name="IgnoreEpd">True for the checker: EPDx = 1 stops walks on a miss but leaves cached entries usable, so a
+    /// hit is compared with what the tables say.</param>
+    public readonly record struct Options(bool El0, bool Pan, bool UpdateDescriptors, WalkTrace? Trace = null, bool CheckPermission = true, bool IgnoreEpd = false);
 
     /// <summary>
     /// Translates <paramref name="va"/> for <paramref name="access"/>. With <see cref="Options.UpdateDescriptors"/>
@@ -30,7 +32,7 @@ public static class TableWalker
             return Stop(trace, WalkResult.Faulted(FaultKind.Translation, 0, 0), $"T{range.Select}SZ={range.Txsz} is outside 16..39: translation fault, level 0");
         if (!range.InRange(va))
             return Stop(trace, WalkResult.Faulted(FaultKind.Translation, 0, 0), $"VA bits [{(range.Tbi ? 55 : 63)}:{range.InputBits}] are not all equal to VA[55]={range.Select}: translation fault, level 0");
-        if (range.Epd)
+        if (range.Epd && !options.IgnoreEpd)
             return Stop(trace, WalkResult.Faulted(FaultKind.Translation, 0, 0), $"TCR_EL1.EPD{range.Select}=1: no walk through TTBR{range.Select}, translation fault, level 0");
         return WalkTables(memory, regime, range, va, access, options);
     }
