@@ -1,0 +1,86 @@
+using MiniBSD.Cli.Boot;
+using MiniBSD.Hal;
+using MiniBSD.Hal.Isa;
+using MiniBSD.Hal.Registers;
+using MiniBSD.Kernel.Arch.Arm64;
+
+namespace MiniBSD.Tests.Kernel;
+
+public sealed class BootTests
+{
+    [Theory]
+    [InlineData(1, 16)]
+    [InlineData(4, 16)]
+    [InlineData(8, 8)]
+    public void Locore_enables_the_mmu_on_every_cpu_and_the_self_check_passes(int cpus, int asidBits)
+    {
+        var m = new Machine(new MachineConfig { Cpus = cpus, AsidBits = asidBits, CheckCoherence = true });
+        var boot = Locore.Start(m);
+        foreach (var cpu in m.Cpus)
+        {
+            Assert.True(cpu.Sctlr.M);
+            Assert.Equal(boot.KernelL0, cpu.Ttbr1.BaseAddress);
+            Assert.Equal(Ttbr.Create(boot.EmptyL0, 0), cpu.Ttbr0);
+            Assert.Equal(asidBits == 16, cpu.Tcr.As);
+        }
+        Assert.Equal(255, boot.DirectMapBlocks);   // 512 MiB minus the kernel image's 2 MiB
+        Assert.Equal(512, boot.DirectMapPages);
+        var check = new MmuSelfCheck(m, boot);
+        var steps = check.Run();
+        Assert.All(steps, s => Assert.True(s.Passed, $"{s.Name}: {s.Detail}"));
+        Assert.Equal(9, steps.Count);
+        Assert.Empty(m.Checker.Violations);
+    }
+
+    [Fact]
+    public void The_direct_map_translates_all_of_ram_including_a_tail_that_is_not_2_mib_aligned()
+    {
+        var m = new Machine(new MachineConfig { Cpus = 1, MemoryBytes = 5 * MachineConfig.MiB + 0x3000, CheckCoherence = true });
+        var boot = Locore.Start(m);
+        var cpu = m.Cpus[0];
+        ulong last = m.Memory.End - 8;
+        Assert.Equal(Par.Success(last & ~0xFFFUL, 0xFF, 0b11), cpu.At(AtOp.S1E1R, Locore.DirectMap(m, last)));
+        Assert.True(cpu.TryWrite64(Locore.DirectMap(m, last), 99));
+        Assert.Equal(99UL, m.Memory.Read64(last));
+        Assert.Equal(Par.Fault(FaultStatus.TranslationL3), cpu.At(AtOp.S1E1R, Locore.DirectMap(m, m.Memory.End)));
+        Assert.Equal(1, boot.DirectMapBlocks);
+        Assert.Empty(m.Checker.Violations);
+    }
+
+    [Fact]
+    public void Boot_command_prints_what_it_did_and_exits_0()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = BootCommand.Run(new BootOptions(2, 64 * MachineConfig.MiB, 48, 16, Trace: true), stdout, stderr);
+        string text = stdout.ToString();
+        Assert.Equal(0, code);
+        Assert.Equal("", stderr.ToString());
+        Assert.Contains("MMU on", text);
+        Assert.DoesNotContain("FAILED", text);
+        Assert.Contains("d50883a0  tlbi vale1is, x0", text);
+        Assert.Contains("TLB coherence checker: 0 violation(s)", text);
+    }
+
+    [Theory]
+    [InlineData("512M", 512UL << 20)]
+    [InlineData("4G", 4UL << 30)]
+    [InlineData("4GiB", 4UL << 30)]
+    [InlineData("65536K", 64UL << 20)]
+    [InlineData("1048576", 1UL << 20)]
+    public void Memory_sizes_parse(string text, ulong bytes)
+    {
+        Assert.True(BootCommand.TryParseSize(text, out ulong v));
+        Assert.Equal(bytes, v);
+        Assert.False(BootCommand.TryParseSize("lots", out _));
+    }
+
+    [Fact]
+    public void Bad_boot_options_are_refused_with_exit_2()
+    {
+        var err = new StringWriter();
+        Assert.Equal(2, BootCommand.Run(new BootOptions(0, 64 * MachineConfig.MiB, 48, 16, false), TextWriter.Null, err));
+        Assert.Contains("Cpus=0", err.ToString());
+        Assert.Equal(2, MiniBSD.Cli.Program.Build(TextWriter.Null, err).Parse(["boot", "--memory", "lots"]).Invoke());
+    }
+}
