@@ -18,7 +18,7 @@ public sealed partial class Cpu
         _elr = preferredReturn;
         _esr = esr.Value;
         if (far is { } f) _far = f;
-        El = 1;
+        SetEl(1);
         if (!Sctlr.Span) Pan = true;
         Clock += _costs.ExceptionEntry;
         Counters.ExceptionsTaken++;
@@ -27,7 +27,7 @@ public sealed partial class Cpu
     /// <summary>ERET: PSTATE from SPSR_EL1 (EL and PAN), PC from ELR_EL1.</summary>
     private void ExceptionReturn()
     {
-        El = (_spsr & 0b1111) == SpsrEl0t ? 0 : 1;
+        SetEl((_spsr & 0b1111) == SpsrEl0t ? 0 : 1);
         Pan = (_spsr & SpsrPanBit) != 0;
         Pc = _elr;
         Clock += _costs.ExceptionReturn;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using MiniBSD.Hal.Memory;
 using MiniBSD.Hal.Mmu;
 using MiniBSD.Hal.Registers;
@@ -9,23 +10,39 @@ namespace MiniBSD.Hal;
 public sealed partial class Cpu
 {
     /// <summary>
-    /// A host-side shortcut in front of the TLB, as QEMU's softmmu keeps one: per EL and per read/write,
-    /// 64 direct-mapped slots that remember the RAM words behind a page whose translation the TLB holds.
-    /// An entry is good only while the TLB's generation is unchanged (any TLBI, eviction or MMU register write
-    /// bumps it). EL1 slots are filled only for pages EL0 cannot access, so PSTATE.PAN never matters to them.
-    /// It is off while the coherence checker is on, so every hit is checked.
+    /// A host-side shortcut in front of the TLB, as QEMU's softmmu keeps one: per EL and per read/write, 64
+    /// direct-mapped slots that remember the RAM words behind a page the TLB translates. It only ever copies what
+    /// the TLB holds: whatever removes a TLB entry (a TLBI, an eviction) or changes translation (an MMU register
+    /// write) forgets the copies at once, so a hit needs no further check. EL1 slots are filled only for pages EL0
+    /// cannot access, so PSTATE.PAN never matters to them. It stays empty while the coherence checker is on, so
+    /// every hit reaches the checker.
     /// </summary>
-    private struct MicroEntry
+    internal struct MicroEntry
     {
+        /// <summary>The page's VA with bits [11:0] clear; <see cref="Empty"/>'s tag matches no VA.</summary>
         public ulong Tag;
         public ulong[]? Words;
-        public uint Generation;
+
+        public static readonly MicroEntry Empty = new() { Tag = ulong.MaxValue };
     }
 
     private const int MicroSlots = 64;
-    private readonly MicroEntry[] _microRead = new MicroEntry[2 * MicroSlots];
-    private readonly MicroEntry[] _microWrite = new MicroEntry[2 * MicroSlots];
+    private readonly MicroEntry[] _microRead0 = new MicroEntry[MicroSlots], _microRead1 = new MicroEntry[MicroSlots];
+    private readonly MicroEntry[] _microWrite0 = new MicroEntry[MicroSlots], _microWrite1 = new MicroEntry[MicroSlots];
+    /// <summary>The slots of the current EL (swapped on exception entry and return).</summary>
+    internal MicroEntry[] _microRead = null!, _microWrite = null!;
     private readonly long _hitCost;
+
+    /// <summary>Finds the micro-TLB slot for an 8-byte aligned access to <paramref name="va"/>, or null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ref ulong MicroWord(MicroEntry[] slots, ulong va, out bool hit)
+    {
+        ref var m = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(slots), (int)((va >> 12) & (MicroSlots - 1)));
+        // Bits [2:0] of the VA must be zero (aligned) and the page must match; bits [11:3] are masked off.
+        hit = m.Tag == (va & ~0xFF8UL);
+        if (!hit) return ref Unsafe.NullRef<ulong>();
+        return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(m.Words!), (int)(va & 0xFFF) >> 3);
+    }
 
     /// <summary>
     /// LDR Xt, [va]: an 8-byte load at the current EL. False when the access took a synchronous exception
@@ -34,12 +51,12 @@ public sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryRead64(ulong va, out ulong value)
     {
-        ref var m = ref _microRead[(El << 6) | (int)((va >> 12) & (MicroSlots - 1))];
-        if (m.Tag == (va & ~0xFF8UL) && m.Generation == Tlb.Generation)
+        ref ulong word = ref MicroWord(_microRead, va, out bool hit);
+        if (hit)
         {
             Counters.TlbHits++;
             Clock += _hitCost;
-            value = m.Words![(int)(va & 0xFFF) >> 3];
+            value = word;
             return true;
         }
         return TryAccess(va, 8, AccessType.Read, El == 0, out value, 0);
@@ -49,15 +66,55 @@ public sealed partial class Cpu
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryWrite64(ulong va, ulong value)
     {
-        ref var m = ref _microWrite[(El << 6) | (int)((va >> 12) & (MicroSlots - 1))];
-        if (m.Tag == (va & ~0xFF8UL) && m.Generation == Tlb.Generation)
+        ref ulong word = ref MicroWord(_microWrite, va, out bool hit);
+        if (hit)
         {
             Counters.TlbHits++;
             Clock += _hitCost;
-            m.Words![(int)(va & 0xFFF) >> 3] = value;
+            word = value;
             return true;
         }
         return TryAccess(va, 8, AccessType.Write, El == 0, out _, value);
+    }
+
+    /// <summary>
+    /// A port for a run of accesses by the code running on this CPU, such as a time slice of a user program:
+    /// the same loads and stores, with the TLB hits the micro-TLB serves counted in the port and charged to the
+    /// clock and counters when it is disposed (or before any slower access), as QEMU charges icount per block.
+    /// </summary>
+    public MemoryPort OpenMemoryPort() => new(this);
+
+    /// <summary>Charges <paramref name="hits"/> micro-TLB hits a port counted.</summary>
+    internal void ChargeHits(long hits)
+    {
+        Counters.TlbHits += hits;
+        Clock += hits * _hitCost;
+    }
+
+    private void SetEl(int el)
+    {
+        El = el;
+        _microRead = el == 0 ? _microRead0 : _microRead1;
+        _microWrite = el == 0 ? _microWrite0 : _microWrite1;
+    }
+
+    /// <summary>Forgets every micro-TLB copy (after an MMU register write, a TLBI by ASID or of everything, ...).</summary>
+    internal void ClearMicroTlb()
+    {
+        Array.Fill(_microRead0, MicroEntry.Empty);
+        Array.Fill(_microRead1, MicroEntry.Empty);
+        Array.Fill(_microWrite0, MicroEntry.Empty);
+        Array.Fill(_microWrite1, MicroEntry.Empty);
+    }
+
+    /// <summary>Forgets the micro-TLB copies of the 4 KiB page holding VA[55:0] (whatever its top byte was).</summary>
+    private void ForgetMicroPage(ulong va56)
+    {
+        int slot = (int)((va56 >> 12) & (MicroSlots - 1));
+        _microRead0[slot] = MicroEntry.Empty;
+        _microRead1[slot] = MicroEntry.Empty;
+        _microWrite0[slot] = MicroEntry.Empty;
+        _microWrite1[slot] = MicroEntry.Empty;
     }
 
     /// <summary>A load of 1, 2, 4 or 8 bytes at the current EL (unaligned allowed unless SCTLR_EL1.A or Device memory).</summary>
@@ -171,7 +228,12 @@ public sealed partial class Cpu
         if (walk.Reads > 0) Counters.CountWalk(walk.Reads);
         // Faulting walks are never cached, a permission fault included.
         if (walk.IsFault) return Abort(va, access, walk.Fault, walk.Level);
-        Tlb.Insert(va56, _regime.Asid, in walk);
+        var replaced = Tlb.Insert(va56, _regime.Asid, in walk);
+        if (replaced.Valid)
+        {
+            if (replaced.Level < 3) ClearMicroTlb();
+            else ForgetMicroPage(replaced.VaBase);
+        }
         pa = walk.PhysicalAddress(va);
         attr = walk.Attr;
         FillMicro(va, access, el0, pa, walk.Permissions);
@@ -194,10 +256,7 @@ public sealed partial class Cpu
         if (El == 1 && (perms & Permissions.El0Data) != 0) return; // PAN-dependent: always take the full path
         if (!_memory.Contains(pa & ~0xFFFUL, PhysicalMemory.FrameSize)) return;
         var slots = access == AccessType.Read ? _microRead : _microWrite;
-        ref var m = ref slots[(El << 6) | (int)((va >> 12) & (MicroSlots - 1))];
-        m.Tag = va & ~0xFFFUL;
-        m.Words = _memory.BackingFor(pa & ~0xFFFUL);
-        m.Generation = Tlb.Generation;
+        slots[(int)((va >> 12) & (MicroSlots - 1))] = new MicroEntry { Tag = va & ~0xFFFUL, Words = _memory.BackingFor(pa & ~0xFFFUL) };
     }
 
     /// <summary>Takes the Data or Instruction Abort for a fault of this access; always returns false.</summary>

@@ -130,7 +130,7 @@ public sealed partial class Cpu
     {
         _regime = TranslationRegime.Decode(new Sctlr(sctlr), new Tcr(tcr), new Ttbr(ttbr0), new Ttbr(ttbr1), new Mair(mair), _mmfr0);
         (_sctlr, _tcr, _ttbr0, _ttbr1, _mair) = (sctlr, tcr, ttbr0, ttbr1, mair);
-        Tlb.BumpGeneration();
+        ClearMicroTlb();
     }
 
     private void ExecuteTlbi(TlbiOp op, ulong xt)
@@ -151,9 +151,15 @@ public sealed partial class Cpu
     /// <summary>Applies a TLBI to this CPU's TLB, whoever issued it.</summary>
     internal int ReceiveTlbi(TlbiOp op, ulong xt, int asidBits)
     {
-        int removed = Tlb.Invalidate(op, xt, asidBits);
-        Counters.TlbEntriesInvalidated += removed;
-        return removed;
+        var result = Tlb.Invalidate(op, xt, asidBits);
+        Counters.TlbEntriesInvalidated += result.Removed;
+        if (result.Removed > 0)
+        {
+            // The micro-TLB only copies what the TLB holds: forget the copies of what just left it.
+            if (result.RemovedBlock || !op.ByVa()) ClearMicroTlb();
+            else ForgetMicroPage((xt & 0xFFF_FFFF_FFFF) << 12);
+        }
+        return result.Removed;
     }
 
     /// <summary>

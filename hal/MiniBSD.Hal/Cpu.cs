@@ -32,7 +32,8 @@ public sealed partial class Cpu
         Tlb = new Tlb.Tlb(machine.Config.Tlb);
         _hitCost = _costs.AccessTlbHit;
         // Reset: MMU off, EL1, PAN clear. SCTLR_EL1's RES1 bits are not modelled.
-        El = 1;
+        ClearMicroTlb();
+        SetEl(1);
         _regime = TranslationRegime.Decode(new Sctlr(0), new Tcr(0), new Ttbr(0), new Ttbr(0), new Mair(0), _mmfr0);
     }
 

@@ -52,6 +52,6 @@ public sealed class Machine
     /// <summary>Called when a CPU's checker setting changes, so every micro-TLB forgets what it cached.</summary>
     internal void InvalidateMicroTlbs()
     {
-        foreach (var cpu in _cpus) cpu.Tlb.BumpGeneration();
+        foreach (var cpu in _cpus) cpu.ClearMicroTlb();
     }
 }

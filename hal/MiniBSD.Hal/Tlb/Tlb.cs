@@ -26,11 +26,6 @@ public sealed class Tlb
     public TlbGeometry Geometry { get; }
     public int Count => _pages.Valid + _blocks2M.Valid + _blocks1G.Valid;
 
-    /// <summary>Bumped whenever an entry leaves the TLB, so a CPU's micro-TLB knows to forget what it copied.</summary>
-    public uint Generation { get; private set; } = 1;
-
-    /// <summary>Forgets every micro-TLB copy of this TLB (after a register change that alters translation).</summary>
-    internal void BumpGeneration() => Generation++;
 
     /// <summary>Finds the entry translating VA[55:0] under <paramref name="asid"/>; false on a miss.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -51,8 +46,11 @@ public sealed class Tlb
         return false;
     }
 
-    /// <summary>Caches a successful walk of VA[55:0] made under <paramref name="asid"/>.</summary>
-    public void Insert(ulong va56, ushort asid, in WalkResult walk)
+    /// <summary>
+    /// Caches a successful walk of VA[55:0] made under <paramref name="asid"/>. Returns the entry it replaced (an
+    /// eviction, or an older copy of the same translation), or an empty entry.
+    /// </summary>
+    public TlbEntry Insert(ulong va56, ushort asid, in WalkResult walk)
     {
         var entry = new TlbEntry
         {
@@ -68,19 +66,19 @@ public sealed class Tlb
             Permissions = walk.Permissions,
             DirtyPending = walk.DirtyPending,
         };
-        var evicted = BankFor(walk.Level).Insert(entry);
-        if (evicted.Valid) Generation++;
+        return BankFor(walk.Level).Insert(entry);
     }
 
     /// <summary>
     /// Performs a TLBI on this TLB (reference §4.2). <paramref name="xt"/> is the operand: ASID in [63:48]
     /// (only [55:48] with 8-bit ASIDs), VA[55:12] in [43:0]; the TTL hint [47:44] is RES0 here (no FEAT_TTL).
-    /// Returns how many entries were removed.
+    /// Returns how many entries were removed and whether a block was among them.
     /// </summary>
-    public int Invalidate(TlbiOp op, ulong xt, int asidBits)
+    public InvalidateResult Invalidate(TlbiOp op, ulong xt, int asidBits)
     {
         ushort asid = (ushort)((xt >> 48) & (asidBits == 16 ? 0xFFFFUL : 0xFFUL));
         ulong va56 = (xt & 0xFFF_FFFF_FFFF) << 12;
+        int blocksBefore = _blocks2M.Valid + _blocks1G.Valid;
         int removed = (op.Op2()) switch
         {
             0 => ForAll(new AnyEntry()),                               // VMALLE1: everything
@@ -89,8 +87,7 @@ public sealed class Tlb
             3 or 7 => ForVa(va56, new AnyEntry()),                     // VAAE1/VAALE1: any ASID
             _ => throw new ArgumentOutOfRangeException(nameof(op)),
         };
-        if (removed > 0) Generation++;
-        return removed;
+        return new InvalidateResult(removed, _blocks2M.Valid + _blocks1G.Valid != blocksBefore);
     }
 
     /// <summary>Every valid entry, for the checker and for dumps.</summary>
@@ -140,6 +137,9 @@ public sealed class Tlb
         public bool Matches(in TlbEntry e) => e.Global || e.Asid == asid;
     }
 }
+
+/// <summary>What a TLBI removed from one TLB.</summary>
+public readonly record struct InvalidateResult(int Removed, bool RemovedBlock);
 
 /// <summary>A visitor over TLB entries (a struct, so a scan allocates nothing).</summary>
 public interface ITlbVisitor

@@ -42,7 +42,7 @@ internal sealed class TlbBank
 
     public ref TlbEntry this[int index] => ref _entries[index];
 
-    /// <summary>Inserts an entry, replacing round-robin in its set; returns the evicted entry (Key = 0 if none).</summary>
+    /// <summary>Inserts an entry, replacing round-robin in its set; returns the entry replaced (Key = 0 if none).</summary>
     public TlbEntry Insert(in TlbEntry entry)
     {
         int set = (int)((entry.VaBase >> Shift) & (ulong)_setMask);
@@ -53,9 +53,10 @@ internal sealed class TlbBank
             ref var e = ref _entries[i];
             if (!e.Valid || (e.Key == entry.Key && e.Global == entry.Global && e.Asid == entry.Asid))
             {
+                var replaced = e;
                 if (!e.Valid) Valid++;
                 e = entry;
-                return default;
+                return replaced;
             }
         }
         int victim = first + _victim[set];

@@ -1,0 +1,74 @@
+using MiniBSD.Hal;
+using MiniBSD.Hal.Mmu;
+using MiniBSD.Hal.Registers;
+using MiniBSD.Hal.Tlb;
+
+namespace MiniBSD.Tests.Hal;
+
+/// <summary>A MemoryPort does what the CPU's own loads and stores do, and charges the same cycles and counts.</summary>
+public sealed class MemoryPortTests
+{
+    private const ulong Va = 0x0000_0000_0040_0000;
+
+    private static MmuFixture Fixture()
+    {
+        var f = new MmuFixture();
+        f.Machine.Checker.Enabled = false; // the micro-TLB is only used with the checker off
+        for (ulong i = 0; i < 4; i++) f.Map(f.Root0, Va + i * 0x1000, 3, Descriptor.Page(0x4200_0000 + i * 0x1000, i == 3 ? 0b10 : 0b00));
+        f.Enable();
+        return f;
+    }
+
+    /// <summary>Stores and loads over three pages, a permission fault and a translation fault, directly or through a port.</summary>
+    private static void Work(Cpu cpu, bool usePort)
+    {
+        var port = cpu.OpenMemoryPort();
+        for (ulong i = 0; i < 300; i++)
+        {
+            ulong va = Va + (i % 512) * 8 + (i % 3) * 0x1000;
+            Assert.True(usePort ? port.TryWrite64(va, i) : cpu.TryWrite64(va, i));
+            Assert.True(usePort ? port.TryRead64(va, out ulong v) : cpu.TryRead64(va, out v));
+            Assert.Equal(i, v);
+        }
+        Assert.False(usePort ? port.TryWrite64(Va + 0x3000, 1) : cpu.TryWrite64(Va + 0x3000, 1)); // read-only page
+        Assert.Equal(Esr.DataAbort(false, FaultStatus.PermissionL3, true), cpu.Esr);
+        Assert.False(usePort ? port.TryRead64(Va + 0x4000, out _) : cpu.TryRead64(Va + 0x4000, out _)); // unmapped
+        port.Dispose();
+    }
+
+    [Fact]
+    public void Port_and_cpu_accesses_give_the_same_results_clock_and_counters()
+    {
+        var direct = Fixture();
+        Work(direct.Cpu, usePort: false);
+        var ported = Fixture();
+        Work(ported.Cpu, usePort: true);
+        Assert.Equal(direct.Cpu.Clock, ported.Cpu.Clock);
+        Assert.Equal(direct.Cpu.Counters.Format(), ported.Cpu.Counters.Format());
+        Assert.True(ported.Cpu.Counters.TlbHits > 500);
+    }
+
+    [Fact]
+    public void A_tlbi_between_port_accesses_is_seen_at_once()
+    {
+        var f = Fixture();
+        using var port = f.Cpu.OpenMemoryPort();
+        Assert.True(port.TryRead64(Va, out _));
+        Assert.True(port.TryRead64(Va + 8, out _));
+        f.Machine.Memory.Write64(f.Slot(f.Root0, Va, 3), 0);         // unmap, then invalidate
+        f.Cpu.Tlbi(TlbiOp.Vale1, TlbiOpExtensions.Operand(Va, 1));
+        Assert.False(port.TryRead64(Va, out _));
+        Assert.Equal(FaultStatus.TranslationL3, f.Cpu.Esr.FaultStatus);
+    }
+
+    [Fact]
+    public void An_mmu_register_write_or_a_tlb_eviction_forgets_micro_tlb_copies()
+    {
+        var f = Fixture();
+        Assert.True(f.Cpu.TryRead64(Va, out _));
+        f.Cpu.Msr(MiniBSD.Hal.Isa.SysReg.Ttbr0El1, Ttbr.Create(f.NewTable(), 1).Value); // same ASID, empty tables
+        Assert.True(f.Cpu.TryRead64(Va, out _));                                        // the TLB entry remains (no TLBI)
+        f.Cpu.Tlbi(TlbiOp.Vmalle1);
+        Assert.False(f.Cpu.TryRead64(Va, out _));
+    }
+}
