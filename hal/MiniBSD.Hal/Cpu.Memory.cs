@@ -10,111 +10,71 @@ namespace MiniBSD.Hal;
 public sealed partial class Cpu
 {
     /// <summary>
-    /// A host-side shortcut in front of the TLB, as QEMU's softmmu keeps one: per EL and per read/write, 64
-    /// direct-mapped slots that remember the RAM words behind a page the TLB translates. It only ever copies what
-    /// the TLB holds: whatever removes a TLB entry (a TLBI, an eviction) or changes translation (an MMU register
-    /// write) forgets the copies at once, so a hit needs no further check. EL1 slots are filled only for pages EL0
-    /// cannot access, so PSTATE.PAN never matters to them. It stays empty while the coherence checker is on, so
-    /// every hit reaches the checker.
-    /// </summary>
-    internal struct MicroEntry
-    {
-        /// <summary>The page's VA with bits [11:0] clear; <see cref="Empty"/>'s tag matches no VA.</summary>
-        public ulong Tag;
-        public ulong[]? Words;
-
-        public static readonly MicroEntry Empty = new() { Tag = ulong.MaxValue };
-    }
-
-    private const int MicroSlots = 64;
-    private readonly MicroEntry[] _microRead0 = new MicroEntry[MicroSlots], _microRead1 = new MicroEntry[MicroSlots];
-    private readonly MicroEntry[] _microWrite0 = new MicroEntry[MicroSlots], _microWrite1 = new MicroEntry[MicroSlots];
-    /// <summary>The slots of the current EL (swapped on exception entry and return).</summary>
-    internal MicroEntry[] _microRead = null!, _microWrite = null!;
-    private readonly long _hitCost;
-
-    /// <summary>Finds the micro-TLB slot for an 8-byte aligned access to <paramref name="va"/>, or null.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static ref ulong MicroWord(MicroEntry[] slots, ulong va, out bool hit)
-    {
-        ref var m = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(slots), (int)((va >> 12) & (MicroSlots - 1)));
-        // Bits [2:0] of the VA must be zero (aligned) and the page must match; bits [11:3] are masked off.
-        hit = m.Tag == (va & ~0xFF8UL);
-        if (!hit) return ref Unsafe.NullRef<ulong>();
-        return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(m.Words!), (int)(va & 0xFFF) >> 3);
-    }
-
-    /// <summary>
     /// LDR Xt, [va]: an 8-byte load at the current EL. False when the access took a synchronous exception
     /// (ESR_EL1/FAR_EL1 say why and the CPU is now at EL1).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryRead64(ulong va, out ulong value)
     {
-        ref ulong word = ref MicroWord(_microRead, va, out bool hit);
-        if (hit)
+        if ((va & ~0xFF8UL) == _readPageTag)
         {
             Counters.TlbHits++;
             Clock += _hitCost;
-            value = word;
+            value = PageWord(_readPageWords, va);
             return true;
         }
-        return TryAccess(va, 8, AccessType.Read, El == 0, out value, 0);
+        var (ok, slow) = TryRead64Slow(va); // a pair returned in registers keeps the caller's value out of memory
+        value = slow;
+        return ok;
     }
 
     /// <summary>STR Xt, [va]: an 8-byte store at the current EL; false when it took an exception.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryWrite64(ulong va, ulong value)
     {
-        ref ulong word = ref MicroWord(_microWrite, va, out bool hit);
-        if (hit)
+        if ((va & ~0xFF8UL) == _writePageTag)
         {
             Counters.TlbHits++;
             Clock += _hitCost;
-            word = value;
+            PageWord(_writePageWords, va) = value;
             return true;
         }
-        return TryAccess(va, 8, AccessType.Write, El == 0, out _, value);
+        return TryWrite64Slow(va, value);
     }
 
     /// <summary>
     /// A port for a run of accesses by the code running on this CPU, such as a time slice of a user program:
-    /// the same loads and stores, with the TLB hits the micro-TLB serves counted in the port and charged to the
+    /// the same loads and stores, with the hits of the last-page cache counted in the port and charged to the
     /// clock and counters when it is disposed (or before any slower access), as QEMU charges icount per block.
     /// </summary>
     public MemoryPort OpenMemoryPort() => new(this);
 
-    /// <summary>Charges <paramref name="hits"/> micro-TLB hits a port counted.</summary>
-    internal void ChargeHits(long hits)
+    private (bool Ok, ulong Value) TryRead64Slow(ulong va)
     {
-        Counters.TlbHits += hits;
-        Clock += hits * _hitCost;
+        ref var slot = ref MicroSlot(_microRead, va);
+        if (slot.Tag == (va & ~0xFF8UL))
+        {
+            Counters.TlbHits++;
+            Clock += _hitCost;
+            (_readPageTag, _readPageWords) = (slot.Tag, slot.Words);
+            return (true, PageWord(slot.Words, va));
+        }
+        bool ok = TryAccess(va, 8, AccessType.Read, El == 0, out ulong value, 0);
+        return (ok, value);
     }
 
-    private void SetEl(int el)
+    private bool TryWrite64Slow(ulong va, ulong value)
     {
-        El = el;
-        _microRead = el == 0 ? _microRead0 : _microRead1;
-        _microWrite = el == 0 ? _microWrite0 : _microWrite1;
-    }
-
-    /// <summary>Forgets every micro-TLB copy (after an MMU register write, a TLBI by ASID or of everything, ...).</summary>
-    internal void ClearMicroTlb()
-    {
-        Array.Fill(_microRead0, MicroEntry.Empty);
-        Array.Fill(_microRead1, MicroEntry.Empty);
-        Array.Fill(_microWrite0, MicroEntry.Empty);
-        Array.Fill(_microWrite1, MicroEntry.Empty);
-    }
-
-    /// <summary>Forgets the micro-TLB copies of the 4 KiB page holding VA[55:0] (whatever its top byte was).</summary>
-    private void ForgetMicroPage(ulong va56)
-    {
-        int slot = (int)((va56 >> 12) & (MicroSlots - 1));
-        _microRead0[slot] = MicroEntry.Empty;
-        _microRead1[slot] = MicroEntry.Empty;
-        _microWrite0[slot] = MicroEntry.Empty;
-        _microWrite1[slot] = MicroEntry.Empty;
+        ref var slot = ref MicroSlot(_microWrite, va);
+        if (slot.Tag == (va & ~0xFF8UL))
+        {
+            Counters.TlbHits++;
+            Clock += _hitCost;
+            (_writePageTag, _writePageWords) = (slot.Tag, slot.Words);
+            PageWord(slot.Words, va) = value;
+            return true;
+        }
+        return TryAccess(va, 8, AccessType.Write, El == 0, out _, value);
     }
 
     /// <summary>A load of 1, 2, 4 or 8 bytes at the current EL (unaligned allowed unless SCTLR_EL1.A or Device memory).</summary>
@@ -248,15 +208,6 @@ public sealed partial class Cpu
         pa = flat.PhysicalAddress(va);
         attr = flat.Attr;
         return !flat.IsFault || Abort(va, access, flat.Fault, flat.Level);
-    }
-
-    private void FillMicro(ulong va, AccessType access, bool el0, ulong pa, Permissions perms)
-    {
-        if (access == AccessType.Execute || _machine.Checker.Enabled || el0 != (El == 0)) return;
-        if (El == 1 && (perms & Permissions.El0Data) != 0) return; // PAN-dependent: always take the full path
-        if (!_memory.Contains(pa & ~0xFFFUL, PhysicalMemory.FrameSize)) return;
-        var slots = access == AccessType.Read ? _microRead : _microWrite;
-        slots[(int)((va >> 12) & (MicroSlots - 1))] = new MicroEntry { Tag = va & ~0xFFFUL, Words = _memory.BackingFor(pa & ~0xFFFUL) };
     }
 
     /// <summary>Takes the Data or Instruction Abort for a fault of this access; always returns false.</summary>
