@@ -49,6 +49,7 @@ public sealed partial class Cpu
     /// </summary>
     public MemoryPort OpenMemoryPort() => new(this);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private (bool Ok, ulong Value) TryRead64Slow(ulong va)
     {
         ref var slot = ref MicroSlot(_microRead, va);
@@ -59,10 +60,17 @@ public sealed partial class Cpu
             (_readPageTag, _readPageWords) = (slot.Tag, slot.Words);
             return (true, PageWord(slot.Words, va));
         }
+        return TryRead64Full(va);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private (bool Ok, ulong Value) TryRead64Full(ulong va)
+    {
         bool ok = TryAccess(va, 8, AccessType.Read, El == 0, out ulong value, 0);
         return (ok, value);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TryWrite64Slow(ulong va, ulong value)
     {
         ref var slot = ref MicroSlot(_microWrite, va);
@@ -156,7 +164,7 @@ public sealed partial class Cpu
         attr = 0;
         bool pan = Pan && !el0 && access != AccessType.Execute;
         if (!_regime.MmuEnabled) return TranslateUntranslated(va, access, el0, out pa, out attr);
-        var range = _regime.RangeFor(va);
+        ref readonly var range = ref _regime.RangeFor(va);
         if (range.TxszOutOfRange || !range.InRange(va)) return Abort(va, access, FaultKind.Translation, 0);
         ulong va56 = va & 0x00FF_FFFF_FFFF_FFFF;
         if (Tlb.TryLookup(va56, _regime.Asid, out var entry))

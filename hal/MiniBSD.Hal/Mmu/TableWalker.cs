@@ -1,6 +1,5 @@
-using MiniBSD.Hal.Memory;
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
+using MiniBSD.Hal.Memory;
 using MiniBSD.Hal.Registers;
 
 namespace MiniBSD.Hal.Mmu;
@@ -10,6 +9,8 @@ namespace MiniBSD.Hal.Mmu;
 /// as QEMU's get_phys_addr_lpae implements it (reference §2.5). Fault priority within one walk:
 /// TxSZ / VA range / EPD (level 0) -> TTBR base address size (level 0) -> per level: external abort on the read,
 /// invalid or disallowed encoding (translation), output address size -> access flag -> permission.
+/// Explanations for a <see cref="WalkTrace"/> are written by <see cref="WalkExplainer"/>, only when one is given,
+/// so the untraced walk carries no string work.
 /// </summary>
 public static class TableWalker
 {
@@ -26,14 +27,13 @@ public static class TableWalker
     public static WalkResult Walk(PhysicalMemory memory, TranslationRegime regime, ulong va, AccessType access, in Options options)
     {
         if (!regime.MmuEnabled) return TranslateFlat(regime, va, access, options.Trace);
-        var range = regime.RangeFor(va);
+        ref readonly var range = ref regime.RangeFor(va);
         var trace = options.Trace;
-        if (range.TxszOutOfRange)
-            return Stop(trace, WalkResult.Faulted(FaultKind.Translation, 0, 0), $"T{range.Select}SZ={range.Txsz} is outside 16..39: translation fault, level 0");
-        if (!range.InRange(va))
-            return Stop(trace, WalkResult.Faulted(FaultKind.Translation, 0, 0), $"VA bits [{(range.Tbi ? 55 : 63)}:{range.InputBits}] are not all equal to VA[55]={range.Select}: translation fault, level 0");
-        if (range.Epd && !options.IgnoreEpd)
-            return Stop(trace, WalkResult.Faulted(FaultKind.Translation, 0, 0), $"TCR_EL1.EPD{range.Select}=1: no walk through TTBR{range.Select}, translation fault, level 0");
+        if (range.TxszOutOfRange || !range.InRange(va) || (range.Epd && !options.IgnoreEpd))
+        {
+            if (trace is not null) WalkExplainer.RangeFault(trace, range, va, options.IgnoreEpd);
+            return WalkResult.Faulted(FaultKind.Translation, 0, 0);
+        }
         return WalkTables(memory, regime, range, va, access, options);
     }
 
@@ -42,11 +42,14 @@ public static class TableWalker
         var trace = options.Trace;
         int outputBits = regime.OutputBits;
         int level = range.StartLevel;
-        trace?.Note($"TTBR{range.Select}_EL1 selected (VA[55]={range.Select}); {range.InputBits}-bit input, start level {level}, {regime.OutputBits}-bit output");
+        if (trace is not null) WalkExplainer.Start(trace, range, outputBits);
         // The base is TTBR[47:0] checked against the output size, then aligned to the start table's size (Q-ptw).
         ulong table = range.Ttbr & 0x0000_FFFF_FFFF_FFFF;
         if ((table >> outputBits) != 0)
-            return Stop(trace, WalkResult.Faulted(FaultKind.AddressSize, 0, 0), $"table base 0x{table:X} exceeds the {outputBits}-bit output size: address size fault, level 0");
+        {
+            if (trace is not null) WalkExplainer.BaseTooWide(trace, table, outputBits);
+            return WalkResult.Faulted(FaultKind.AddressSize, 0, 0);
+        }
         int indexBits = range.StartIndexBits;
         table &= ~((1UL << (indexBits + 3)) - 1);
         ulong tableAttrs = 0; // bits 63:59 of every table descriptor on the way, ORed
@@ -56,75 +59,88 @@ public static class TableWalker
             int index = (int)((va >> shift) & ((1UL << indexBits) - 1));
             ulong descPa = table + (ulong)index * 8;
             if (!ReadDescriptor(memory, regime, descPa, out ulong raw))
-                return Stop(trace, WalkResult.Faulted(FaultKind.ExternalAbortOnWalk, level, reads), $"descriptor address 0x{descPa:X} is not backed by RAM: synchronous external abort on walk, level {level}");
+            {
+                if (trace is not null) WalkExplainer.NoRam(trace, descPa, level);
+                return WalkResult.Faulted(FaultKind.ExternalAbortOnWalk, level, reads);
+            }
             trace?.Steps.Add(new WalkStep(level, table, index, descPa, raw));
             var d = new Descriptor(raw);
             // Invalid, the level 3 reserved encoding, or a block where none is allowed (only L1/L2 with DS=0).
             if (!d.IsValid || (d.IsBlockEncoding && level is 0 or 3))
-                return Stop(trace, WalkResult.Faulted(FaultKind.Translation, level, reads), $"level {level}: {d.Describe(level)}: translation fault, level {level}");
+            {
+                if (trace is not null) WalkExplainer.Invalid(trace, d, level);
+                return WalkResult.Faulted(FaultKind.Translation, level, reads);
+            }
             if ((d.Address >> outputBits) != 0)
-                return Stop(trace, WalkResult.Faulted(FaultKind.AddressSize, level, reads), $"level {level}: address 0x{d.Address:X} exceeds the {outputBits}-bit output size: address size fault, level {level}");
+            {
+                if (trace is not null) WalkExplainer.AddressTooWide(trace, d, level, outputBits);
+                return WalkResult.Faulted(FaultKind.AddressSize, level, reads);
+            }
             if (d.IsTableOrPage && level < 3)
             {
                 tableAttrs |= raw & 0xF800_0000_0000_0000;
                 table = d.Address;
                 continue;
             }
-            return Leaf(memory, regime, range, va, access, options, level, shift, descPa, raw, tableAttrs, reads);
+            return Leaf(memory, regime, range, va, access, options, new LeafAt(level, shift, descPa, raw, tableAttrs, reads));
         }
     }
 
+    /// <summary>Where the walk found its leaf, and what the tables above it said.</summary>
+    private readonly record struct LeafAt(int Level, int Shift, ulong Address, ulong Raw, ulong TableAttrs, int Reads);
+
     private static WalkResult Leaf(PhysicalMemory memory, TranslationRegime regime, in VaRange range, ulong va, AccessType access,
-        in Options options, int level, int shift, ulong descPa, ulong raw, ulong tableAttrs, int reads)
+        in Options options, in LeafAt at)
     {
         var trace = options.Trace;
-        ulong updated = raw;
+        ulong raw = at.Raw, updated = raw;
         if ((raw & Descriptor.AfBit) == 0)
         {
             if (!regime.HardwareAccessFlag)
-                return Stop(trace, WalkResult.Faulted(FaultKind.AccessFlag, level, reads), $"level {level}: AF=0 and TCR_EL1.HA=0: access flag fault, level {level}");
+            {
+                if (trace is not null) WalkExplainer.AccessFlag(trace, at.Level);
+                return WalkResult.Faulted(FaultKind.AccessFlag, at.Level, at.Reads);
+            }
             updated |= Descriptor.AfBit; // TCR_EL1.HA: the walker sets AF itself
         }
         bool dbm = regime.HardwareDirty && (raw & Descriptor.DbmBit) != 0;
         if (dbm && access == AccessType.Write)
             updated &= ~Descriptor.Ap2Bit; // TCR_EL1.HD with DBM=1: a write makes the entry writable (dirty)
-        ulong effective = updated;
-        if (!range.Hpd)
-        {
-            // Table attributes only remove rights: XNTable/PXNTable OR in, APTable[0] clears AP[1], APTable[1] sets AP[2].
-            if ((tableAttrs & Descriptor.UxnTableBit) != 0) effective |= Descriptor.UxnBit;
-            if ((tableAttrs & Descriptor.PxnTableBit) != 0) effective |= Descriptor.PxnBit;
-            if ((tableAttrs & Descriptor.ApTable0Bit) != 0) effective &= ~Descriptor.Ap1Bit;
-            if ((tableAttrs & Descriptor.ApTable1Bit) != 0) effective |= Descriptor.Ap2Bit;
-        }
-        var e = new Descriptor(effective);
-        var perms = PermissionRules.Compute(e.Ap, e.Uxn, e.Pxn, regime.Sctlr.Wxn);
+        var e = new Descriptor(range.Hpd ? updated : ApplyTableAttributes(updated, at.TableAttrs));
+        var perms = PermissionRules.Compute(e.Ap, e.Uxn, e.Pxn, regime.Wxn);
         if (options.CheckPermission && !perms.Allows(access, options.El0, options.Pan))
-            return Stop(trace, WalkResult.Faulted(FaultKind.Permission, level, reads),
-                $"level {level}: {perms.Describe()}{(options.Pan && !options.El0 ? " (PAN=1)" : "")} does not allow EL{(options.El0 ? 0 : 1)} {access.ToString().ToLowerInvariant()}: permission fault, level {level}");
+        {
+            if (trace is not null) WalkExplainer.Permission(trace, at.Level, perms, access, options.El0, options.Pan);
+            return WalkResult.Faulted(FaultKind.Permission, at.Level, at.Reads);
+        }
         if (updated != raw && options.UpdateDescriptors)
-            memory.Write64(descPa, regime.BigEndianWalks ? BinaryPrimitives.ReverseEndianness(updated) : updated);
+            memory.Write64(at.Address, regime.BigEndianWalks ? BinaryPrimitives.ReverseEndianness(updated) : updated);
         var result = new WalkResult
         {
-            Level = level,
-            Shift = shift,
-            OutputBase = updated & Descriptor.AddressMask & ~((1UL << shift) - 1),
+            Level = at.Level,
+            Shift = at.Shift,
+            OutputBase = updated & Descriptor.AddressMask & ~((1UL << at.Shift) - 1),
             Permissions = perms,
             Attr = regime.Mair.Attr(e.AttrIndx),
             Sh = e.Sh,
             NotGlobal = e.NotGlobal,
-            DirtyPending = dbm && (effective & Descriptor.Ap2Bit) != 0 && (raw & Descriptor.Ap2Bit) != 0 && (tableAttrs & Descriptor.ApTable1Bit) == 0,
+            DirtyPending = dbm && e.Ap >= 0b10 && (raw & Descriptor.Ap2Bit) != 0 && (at.TableAttrs & Descriptor.ApTable1Bit) == 0,
             Descriptor = updated,
-            DescriptorAddress = descPa,
-            Reads = reads,
+            DescriptorAddress = at.Address,
+            Reads = at.Reads,
         };
-        if (trace is not null)
-        {
-            if (updated != raw) trace.Note($"hardware update of the descriptor at 0x{descPa:X}: 0x{raw:X16} -> 0x{updated:X16}{(options.UpdateDescriptors ? "" : " (not written: side-effect-free walk)")}");
-            trace.Note($"permissions after table attributes{(range.Hpd ? " (ignored: HPD=1)" : "")}: {perms.Describe()}; memory: {Mair.Describe(result.Attr)}");
-            trace.Outcome = $"level {level} leaf: PA 0x{result.PhysicalAddress(va):X}";
-        }
+        if (trace is not null) WalkExplainer.Leaf(trace, result, raw, va, range.Hpd, options.UpdateDescriptors);
         return result;
+    }
+
+    /// <summary>Table attributes only remove rights: XNTable/PXNTable OR in, APTable[0] clears AP[1], APTable[1] sets AP[2].</summary>
+    private static ulong ApplyTableAttributes(ulong leaf, ulong tableAttrs)
+    {
+        if ((tableAttrs & Descriptor.UxnTableBit) != 0) leaf |= Descriptor.UxnBit;
+        if ((tableAttrs & Descriptor.PxnTableBit) != 0) leaf |= Descriptor.PxnBit;
+        if ((tableAttrs & Descriptor.ApTable0Bit) != 0) leaf &= ~Descriptor.Ap1Bit;
+        if ((tableAttrs & Descriptor.ApTable1Bit) != 0) leaf |= Descriptor.Ap2Bit;
+        return leaf;
     }
 
     /// <summary>
@@ -133,16 +149,19 @@ public static class TableWalker
     /// </summary>
     private static WalkResult TranslateFlat(TranslationRegime regime, ulong va, AccessType access, WalkTrace? trace)
     {
-        var range = regime.RangeFor(va);
+        ref readonly var range = ref regime.RangeFor(va);
         int addrTop = range.Tbi ? 55 : 63;
         ulong above = (va >> regime.PaBits) & ((1UL << (addrTop - regime.PaBits + 1)) - 1);
         if (above != 0)
-            return Stop(trace, WalkResult.Faulted(FaultKind.AddressSize, 0, 0), $"MMU off and VA 0x{va:X} exceeds the {regime.PaBits}-bit physical address size: address size fault, level 0");
+        {
+            if (trace is not null) WalkExplainer.FlatTooWide(trace, va, regime.PaBits);
+            return WalkResult.Faulted(FaultKind.AddressSize, 0, 0);
+        }
         bool fetch = access == AccessType.Execute;
         byte attr = fetch ? (regime.Sctlr.I ? (byte)0xEE : Mair.NormalNonCacheable) : Mair.DeviceNGnRnE;
         var all = Permissions.El0Read | Permissions.El0Write | Permissions.El0Execute | Permissions.El1Read | Permissions.El1Write | Permissions.El1Execute;
         var r = new WalkResult { Level = 0, Shift = 12, OutputBase = va & 0x000F_FFFF_FFFF_F000, Permissions = all, Attr = attr, Sh = 0b10 };
-        if (trace is not null) trace.Outcome = $"MMU off (SCTLR_EL1.M=0): flat mapping, PA 0x{r.PhysicalAddress(va):X}, {Mair.Describe(attr)}";
+        if (trace is not null) WalkExplainer.Flat(trace, r.PhysicalAddress(va), attr);
         return r;
     }
 
@@ -152,11 +171,5 @@ public static class TableWalker
         if (!memory.TryRead64(pa, out raw)) return false;
         if (regime.BigEndianWalks) raw = BinaryPrimitives.ReverseEndianness(raw);
         return true;
-    }
-
-    private static WalkResult Stop(WalkTrace? trace, WalkResult result, [InterpolatedStringHandlerArgument(nameof(trace))] ref TraceMessage why)
-    {
-        if (trace is not null) trace.Outcome = why.ToStringAndClear();
-        return result;
     }
 }

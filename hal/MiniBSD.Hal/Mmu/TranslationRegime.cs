@@ -13,14 +13,19 @@ public sealed class TranslationRegime
         Sctlr = sctlr;
         Tcr = tcr;
         Mair = mair;
+        BigEndianWalks = sctlr.Ee;
+        BigEndianData = sctlr.Ee || sctlr.E0e;
+        HardwareAccessFlag = tcr.Ha;
+        HardwareDirty = tcr.Ha && tcr.Hd;
+        Wxn = sctlr.Wxn;
         PaBits = id.PhysicalAddressBits;
         // IPS bounded by PARange gives the effective output size (Q-ptw; reserved IPS 0b111 is thus PARange).
         OutputBits = Tcr.OutputBits(Math.Min(tcr.Ips, id.PaRange));
         AsidBits = id.AsidBits == 16 && tcr.As ? 16 : 8;
         var asidSource = tcr.A1 ? ttbr1 : ttbr0;
         Asid = (ushort)(asidSource.Asid & (AsidBits == 16 ? 0xFFFF : 0xFF));
-        Lower = new VaRange(0, tcr.T0sz, tcr.Epd0, tcr.Tbi0, tcr.Hpd0, ttbr0.Value);
-        Upper = new VaRange(1, tcr.T1sz, tcr.Epd1, tcr.Tbi1, tcr.Hpd1, ttbr1.Value);
+        _lower = new VaRange(0, tcr.T0sz, tcr.Epd0, tcr.Tbi0, tcr.Hpd0, ttbr0.Value);
+        _upper = new VaRange(1, tcr.T1sz, tcr.Epd1, tcr.Tbi1, tcr.Hpd1, ttbr1.Value);
     }
 
     public Sctlr Sctlr { get; }
@@ -35,17 +40,22 @@ public sealed class TranslationRegime
     public int AsidBits { get; }
     /// <summary>The current ASID: from TTBR1 when TCR.A1 = 1, else TTBR0, cut to <see cref="AsidBits"/>.</summary>
     public ushort Asid { get; }
-    public VaRange Lower { get; }
-    public VaRange Upper { get; }
+    private readonly VaRange _lower, _upper;
+    public ref readonly VaRange Lower => ref _lower;
+    public ref readonly VaRange Upper => ref _upper;
     /// <summary>SCTLR_EL1.EE: translation table walks (and EL1 data) are big-endian.</summary>
-    public bool BigEndianWalks => Sctlr.Ee;
+    public bool BigEndianWalks { get; }
     /// <summary>SCTLR_EL1.EE or E0E: some data accesses would be big-endian, which MiniBSD's CPUs do not implement.</summary>
-    public bool BigEndianData => Sctlr.Ee || Sctlr.E0e;
-    public bool HardwareAccessFlag => Tcr.Ha;
-    public bool HardwareDirty => Tcr.Ha && Tcr.Hd;
+    public bool BigEndianData { get; }
+    /// <summary>TCR_EL1.HA: the walker sets AF instead of faulting.</summary>
+    public bool HardwareAccessFlag { get; }
+    /// <summary>TCR_EL1.HA and HD: a write to a DBM=1 entry clears AP[2] instead of faulting.</summary>
+    public bool HardwareDirty { get; }
+    /// <summary>SCTLR_EL1.WXN.</summary>
+    public bool Wxn { get; }
 
     /// <summary>The range VA[55] selects.</summary>
-    public VaRange RangeFor(ulong va) => ((va >> 55) & 1) == 0 ? Lower : Upper;
+    public ref readonly VaRange RangeFor(ulong va) => ref ((va >> 55) & 1) == 0 ? ref _lower : ref _upper;
 
     /// <summary>
     /// Decodes the registers. A granule other than 4 KiB is not implemented and fails loudly (the reserved
