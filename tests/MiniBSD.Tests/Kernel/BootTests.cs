@@ -80,7 +80,11 @@ public sealed class BootTests
     {
         var err = new StringWriter();
         Assert.Equal(2, BootCommand.Run(new BootOptions(0, 64 * MachineConfig.MiB, 48, 16, false), TextWriter.Null, err));
-        Assert.Contains("Cpus=0", err.ToString());
+        Assert.Contains("--cpus 0: a machine has 1 to 64 CPUs", err.ToString());
+        Assert.Equal(2, BootCommand.Run(new BootOptions(1, 64 * MachineConfig.MiB, 47, 16, false), TextWriter.Null, err));
+        Assert.Contains("--pa-bits 47", err.ToString());
+        Assert.Equal(2, BootCommand.Run(new BootOptions(1, 8 * MachineConfig.GiB, 32, 16, false), TextWriter.Null, err));
+        Assert.Contains("does not fit a 32-bit physical address space", err.ToString());
         Assert.Equal(2, MiniBSD.Cli.Program.Build(TextWriter.Null, err).Parse(["boot", "--memory", "lots"]).Invoke());
     }
 }

@@ -7,7 +7,17 @@ using MiniBSD.Kernel.Arch.Arm64;
 namespace MiniBSD.Cli.Boot;
 
 /// <summary>The options of <c>minibsd boot</c>.</summary>
-public sealed record BootOptions(int Cpus, ulong MemoryBytes, int PaBits, int AsidBits, bool Trace);
+public sealed record BootOptions(int Cpus, ulong MemoryBytes, int PaBits, int AsidBits, bool Trace)
+{
+    /// <summary>The first option that is out of range, named as on the command line, or null.</summary>
+    public string? Problem() =>
+        Cpus is < 1 or > 64 ? $"--cpus {Cpus}: a machine has 1 to 64 CPUs"
+        : PaBits is not (32 or 36 or 40 or 42 or 44 or 48) ? $"--pa-bits {PaBits}: must be 32, 36, 40, 42, 44 or 48"
+        : AsidBits is not (8 or 16) ? $"--asid-bits {AsidBits}: must be 8 or 16"
+        : MemoryBytes < MachineConfig.MiB || MemoryBytes > 64 * MachineConfig.GiB || MemoryBytes % 4096 != 0
+            ? $"--memory {MemoryBytes} bytes: RAM is 1 MiB to 64 GiB, a multiple of 4 KiB"
+        : null;
+}
 
 /// <summary>
 /// <c>minibsd boot</c>: builds the machine, runs locore's MMU bring-up on every CPU, runs the MMU self-check and
@@ -18,8 +28,17 @@ public static class BootCommand
     public static int Run(BootOptions o, TextWriter stdout, TextWriter stderr)
     {
         var config = new MachineConfig { Cpus = o.Cpus, MemoryBytes = o.MemoryBytes, PaBits = o.PaBits, AsidBits = o.AsidBits };
-        try { config.Validate(); }
-        catch (ArgumentException e) { stderr.WriteLine($"minibsd boot: {e.Message}"); return 2; }
+        string? problem = o.Problem();
+        if (problem is null)
+        {
+            try { config.Validate(); }
+            catch (ArgumentException e) { problem = e.Message; }
+        }
+        if (problem is not null)
+        {
+            stderr.WriteLine($"minibsd boot: {problem}");
+            return 2;
+        }
         var machine = new Machine(config);
         if (o.Trace) machine.Trace = new ConsoleInstructionTrace(stdout);
         var cpu0 = machine.Cpus[0];
