@@ -23,6 +23,14 @@ public sealed class FaultTests
         f.AssertCoherent();
     }
 
+    /// <summary>A leaf at level 1 (1 GiB block), 2 (2 MiB block) or 3 (page) with a suitably aligned output address.</summary>
+    private static Descriptor LeafAt(int level, int ap, bool af = true) => level switch
+    {
+        1 => Descriptor.Block(0x4000_0000, ap, af: af),
+        2 => Descriptor.Block(0x4020_0000, ap, af: af),
+        _ => Descriptor.Page(Data, ap, af: af),
+    };
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
@@ -107,9 +115,7 @@ public sealed class FaultTests
     public void Af_clear_is_an_access_flag_fault_at_the_leaf_level(int level)
     {
         var f = new MmuFixture();
-        ulong pa = level == 1 ? 0x4000_0000UL : level == 2 ? 0x4020_0000UL : Data;
-        var leaf = level == 3 ? Descriptor.Page(pa, 0b00, af: false) : Descriptor.Block(pa, 0b00, af: false);
-        f.Map(f.Root0, Va, level, leaf);
+        f.Map(f.Root0, Va, level, LeafAt(level, ap: 0b00, af: false));
         f.Enable();
         AssertFault(f, Va, FaultKind.AccessFlag.ToStatus(level));
     }
@@ -152,9 +158,7 @@ public sealed class FaultTests
     public void Denied_access_is_a_permission_fault_at_the_leaf_level(int level)
     {
         var f = new MmuFixture();
-        ulong pa = level == 1 ? 0x4000_0000UL : level == 2 ? 0x4020_0000UL : Data;
-        var leaf = level == 3 ? Descriptor.Page(pa, 0b10) : Descriptor.Block(pa, 0b10); // read-only
-        f.Map(f.Root0, Va, level, leaf);
+        f.Map(f.Root0, Va, level, LeafAt(level, ap: 0b10)); // read-only
         f.Enable();
         var status = FaultKind.Permission.ToStatus(level);
         Assert.Equal(Par.Fault(status), f.Cpu.At(AtOp.S1E1W, Va));
@@ -174,8 +178,8 @@ public sealed class FaultTests
         var f = new MmuFixture();
         f.Map(f.Root0, Va, 3, Descriptor.Page(Data, 0b00));
         ulong outside = 0x10_0000_0000; // in the 48-bit PA space, not RAM
-        if (level == 0) f.Enable();
-        else { f.Machine.Memory.Write64(f.Slot(f.Root0, Va, level - 1), Descriptor.Table(outside).Value); f.Enable(); }
+        if (level > 0) f.Machine.Memory.Write64(f.Slot(f.Root0, Va, level - 1), Descriptor.Table(outside).Value);
+        f.Enable();
         if (level == 0) f.Cpu.Msr(SysReg.Ttbr0El1, outside);
         var status = FaultKind.ExternalAbortOnWalk.ToStatus(level);
         Assert.False(f.Cpu.TryRead64(Va, out _));

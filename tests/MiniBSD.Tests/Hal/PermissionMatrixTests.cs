@@ -55,21 +55,40 @@ public sealed class PermissionMatrixTests
             yield return new Case(ap, uxn, pxn, wxn, apt, uxnt, pxnt, hpd, el0, pan, access);
     }
 
+    /// <summary>A page at <see cref="Va"/>, and a way to rewrite its L2 table descriptor and its L3 descriptor.</summary>
+    private sealed class Tables
+    {
+        private readonly ulong _l2Slot, _l3Slot, _l3Table;
+
+        public Tables()
+        {
+            F = new MmuFixture();
+            _l3Slot = F.Map(F.Root0, Va, 3, Descriptor.Page(Data, 0));
+            _l2Slot = F.Slot(F.Root0, Va, 2);
+            _l3Table = new Descriptor(F.Machine.Memory.Read64(_l2Slot)).Address;
+        }
+
+        public MmuFixture F { get; }
+
+        public void Write(Case c)
+        {
+            F.Machine.Memory.Write64(_l2Slot, Descriptor.Table(_l3Table, c.PxnTable, c.UxnTable, c.ApTable).Value);
+            F.Machine.Memory.Write64(_l3Slot, Descriptor.Page(Data, c.Ap, ng: true, pxn: c.Pxn, uxn: c.Uxn).Value);
+        }
+    }
+
     [Fact]
     public void Every_combination_through_the_cpu_matches_the_rules()
     {
-        var f = new MmuFixture();
-        ulong l3Slot = f.Map(f.Root0, Va, 3, Descriptor.Page(Data, 0));
-        ulong l2Slot = f.Slot(f.Root0, Va, 2);
-        ulong l3Table = new Descriptor(f.Machine.Memory.Read64(l2Slot)).Address;
+        var t = new Tables();
+        var f = t.F;
         var cpu = f.Cpu;
         var wrong = new List<string>();
         int count = 0;
         foreach (var c in AllCases())
         {
             count++;
-            f.Machine.Memory.Write64(l2Slot, Descriptor.Table(l3Table, c.PxnTable, c.UxnTable, c.ApTable).Value);
-            f.Machine.Memory.Write64(l3Slot, Descriptor.Page(Data, c.Ap, ng: true, pxn: c.Pxn, uxn: c.Uxn).Value);
+            t.Write(c);
             f.Enable(tcr: Tcr.Create(hpd0: c.Hpd), sctlr: Sctlr.MBit | (c.Wxn ? Sctlr.WxnBit : 0));
             cpu.Tlbi(TlbiOp.Vmalle1);
             cpu.SetPan(c.Pan);
@@ -96,15 +115,12 @@ public sealed class PermissionMatrixTests
     [Fact]
     public void At_matches_the_data_rules_and_ignores_pan()
     {
-        var f = new MmuFixture();
-        ulong l3Slot = f.Map(f.Root0, Va, 3, Descriptor.Page(Data, 0));
-        ulong l2Slot = f.Slot(f.Root0, Va, 2);
-        ulong l3Table = new Descriptor(f.Machine.Memory.Read64(l2Slot)).Address;
+        var t = new Tables();
+        var f = t.F;
         var wrong = new List<string>();
         foreach (var c in AllCases().Where(c => c.Access != AccessType.Execute && !c.Wxn && !c.UxnTable && !c.PxnTable))
         {
-            f.Machine.Memory.Write64(l2Slot, Descriptor.Table(l3Table, apTable: c.ApTable).Value);
-            f.Machine.Memory.Write64(l3Slot, Descriptor.Page(Data, c.Ap, ng: true, pxn: c.Pxn, uxn: c.Uxn).Value);
+            t.Write(c);
             f.Enable(tcr: Tcr.Create(hpd0: c.Hpd));
             f.Cpu.SetPan(c.Pan);
             var op = (c.El0, c.Access) switch
