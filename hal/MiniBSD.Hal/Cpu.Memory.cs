@@ -111,7 +111,7 @@ public sealed partial class Cpu
     {
         value = 0;
         if (_regime.BigEndianData && access != AccessType.Execute)
-            throw new UnsupportedFeatureException($"SCTLR_EL1.EE/E0E=1: big-endian data accesses are not implemented (walks are)");
+            throw new UnsupportedFeatureException("SCTLR_EL1.EE/E0E=1: big-endian data accesses are not implemented (walks are)");
         // SCTLR_EL1.A: alignment is checked before translation (DFSC 0x21).
         if (_regime.Sctlr.A && (va & (ulong)(size - 1)) != 0 && access != AccessType.Execute)
             return Abort(va, access, FaultKind.Alignment, 0);
@@ -119,9 +119,10 @@ public sealed partial class Cpu
         ulong pageEnd = (va | 0xFFF) + 1;
         bool crosses = va + (ulong)size > pageEnd && pageEnd != 0;
         ulong pa2 = 0;
-        if (crosses && !Translate(pageEnd, access, el0, out pa2, out attr)) return false;
+        byte attr2 = attr;
+        if (crosses && !Translate(pageEnd, access, el0, out pa2, out attr2)) return false;
         // Unaligned accesses to Device memory always fault, after translation (memory type needed).
-        if (Mair.IsDevice(attr) && (va & (ulong)(size - 1)) != 0 && access != AccessType.Execute)
+        if ((Mair.IsDevice(attr) || Mair.IsDevice(attr2)) && (va & (ulong)(size - 1)) != 0 && access != AccessType.Execute)
             return Abort(va, access, FaultKind.Alignment, 0);
         if (access == AccessType.Execute) return true;
         return crosses ? SplitAccess(va, size, access, pa, pa2, out value, store) : RamAccess(va, pa, size, access, out value, store);

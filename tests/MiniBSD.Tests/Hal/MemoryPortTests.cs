@@ -62,7 +62,26 @@ public sealed class MemoryPortTests
     }
 
     [Fact]
-    public void An_mmu_register_write_or_a_tlb_eviction_forgets_micro_tlb_copies()
+    public void A_tlb_eviction_forgets_the_micro_tlb_copy_so_the_next_access_walks_again()
+    {
+        var f = new MmuFixture(tlb: new TlbGeometry(PageSets: 1, PageWays: 1));
+        f.Machine.Checker.Enabled = false;
+        ulong a = Va, b = Va + 0x1000;
+        ulong slotA = f.Map(f.Root0, a, 3, Descriptor.Page(0x4200_0000, 0b00));
+        f.Map(f.Root0, b, 3, Descriptor.Page(0x4200_1000, 0b00));
+        f.Enable();
+        f.Machine.Memory.Write64(0x4200_0000, 1);
+        f.Machine.Memory.Write64(0x4200_5000, 2);
+        Assert.True(f.Cpu.TryRead64(a, out ulong v) && v == 1);   // A cached in the TLB and the micro-TLB
+        Assert.True(f.Cpu.TryRead64(b, out _));                   // B evicts A from the one-entry TLB
+        f.Machine.Memory.Write64(slotA, Descriptor.Page(0x4200_5000, 0b00).Value); // A is in no TLB: no TLBI needed
+        Assert.True(f.Cpu.TryRead64(a, out v));
+        Assert.Equal(2UL, v);
+        Assert.Equal(3, f.Cpu.Counters.TlbMisses);
+    }
+
+    [Fact]
+    public void An_mmu_register_write_forgets_micro_tlb_copies_but_not_tlb_entries()
     {
         var f = Fixture();
         Assert.True(f.Cpu.TryRead64(Va, out _));

@@ -2,6 +2,7 @@ using MiniBSD.Hal;
 using MiniBSD.Hal.Isa;
 using MiniBSD.Hal.Mmu;
 using MiniBSD.Hal.Registers;
+using MiniBSD.Hal.Tlb;
 
 namespace MiniBSD.Tests.Hal;
 
@@ -14,9 +15,12 @@ internal sealed class MmuFixture
     public const ulong RamBase = 0x4000_0000;
     private ulong _next = RamBase + 0x10_0000;
 
-    public MmuFixture(int cpus = 1, int paBits = 48, int asidBits = 16, ulong memory = 64 * MachineConfig.MiB)
+    public MmuFixture(int cpus = 1, int paBits = 48, int asidBits = 16, ulong memory = 64 * MachineConfig.MiB, TlbGeometry? tlb = null)
     {
-        Machine = new Machine(new MachineConfig { Cpus = cpus, PaBits = paBits, AsidBits = asidBits, MemoryBytes = memory, CheckCoherence = true });
+        Machine = new Machine(new MachineConfig
+        {
+            Cpus = cpus, PaBits = paBits, AsidBits = asidBits, MemoryBytes = memory, CheckCoherence = true, Tlb = tlb ?? TlbGeometry.Default,
+        });
         Root0 = NewTable();
         Root1 = NewTable();
     }
