@@ -29,7 +29,7 @@ public sealed partial class Cpu
             case InstructionKind.Tlbi: ExecuteTlbi(insn.Tlbi, xt); return 0;
             case InstructionKind.At: ExecuteAt(insn.At, xt); return 0;
             case InstructionKind.Dsb: Clock += _costs.Dsb; Counters.Dsb++; return 0;
-            case InstructionKind.Dmb: Clock += _costs.Dsb; return 0;
+            case InstructionKind.Dmb: Clock += _costs.Dsb; return 0; // priced as a DSB: an upper bound, DMB orders without waiting
             case InstructionKind.Isb: Clock += _costs.Isb; Counters.Isb++; return 0;
             case InstructionKind.MsrPanImmediate: Pan = insn.Immediate != 0; Clock += _costs.SystemRegister; return 0;
             case InstructionKind.Svc: TakeException(Esr.Svc(insn.Immediate), Pc + 4, null); return 0;
