@@ -26,9 +26,10 @@ public static class Program
         var paBits = new Option<int>("--pa-bits") { Description = "Physical address width (ID_AA64MMFR0_EL1.PARange): 32, 36, 40, 42, 44 or 48", DefaultValueFactory = _ => 48 };
         var asidBits = new Option<int>("--asid-bits") { Description = "ASID width: 8 or 16", DefaultValueFactory = _ => 16 };
         var trace = new Option<bool>("--trace") { Description = "Print every system instruction with its encoding and disassembly" };
+        var costs = new Option<string?>("--costs") { Description = "A JSON file overriding entries of the simulated-cycle cost table, e.g. {\"WalkRead\": 40}" };
         var cmd = new Command("boot", "Boot the machine: MMU bring-up on every CPU and a self-check of translation and TLB maintenance")
         {
-            cpus, memory, paBits, asidBits, trace,
+            cpus, memory, paBits, asidBits, trace, costs,
         };
         cmd.SetAction(r =>
         {
@@ -38,7 +39,7 @@ public static class Program
                 stderr.WriteLine($"minibsd boot: --memory '{size}' is not a size such as 512M or 4G");
                 return 2;
             }
-            return BootCommand.Run(new BootOptions(r.GetValue(cpus), bytes, r.GetValue(paBits), r.GetValue(asidBits), r.GetValue(trace)), stdout, stderr);
+            return BootCommand.Run(new BootOptions(r.GetValue(cpus), bytes, r.GetValue(paBits), r.GetValue(asidBits), r.GetValue(trace), r.GetValue(costs)), stdout, stderr);
         });
         return cmd;
     }

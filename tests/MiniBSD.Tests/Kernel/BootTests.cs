@@ -62,6 +62,25 @@ public sealed class BootTests
         Assert.Contains("TLB coherence checker: 0 violation(s)", text);
     }
 
+    [Fact]
+    public void A_cost_file_changes_the_simulated_time_and_a_bad_one_is_refused()
+    {
+        string dir = Directory.CreateTempSubdirectory("minibsd-boot").FullName;
+        string file = Path.Combine(dir, "costs.json");
+        File.WriteAllText(file, """{"WalkRead": 1000}""");
+        var slow = new StringWriter();
+        Assert.Equal(0, BootCommand.Run(new BootOptions(1, 64 * MachineConfig.MiB, 48, 16, false, file), slow, TextWriter.Null));
+        var normal = new StringWriter();
+        Assert.Equal(0, BootCommand.Run(new BootOptions(1, 64 * MachineConfig.MiB, 48, 16, false), normal, TextWriter.Null));
+        static long Cycles(string text) => long.Parse(text.Split("cpu0: ")[^1].Split(' ')[0]);
+        Assert.True(Cycles(slow.ToString()) > Cycles(normal.ToString()) + 5000);
+        File.WriteAllText(file, """{"WalkReed": 1}""");
+        var err = new StringWriter();
+        Assert.Equal(2, BootCommand.Run(new BootOptions(1, 64 * MachineConfig.MiB, 48, 16, false, file), TextWriter.Null, err));
+        Assert.Contains("unknown cost 'WalkReed'", err.ToString());
+        Directory.Delete(dir, true);
+    }
+
     [Theory]
     [InlineData("512M", 512UL << 20)]
     [InlineData("4G", 4UL << 30)]

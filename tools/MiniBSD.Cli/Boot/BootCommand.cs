@@ -1,5 +1,6 @@
 using System.Globalization;
 using MiniBSD.Hal;
+using MiniBSD.Hal.Cost;
 using MiniBSD.Hal.Isa;
 using MiniBSD.Hal.Tlb;
 using MiniBSD.Kernel.Arch.Arm64;
@@ -7,7 +8,7 @@ using MiniBSD.Kernel.Arch.Arm64;
 namespace MiniBSD.Cli.Boot;
 
 /// <summary>The options of <c>minibsd boot</c>.</summary>
-public sealed record BootOptions(int Cpus, ulong MemoryBytes, int PaBits, int AsidBits, bool Trace)
+public sealed record BootOptions(int Cpus, ulong MemoryBytes, int PaBits, int AsidBits, bool Trace, string? CostsFile = null)
 {
     /// <summary>The first option that is out of range, named as on the command line, or null.</summary>
     public string? Problem() =>
@@ -27,8 +28,15 @@ public static class BootCommand
 {
     public static int Run(BootOptions o, TextWriter stdout, TextWriter stderr)
     {
-        var config = new MachineConfig { Cpus = o.Cpus, MemoryBytes = o.MemoryBytes, PaBits = o.PaBits, AsidBits = o.AsidBits };
         string? problem = o.Problem();
+        var costs = CostTable.Default;
+        if (problem is null && o.CostsFile is not null)
+        {
+            try { costs = CostTable.Load(o.CostsFile); }
+            catch (FormatException e) { problem = $"--costs {e.Message}"; }
+            catch (IOException e) { problem = $"--costs {o.CostsFile}: {e.Message}"; }
+        }
+        var config = new MachineConfig { Cpus = o.Cpus, MemoryBytes = o.MemoryBytes, PaBits = o.PaBits, AsidBits = o.AsidBits, Costs = costs };
         if (problem is null)
         {
             try { config.Validate(); }
