@@ -15,6 +15,9 @@ public static class AtOpExtensions
     public static bool IsEl0(this AtOp op) => ((int)op & 2) != 0;
     public static string Mnemonic(this AtOp op) => op switch
     {
-        AtOp.S1E1R => "s1e1r", AtOp.S1E1W => "s1e1w", AtOp.S1E0R => "s1e0r", _ => "s1e0w",
+        AtOp.S1E1R => "s1e1r",
+        AtOp.S1E1W => "s1e1w",
+        AtOp.S1E0R => "s1e0r",
+        _ => "s1e0w",
     };
 }

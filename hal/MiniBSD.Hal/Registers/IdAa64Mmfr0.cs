@@ -27,7 +27,12 @@ public readonly record struct IdAa64Mmfr0(ulong Value)
     /// <summary>PARange encoding for a physical address width (32..48; 52 would need FEAT_LPA2).</summary>
     public static int PaRangeFor(int paBits) => paBits switch
     {
-        32 => 0, 36 => 1, 40 => 2, 42 => 3, 44 => 4, 48 => 5,
+        32 => 0,
+        36 => 1,
+        40 => 2,
+        42 => 3,
+        44 => 4,
+        48 => 5,
         _ => throw new ArgumentOutOfRangeException(nameof(paBits), paBits, "physical address width must be one of 32, 36, 40, 42, 44, 48"),
     };
 }

@@ -23,7 +23,10 @@ public readonly record struct Mair(ulong Value)
         if (IsDevice(attr))
             return (attr & 3) != 0 ? $"Device (reserved encoding 0x{attr:X2})" : ((attr >> 2) & 3) switch
             {
-                0 => "Device-nGnRnE", 1 => "Device-nGnRE", 2 => "Device-nGRE", _ => "Device-GRE",
+                0 => "Device-nGnRnE",
+                1 => "Device-nGnRE",
+                2 => "Device-nGRE",
+                _ => "Device-GRE",
             };
         return $"Normal outer {Policy(attr >> 4)} inner {Policy(attr & 0xF)}";
     }

@@ -60,7 +60,13 @@ public readonly record struct Tcr(ulong Value)
     /// <summary>Output size in bits for an IPS/PARange encoding (reference §1.2, §1.6).</summary>
     public static int OutputBits(int ipsOrParange) => ipsOrParange switch
     {
-        0 => 32, 1 => 36, 2 => 40, 3 => 42, 4 => 44, 5 => 48, _ => 52,
+        0 => 32,
+        1 => 36,
+        2 => 40,
+        3 => 42,
+        4 => 44,
+        5 => 48,
+        _ => 52,
     };
 
     private bool Bit(int n) => ((Value >> n) & 1) != 0;

@@ -35,9 +35,18 @@ public static class TlbiOpExtensions
 
     public static string Mnemonic(this TlbiOp op) => op switch
     {
-        TlbiOp.Vmalle1 => "vmalle1", TlbiOp.Vae1 => "vae1", TlbiOp.Aside1 => "aside1", TlbiOp.Vaae1 => "vaae1",
-        TlbiOp.Vale1 => "vale1", TlbiOp.Vaale1 => "vaale1", TlbiOp.Vmalle1Is => "vmalle1is", TlbiOp.Vae1Is => "vae1is",
-        TlbiOp.Aside1Is => "aside1is", TlbiOp.Vaae1Is => "vaae1is", TlbiOp.Vale1Is => "vale1is", TlbiOp.Vaale1Is => "vaale1is",
+        TlbiOp.Vmalle1 => "vmalle1",
+        TlbiOp.Vae1 => "vae1",
+        TlbiOp.Aside1 => "aside1",
+        TlbiOp.Vaae1 => "vaae1",
+        TlbiOp.Vale1 => "vale1",
+        TlbiOp.Vaale1 => "vaale1",
+        TlbiOp.Vmalle1Is => "vmalle1is",
+        TlbiOp.Vae1Is => "vae1is",
+        TlbiOp.Aside1Is => "aside1is",
+        TlbiOp.Vaae1Is => "vaae1is",
+        TlbiOp.Vale1Is => "vale1is",
+        TlbiOp.Vaale1Is => "vaale1is",
         _ => throw new ArgumentOutOfRangeException(nameof(op)),
     };
 

@@ -19,7 +19,12 @@ internal sealed class MmuFixture
     {
         Machine = new Machine(new MachineConfig
         {
-            Cpus = cpus, PaBits = paBits, AsidBits = asidBits, MemoryBytes = memory, CheckCoherence = true, Tlb = tlb ?? TlbGeometry.Default,
+            Cpus = cpus,
+            PaBits = paBits,
+            AsidBits = asidBits,
+            MemoryBytes = memory,
+            CheckCoherence = true,
+            Tlb = tlb ?? TlbGeometry.Default,
         });
         Root0 = NewTable();
         Root1 = NewTable();

@@ -47,12 +47,12 @@ public sealed class PermissionMatrixTests
     {
         bool[] tf = [false, true];
         foreach (int ap in new[] { 0, 1, 2, 3 })
-        foreach (bool uxn in tf) foreach (bool pxn in tf) foreach (bool wxn in tf)
-        foreach (int apt in new[] { 0, 1, 2, 3 })
-        foreach (bool uxnt in tf) foreach (bool pxnt in tf) foreach (bool hpd in tf)
-        foreach (bool el0 in tf) foreach (bool pan in tf)
-        foreach (var access in new[] { AccessType.Read, AccessType.Write, AccessType.Execute })
-            yield return new Case(ap, uxn, pxn, wxn, apt, uxnt, pxnt, hpd, el0, pan, access);
+            foreach (bool uxn in tf) foreach (bool pxn in tf) foreach (bool wxn in tf)
+                foreach (int apt in new[] { 0, 1, 2, 3 })
+                    foreach (bool uxnt in tf) foreach (bool pxnt in tf) foreach (bool hpd in tf)
+                        foreach (bool el0 in tf) foreach (bool pan in tf)
+                            foreach (var access in new[] { AccessType.Read, AccessType.Write, AccessType.Execute })
+                                yield return new Case(ap, uxn, pxn, wxn, apt, uxnt, pxnt, hpd, el0, pan, access);
     }
 
     /// <summary>A page at <see cref="Va"/>, and a way to rewrite its L2 table descriptor and its L3 descriptor.</summary>
@@ -125,7 +125,10 @@ public sealed class PermissionMatrixTests
             f.Cpu.SetPan(c.Pan);
             var op = (c.El0, c.Access) switch
             {
-                (false, AccessType.Read) => AtOp.S1E1R, (false, _) => AtOp.S1E1W, (true, AccessType.Read) => AtOp.S1E0R, _ => AtOp.S1E0W,
+                (false, AccessType.Read) => AtOp.S1E1R,
+                (false, _) => AtOp.S1E1W,
+                (true, AccessType.Read) => AtOp.S1E0R,
+                _ => AtOp.S1E0W,
             };
             var par = f.Cpu.At(op, Va);
             bool expected = Expected(c with { Pan = false });

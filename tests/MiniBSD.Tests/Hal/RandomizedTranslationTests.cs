@@ -19,7 +19,10 @@ public sealed class RandomizedTranslationTests
     /// <summary>Pool tables by the level they are meant for: L0 0-1, L1 2-4, L2 5-7, L3 8-11.</summary>
     private static ulong TableFor(Random rng, int level) => Pool + (ulong)(level switch
     {
-        0 => rng.Next(0, 2), 1 => rng.Next(2, 5), 2 => rng.Next(5, 8), _ => rng.Next(8, 12),
+        0 => rng.Next(0, 2),
+        1 => rng.Next(2, 5),
+        2 => rng.Next(5, 8),
+        _ => rng.Next(8, 12),
     }) * 0x1000;
 
     private static ulong TableAt(Random rng) => Pool + (ulong)rng.Next(Tables) * 0x1000;

@@ -112,7 +112,10 @@ public sealed class Scenario
                 string? op = c["op"] is JsonValue ov && ov.TryGetValue(out string? o) ? o : null;
                 var atOp = op switch
                 {
-                    "e1r" => AtOp.S1E1R, "e1w" => AtOp.S1E1W, "e0r" => AtOp.S1E0R, "e0w" => AtOp.S1E0W,
+                    "e1r" => AtOp.S1E1R,
+                    "e1w" => AtOp.S1E1W,
+                    "e0r" => AtOp.S1E0R,
+                    "e0w" => AtOp.S1E0W,
                     _ => throw new ScenarioException($"{path}: {at}.op: {(op is null ? "missing or not a string" : $"'{op}'")} must be one of e1r, e1w, e0r, e0w"),
                 };
                 list.Add(new ScenarioCase(va, atOp));

@@ -23,7 +23,11 @@ public static class ScenarioRunner
     {
         var machine = new Machine(new MachineConfig
         {
-            Cpus = 1, PaBits = s.PaBits, AsidBits = s.AsidBits, RamBase = s.RamBase, MemoryBytes = s.RamSize,
+            Cpus = 1,
+            PaBits = s.PaBits,
+            AsidBits = s.AsidBits,
+            RamBase = s.RamBase,
+            MemoryBytes = s.RamSize,
         });
         machine.Memory.WriteBytes(s.ImageBase, s.Image);
         var cpu = machine.Cpus[0];
