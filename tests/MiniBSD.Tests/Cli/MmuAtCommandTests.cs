@@ -117,4 +117,15 @@ public sealed class MmuAtCommandTests : IDisposable
         Assert.Contains(expected, err);
         Assert.False(Directory.Exists(outDir));
     }
+
+    [Fact]
+    public void The_shipped_example_gives_the_shipped_answers()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "MiniBSD.sln"))) root = Path.GetDirectoryName(root)!;
+        string dir = Path.Combine(root, "examples", "mmu-at");
+        var (code, output, _) = Run([Path.Combine(dir, "example.json")]);
+        Assert.Equal(0, code);
+        Assert.Equal(File.ReadAllText(Path.Combine(dir, "example.expected.json")).ReplaceLineEndings(), output.ReplaceLineEndings());
+    }
 }
