@@ -51,7 +51,7 @@ public static class TlbiOpExtensions
     };
 
     /// <summary>Every operation, in encoding order, for tables and counters.</summary>
-    public static IReadOnlyList<TlbiOp> All { get; } = Enum.GetValues<TlbiOp>();
+    public static IReadOnlyList<TlbiOp> All { get; } = Array.AsReadOnly(Enum.GetValues<TlbiOp>());
 
     /// <summary>
     /// The Xt operand of the by-VA and by-ASID forms (reference §4.1): ASID in [63:48], VA[55:12] in [43:0].
