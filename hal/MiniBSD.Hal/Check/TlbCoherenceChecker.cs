@@ -16,6 +16,7 @@ public sealed class TlbCoherenceChecker
 {
     private readonly Machine _machine;
     private readonly List<CoherenceViolation> _violations = [];
+    private readonly List<(ulong Start, ulong End)> _permanent = [];
     private bool _enabled;
 
     internal TlbCoherenceChecker(Machine machine) => _machine = machine;
@@ -40,6 +41,23 @@ public sealed class TlbCoherenceChecker
 
     public IReadOnlyList<CoherenceViolation> Violations => _violations;
 
+    /// <summary>
+    /// Declares [<paramref name="vaStart"/>, <paramref name="vaEnd"/>) a mapping that covers frames for their whole
+    /// life, whoever owns them, such as a kernel's direct map of RAM: rule 2 does not count its entries, since
+    /// freeing a frame does not unmap it from there.
+    /// </summary>
+    public void AddPermanentMapping(ulong vaStart, ulong vaEnd) =>
+        _permanent.Add((vaStart & VaMask, (vaEnd - 1) & VaMask));
+
+    private const ulong VaMask = 0x00FF_FFFF_FFFF_FFFF; // TLB entries are keyed by VA[55:0]
+
+    private bool IsPermanent(ulong va56)
+    {
+        foreach (var (start, last) in _permanent)
+            if (va56 >= start && va56 <= last) return true;
+        return false;
+    }
+
     public void Clear() => _violations.Clear();
 
     /// <summary>Rule 1: compares a TLB hit on <paramref name="cpu"/> with a side-effect-free walk of its current tables.</summary>
@@ -57,7 +75,8 @@ public sealed class TlbCoherenceChecker
     /// <summary>
     /// Rule 2: the kernel is releasing [<paramref name="frame"/>, +<paramref name="count"/> frames). Reports every TLB
     /// entry, on any CPU, that maps one of them and could still be used: a global entry, or one tagged with an ASID
-    /// some CPU has loaded now. Entries of an ASID nobody has loaded are harmless until that ASID is handed out again.
+    /// some CPU has loaded now. Entries of an ASID nobody has loaded are harmless until that ASID is handed out again;
+    /// entries of a permanent mapping (<see cref="AddPermanentMapping"/>) are not the frame's mappings.
     /// </summary>
     public void FrameReleased(ulong frame, int count = 1)
     {
@@ -69,9 +88,10 @@ public sealed class TlbCoherenceChecker
             {
                 if (e.OutputBase >= end || e.OutputBase + e.Size <= frame) continue;
                 if (!e.Global && !loaded.Contains(e.Asid)) continue;
+                if (IsPermanent(e.VaBase)) continue;
                 ulong hit = Math.Max(frame, e.OutputBase);
                 string why = e.Global ? "global entry" : $"ASID 0x{e.Asid:X} is loaded on cpu{string.Join(",cpu", LoadedOn(e.Asid))}";
-                Report(new CoherenceViolation(CoherenceRule.FreedFrameStillMapped, cpu.Id, e.Asid, e.Global, e.VaBase + (hit - e.OutputBase),
+                Report(new CoherenceViolation(CoherenceRule.FreedFrameStillMapped, cpu.Id, e.Asid, e.Global, e.Va + (hit - e.OutputBase),
                     hit, e.Descriptor, e.DescriptorAddress, _machine.Memory.TryRead64(e.DescriptorAddress, out var d) ? d : null,
                     $"frame released while a usable TLB entry still maps it ({why})", Context));
             }
@@ -88,7 +108,7 @@ public sealed class TlbCoherenceChecker
             foreach (var e in cpu.Tlb.Entries())
                 if (!e.Global && e.Asid == asid && stale++ == 0) first = e;
             if (stale > 0)
-                Report(new CoherenceViolation(CoherenceRule.AsidReusedWithStaleEntries, cpu.Id, asid, false, first.VaBase, first.OutputBase,
+                Report(new CoherenceViolation(CoherenceRule.AsidReusedWithStaleEntries, cpu.Id, asid, false, first.Va, first.OutputBase,
                     first.Descriptor, first.DescriptorAddress, null, $"ASID handed out while this TLB holds {stale} entr{(stale == 1 ? "y" : "ies")} tagged with it", Context));
         }
     }

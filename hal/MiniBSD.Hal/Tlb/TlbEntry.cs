@@ -25,6 +25,8 @@ public struct TlbEntry
     public readonly ulong Size => 1UL << Shift;
     /// <summary>The first VA (bits [55:0]) the entry translates.</summary>
     public readonly ulong VaBase => Key & ~1UL;
+    /// <summary><see cref="VaBase"/> with bit 55 copied into the top byte: the VA as software writes it.</summary>
+    public readonly ulong Va => ((VaBase >> 55) & 1) != 0 ? VaBase | 0xFF00_0000_0000_0000 : VaBase;
     public readonly ulong PhysicalAddress(ulong va) => OutputBase | (va & (Size - 1));
 
     /// <summary>True when the entry covers VA[55:0] and is usable under <paramref name="asid"/>.</summary>
@@ -32,5 +34,5 @@ public struct TlbEntry
         Valid && (va56 & ~(Size - 1)) == VaBase && (Global || Asid == asid);
 
     public override readonly string ToString() =>
-        Valid ? $"VA 0x{VaBase:X} -> PA 0x{OutputBase:X} L{Level} {(Global ? "global" : $"ASID 0x{Asid:X}")} {Permissions.Describe()} desc 0x{Descriptor:X16}@0x{DescriptorAddress:X}" : "empty";
+        Valid ? $"VA 0x{Va:X} -> PA 0x{OutputBase:X} L{Level} {(Global ? "global" : $"ASID 0x{Asid:X}")} {Permissions.Describe()} desc 0x{Descriptor:X16}@0x{DescriptorAddress:X}" : "empty";
 }

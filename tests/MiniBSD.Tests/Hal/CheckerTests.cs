@@ -147,4 +147,18 @@ public sealed class CheckerTests
         Assert.True(f.Cpu.TryReadUnprivileged(Va, 8, out _));
         f.AssertCoherent();
     }
+
+    [Fact]
+    public void Rule_2_leaves_out_a_declared_permanent_mapping_such_as_a_direct_map()
+    {
+        var f = new MmuFixture();
+        f.Map(f.Root1, 0xFFFF_0000_0000_0000, 3, Descriptor.Page(Data, 0b00));
+        f.Map(f.Root1, 0xFFFF_0000_1000_0000, 3, Descriptor.Page(Data, 0b00));
+        f.Enable();
+        Assert.True(f.Cpu.TryRead64(0xFFFF_0000_0000_0000, out _));
+        Assert.True(f.Cpu.TryRead64(0xFFFF_0000_1000_0000, out _));
+        f.Machine.Checker.AddPermanentMapping(0xFFFF_0000_0000_0000, 0xFFFF_0000_0100_0000);
+        f.Machine.Checker.FrameReleased(Data);
+        Assert.Equal(0xFFFF_0000_1000_0000UL, Assert.Single(f.Machine.Checker.Violations).Va);
+    }
 }

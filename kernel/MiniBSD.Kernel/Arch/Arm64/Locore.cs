@@ -27,6 +27,8 @@ public static class Locore
         var (blocks, pages) = MapDirect(machine, boot, steal, kernelL0);
         var tcr = MakeTcr(boot);
         foreach (var cpu in machine.Cpus) EnableMmu(cpu, tcr, kernelL0, emptyL0);
+        // The direct map covers every frame for good; freeing a frame does not unmap it from there.
+        machine.Checker.AddPermanentMapping(DirectMap(machine, machine.Memory.Base), DirectMap(machine, machine.Memory.End - 1) + 1);
         return new BootInfo(kernelL0, emptyL0, steal.NextFree, tcr, KernelTextPages, blocks, pages);
     }
 

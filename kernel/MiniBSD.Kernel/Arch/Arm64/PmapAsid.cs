@@ -1,0 +1,132 @@
+using MiniBSD.Hal;
+using MiniBSD.Hal.Isa;
+using MiniBSD.Hal.Registers;
+using MiniBSD.Hal.Tlb;
+using static MiniBSD.Kernel.Kern.Systm;
+
+namespace MiniBSD.Kernel.Arch.Arm64;
+
+/// <summary>
+/// The ASID allocator of OpenBSD's arm64 pmap.c (pmap_asid, pmap_nasid, pmap_asid_gen, pmap_find_asid,
+/// pmap_rollover_asid, pmap_allocate_asid, pmap_free_asid). A pmap's ASID is generation | number, the generation
+/// stepping by 2^16; a pmap whose generation is stale gets a new number on its next activation.
+/// Differences from OpenBSD, and why: MiniBSD runs with TCR_EL1.A1 = 0 and no kernel/user ASID pairs (there is no
+/// trampoline page to hide), so ASIDs are handed out singly; and pmap_find_asid's five random tries become a scan
+/// from a rotating cursor, so runs are deterministic.
+/// </summary>
+public sealed class PmapAsid
+{
+    /// <summary>The generation lives above bit 16 of pm_asid, whatever the ASID width.</summary>
+    public const ulong GenerationStep = 1UL << 16;
+
+    private readonly Machine _machine;
+    private readonly bool[] _inUse;
+    private int _cursor = 1;
+
+    /// <param name="limit">How many ASID numbers to use (ASID 0 included): 2^ASIDBits by default; tests pass a small
+    /// number to exercise exhaustion and rollover.</param>
+    public PmapAsid(Machine machine, Cpu cpu, int? limit = null)
+    {
+        _machine = machine;
+        var id = new IdAa64Mmfr0(cpu.Mrs(SysReg.IdAa64Mmfr0El1));
+        int hardware = 1 << id.AsidBits;
+        Count = Math.Min(limit ?? hardware, hardware);
+        Kassert(Count >= 2, "PmapAsid: need at least one ASID besides 0");
+        _inUse = new bool[Count];
+        _inUse[0] = true; // ASID 0 is the kernel's (and the empty TTBR0 table's)
+        Generation = GenerationStep;
+    }
+
+    /// <summary>pmap_nasid: ASID numbers in use, 0 included.</summary>
+    public int Count { get; }
+
+    /// <summary>pmap_asid_gen.</summary>
+    public ulong Generation { get; private set; }
+
+    /// <summary>How many rollovers happened.</summary>
+    public int Rollovers { get; private set; }
+
+    /// <summary>Numbers handed out in the current generation, ASID 0 excluded.</summary>
+    public int InUse => _inUse.Count(b => b) - 1;
+
+    /// <summary>True when <paramref name="pmAsid"/> belongs to the current generation.</summary>
+    public bool IsCurrent(ulong pmAsid) => (pmAsid & ~(GenerationStep - 1)) == Generation;
+
+    /// <summary>The ASID field of a pm_asid value, as TTBR and TLBI operands carry it.</summary>
+    public static ushort Number(ulong pmAsid) => (ushort)(pmAsid & (GenerationStep - 1));
+
+    /// <summary>
+    /// pmap_allocate_asid: a number for a pmap, reusing its old one when it is still free in this generation. When
+    /// none is free, rolls over first (<see cref="Rollover"/>); <paramref name="loaded"/> are the pmaps loaded on
+    /// CPUs now, whose numbers survive into the new generation. Returns the new pm_asid.
+    /// </summary>
+    public ulong Allocate(Cpu cpu, ulong oldPmAsid, IReadOnlyList<Pmap> loaded)
+    {
+        int number = Find(Number(oldPmAsid));
+        if (number < 0)
+        {
+            Rollover(cpu, loaded);
+            number = Find(0);
+            Kassert(number > 0, $"pmap_allocate_asid: no ASID free after a rollover ({Count} ASIDs, {loaded.Count} loaded)");
+        }
+        _machine.Checker.AsidAllocated((ushort)number);
+        return Generation | (uint)number;
+    }
+
+    /// <summary>
+    /// pmap_free_asid: invalidates everything tagged with the ASID on every CPU (TLBI ASIDE1IS), then releases the
+    /// number if it belongs to the current generation.
+    /// </summary>
+    public void Free(Cpu cpu, ulong pmAsid)
+    {
+        ushort number = Number(pmAsid);
+        Kassert(number != 0, "pmap_free_asid: ASID 0 is never freed");
+        cpu.Dsb(BarrierOption.Ishst);
+        cpu.Tlbi(TlbiOp.Aside1Is, TlbiOpExtensions.Operand(0, number));
+        cpu.Dsb(BarrierOption.Ish);
+        if (IsCurrent(pmAsid)) _inUse[number] = false;
+    }
+
+    /// <summary>pmap_find_asid: the old number if free, else the next free one after the cursor; -1 if none.</summary>
+    private int Find(int old)
+    {
+        if (old > 0 && old < Count && !_inUse[old])
+        {
+            _inUse[old] = true;
+            return old;
+        }
+        for (int i = 0; i < Count - 1; i++)
+        {
+            int n = 1 + (_cursor - 1 + i) % (Count - 1);
+            if (_inUse[n]) continue;
+            _inUse[n] = true;
+            _cursor = n + 1 >= Count ? 1 : n + 1;
+            return n;
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// pmap_rollover_asid: a new generation with every number free but 0 and those of the pmaps loaded on CPUs now
+    /// (restamped into the new generation so they need no new number), then TLBI VMALLE1IS so no TLB holds an entry
+    /// of the old generation.
+    /// </summary>
+    private void Rollover(Cpu cpu, IReadOnlyList<Pmap> loaded)
+    {
+        Generation += GenerationStep;
+        Rollovers++;
+        Array.Clear(_inUse);
+        _inUse[0] = true;
+        foreach (var pm in loaded)
+        {
+            ushort number = Number(pm.Asid);
+            if (number == 0) continue;
+            _inUse[number] = true;
+            pm.Asid = Generation | number;
+        }
+        cpu.Dsb(BarrierOption.Ishst);
+        cpu.Tlbi(TlbiOp.Vmalle1Is);
+        cpu.Dsb(BarrierOption.Ish);
+        cpu.Isb();
+    }
+}

@@ -1,0 +1,157 @@
+using MiniBSD.Hal;
+using MiniBSD.Hal.Isa;
+using MiniBSD.Hal.Registers;
+using MiniBSD.Kernel.Uvm;
+using static MiniBSD.Kernel.Kern.Systm;
+
+namespace MiniBSD.Kernel.Arch.Arm64;
+
+/// <summary>How pmap_remove walks a range.</summary>
+public enum PmapRemoveWalk : byte
+{
+    /// <summary>OpenBSD arm64: one lookup per page of the range, present or not (reference §4).</summary>
+    PageByPage,
+    /// <summary>Skip absent subtrees a whole 2 MiB / 1 GiB / 512 GiB at a time, as amd64 and pmap_vp_destroy do.</summary>
+    SkipAbsent,
+}
+
+/// <summary>
+/// What OpenBSD's arm64 pmap.c keeps in globals (the kernel pmap, the ASID allocator, each CPU's ci_curpm, the
+/// kernel's empty user table) and its functions, in PascalCase: PmapCreate, PmapEnter, PmapRemove, PmapProtect,
+/// PmapExtract, PmapActivate, PmapDeactivate, PmapPurge, PmapDestroy. Split by concern over PmapSystem.*.cs. Every
+/// function takes the CPU it runs on; tables are read and written through the kernel's direct map with that CPU's
+/// loads and stores, and TLB maintenance is executed as system instructions there.
+/// </summary>
+public sealed partial class PmapSystem
+{
+    private readonly Machine _machine;
+    private readonly UvmPage _pages;
+    private readonly Pmap?[] _curpm;
+
+    /// <param name="asidLimit">How many ASID numbers to use (tests pass a small number to force rollovers).</param>
+    public PmapSystem(Machine machine, BootInfo boot, UvmPage pages, int? asidLimit = null)
+    {
+        _machine = machine;
+        _pages = pages;
+        EmptyL0 = boot.EmptyL0;
+        Kernel = new Pmap(boot.KernelL0, isKernel: true) { Active = 1 };
+        Asids = new PmapAsid(machine, machine.Cpus[0], asidLimit);
+        _curpm = new Pmap?[machine.Cpus.Count];
+    }
+
+    /// <summary>pmap_kernel(): the TTBR1 tables locore built, always active.</summary>
+    public Pmap Kernel { get; }
+
+    /// <summary>The kernel's empty L0 table, loaded into TTBR0 (with ASID 0) when no user pmap is.</summary>
+    public ulong EmptyL0 { get; }
+
+    public PmapAsid Asids { get; }
+
+    /// <summary>How PmapRemove walks (OpenBSD's page-by-page by default).</summary>
+    public PmapRemoveWalk RemoveWalk { get; set; } = PmapRemoveWalk.PageByPage;
+
+    /// <summary>ci_curpm of a CPU: the user pmap its TTBR0 holds, or null.</summary>
+    public Pmap? CurrentPmap(Cpu cpu) => _curpm[cpu.Id];
+
+    /// <summary>pmap_create: an empty user address space (a zeroed L0 table); its ASID comes at first activation.</summary>
+    public Pmap? PmapCreate(Cpu cpu)
+    {
+        if (!_pages.TryAlloc(cpu, PageUse.PageTable, zero: true, out ulong l0)) return null;
+        return new Pmap(l0, isKernel: false);
+    }
+
+    /// <summary>pmap_reference.</summary>
+    public void PmapReference(Pmap pm)
+    {
+        Kassert(!pm.Destroyed, "pmap_reference: pmap is destroyed");
+        pm.Refs++;
+    }
+
+    /// <summary>
+    /// pmap_activate: one more thread runs on <paramref name="pm"/> (pm_active counts them); load it into this
+    /// CPU's TTBR0 unless it is there already.
+    /// </summary>
+    public void PmapActivate(Cpu cpu, Pmap pm)
+    {
+        Kassert(!pm.IsKernel && !pm.Destroyed, "pmap_activate: not a live user pmap");
+        pm.Active++;
+        if (_curpm[cpu.Id] != pm) PmapSetTtb(cpu, pm);
+    }
+
+    /// <summary>
+    /// pmap_deactivate: if the pmap is still active, point TTBR0 at the kernel's empty table (ASID 0), ISB, and
+    /// drop pm_active. A no-op after pmap_purge. Unlike OpenBSD (where TTBR1 keeps the ASID) ci_curpm is cleared
+    /// too, since with TCR_EL1.A1 = 0 this CPU no longer holds the pmap's ASID at all.
+    /// </summary>
+    public void PmapDeactivate(Cpu cpu, Pmap pm)
+    {
+        if (pm.Active == 0) return;
+        LoadEmptyTtbr0(cpu);
+        pm.Active--;
+    }
+
+    /// <summary>
+    /// pmap_purge (OpenBSD 2025): the exiting process's last thread takes its pmap off this CPU, invalidates its
+    /// ASID once everywhere (TLBI ASIDE1IS), and marks it inactive, so the teardown that follows issues no per-page
+    /// invalidation. OpenBSD busy-waits for pm_active == 1 (sibling threads still in exit1); MiniBSD's callers
+    /// guarantee it and this asserts it.
+    /// </summary>
+    public void PmapPurge(Cpu cpu, Pmap pm)
+    {
+        Kassert(!pm.IsKernel && pm.Active == 1 && _curpm[cpu.Id] == pm, $"pmap_purge: pmap must be active once, on this CPU ({pm})");
+        LoadEmptyTtbr0(cpu);
+        FlushAsid(cpu, pm);
+        pm.Pt0Pa = EmptyL0;
+        pm.Active = 0;
+    }
+
+    /// <summary>
+    /// pmap_destroy: drop a reference; at the last one free every table page (pmap_vp_destroy walks only present
+    /// subtrees) and the ASID, with its TLBI ASIDE1IS. The mappings must be gone already (uvm removed them).
+    /// </summary>
+    public void PmapDestroy(Cpu cpu, Pmap pm)
+    {
+        Kassert(!pm.IsKernel && !pm.Destroyed, "pmap_destroy: not a live user pmap");
+        if (--pm.Refs > 0) return;
+        Kassert(pm.Active == 0, $"pmap_destroy: pmap still active ({pm})");
+        Kassert(pm.ResidentCount == 0, $"pmap_destroy: {pm.ResidentCount} pages still mapped ({pm})");
+        VpDestroy(cpu, pm.L0, 0);
+        if (pm.Asid != 0) Asids.Free(cpu, pm.Asid);
+        pm.Destroyed = true;
+        pm.TablePages = 0;
+    }
+
+    /// <summary>
+    /// pmap_setttb: give the pmap a current-generation ASID if it lacks one, then load TTBR0 with the ASID and the
+    /// table in one write (TCR_EL1.A1 = 0: no window with a new ASID and an old table, reference §4.4), ISB.
+    /// </summary>
+    private void PmapSetTtb(Cpu cpu, Pmap pm)
+    {
+        if (pm.Asid == 0 || !Asids.IsCurrent(pm.Asid))
+            pm.Asid = Asids.Allocate(cpu, pm.Asid, LoadedPmaps());
+        cpu.Msr(SysReg.Ttbr0El1, Ttbr.Create(pm.Pt0Pa, pm.AsidNumber).Value);
+        cpu.Isb();
+        _curpm[cpu.Id] = pm;
+    }
+
+    private void LoadEmptyTtbr0(Cpu cpu)
+    {
+        cpu.Msr(SysReg.Ttbr0El1, Ttbr.Create(EmptyL0, 0).Value);
+        cpu.Isb();
+        _curpm[cpu.Id] = null;
+    }
+
+    private List<Pmap> LoadedPmaps() => _curpm.Where(p => p is not null).Select(p => p!).Distinct().ToList();
+
+    /// <summary>pmap_vp_destroy: frees the table at <paramref name="table"/> and every present table below it.</summary>
+    private void VpDestroy(Cpu cpu, ulong table, int level)
+    {
+        if (level < 3)
+            for (ulong i = 0; i < 512; i++)
+            {
+                var d = ReadPte(cpu, table + i * 8);
+                if (d.IsValid && d.IsTableOrPage) VpDestroy(cpu, d.Address, level + 1);
+            }
+        _pages.Free(table);
+    }
+}

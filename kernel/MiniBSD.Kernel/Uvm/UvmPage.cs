@@ -1,0 +1,94 @@
+using MiniBSD.Hal;
+using MiniBSD.Hal.Memory;
+using static MiniBSD.Kernel.Kern.Systm;
+
+namespace MiniBSD.Kernel.Uvm;
+
+/// <summary>What a physical page is used for, counted by <see cref="UvmPage"/>.</summary>
+public enum PageUse : byte
+{
+    Free = 0,
+    PageTable,
+    Anon,
+    Text,
+    Kernel,
+}
+
+/// <summary>
+/// The physical page allocator (OpenBSD uvm_page.c: uvm_pagealloc, uvm_pagefree) over the RAM that locore left
+/// free. Pages come out lowest address first and go back on top of a stack, so the same run hands out the same
+/// frames. A page is zero-filled when asked (charged as a frame zeroing on the CPU that asks); freeing one tells
+/// the TLB coherence checker, which reports it if a usable TLB entry still maps the frame (DESIGN.md rule 2).
+/// </summary>
+public sealed class UvmPage
+{
+    private readonly Machine _machine;
+    private readonly ulong _first;
+    private readonly PageUse[] _use;
+    private readonly int[] _free;
+    private readonly long[] _counts = new long[Enum.GetValues<PageUse>().Length];
+    private int _freeTop;
+
+    /// <summary>Manages the frames of [<paramref name="first"/>, end of RAM).</summary>
+    public UvmPage(Machine machine, ulong first)
+    {
+        Kassert(first % PhysicalMemory.FrameSize == 0 && machine.Memory.Contains(first), $"UvmPage: first free frame 0x{first:X} is not a frame in RAM");
+        _machine = machine;
+        _first = first;
+        int frames = (int)((machine.Memory.End - first) / PhysicalMemory.FrameSize);
+        _use = new PageUse[frames];
+        _free = new int[frames];
+        for (int i = 0; i < frames; i++) _free[i] = frames - 1 - i; // lowest frame on top
+        _freeTop = frames;
+        _counts[(int)PageUse.Free] = frames;
+    }
+
+    /// <summary>Frames this allocator manages.</summary>
+    public int TotalPages => _use.Length;
+
+    /// <summary>How many pages are in each use now.</summary>
+    public long Count(PageUse use) => _counts[(int)use];
+
+    /// <summary>
+    /// uvm_pagealloc: takes a free page for <paramref name="use"/>, zeroed when <paramref name="zero"/> (costed on
+    /// <paramref name="cpu"/>). Returns false when no page is free; the caller turns that into ENOMEM or a wait.
+    /// </summary>
+    public bool TryAlloc(Cpu cpu, PageUse use, bool zero, out ulong pa)
+    {
+        Kassert(use != PageUse.Free, "uvm_pagealloc: cannot allocate a page for 'Free'");
+        pa = 0;
+        if (_freeTop == 0) return false;
+        int index = _free[--_freeTop];
+        _use[index] = use;
+        _counts[(int)PageUse.Free]--;
+        _counts[(int)use]++;
+        pa = _first + (ulong)index * PhysicalMemory.FrameSize;
+        if (zero) cpu.ZeroFrame(pa);
+        return true;
+    }
+
+    /// <summary>uvm_pagefree: returns a page. Freeing a free page, or one this allocator never gave out, panics.</summary>
+    public void Free(ulong pa)
+    {
+        int index = IndexOf(pa, "uvm_pagefree");
+        Kassert(_use[index] != PageUse.Free, $"uvm_pagefree: page 0x{pa:X} is already free");
+        _machine.Checker.FrameReleased(pa);
+        _counts[(int)_use[index]]--;
+        _counts[(int)PageUse.Free]++;
+        _use[index] = PageUse.Free;
+        _free[_freeTop++] = index;
+    }
+
+    /// <summary>What the page at <paramref name="pa"/> is used for.</summary>
+    public PageUse UseOf(ulong pa) => _use[IndexOf(pa, "UvmPage.UseOf")];
+
+    /// <summary>A line for the boot summary and tests: pages by use.</summary>
+    public string Format() =>
+        string.Join(", ", Enum.GetValues<PageUse>().Select(u => $"{u.ToString().ToLowerInvariant()} {Count(u)}"));
+
+    private int IndexOf(ulong pa, string who)
+    {
+        Kassert(pa >= _first && pa < _machine.Memory.End && pa % PhysicalMemory.FrameSize == 0, $"{who}: 0x{pa:X} is not a managed page");
+        return (int)((pa - _first) / PhysicalMemory.FrameSize);
+    }
+}
