@@ -80,12 +80,14 @@ public sealed partial class PmapSystem
 
     /// <summary>
     /// pmap_deactivate: if the pmap is still active, point TTBR0 at the kernel's empty table (ASID 0), ISB, and
-    /// drop pm_active. A no-op after pmap_purge. Unlike OpenBSD (where TTBR1 keeps the ASID) ci_curpm is cleared
+    /// drop pm_active. A no-op after pmap_purge. It runs on the CPU of the thread that stops using the pmap (OpenBSD
+    /// asserts curproc; here the pmap must be the one this CPU has loaded). Unlike OpenBSD (where TTBR1 keeps the ASID) ci_curpm is cleared
     /// too, since with TCR_EL1.A1 = 0 this CPU no longer holds the pmap's ASID at all.
     /// </summary>
     public void PmapDeactivate(Cpu cpu, Pmap pm)
     {
         if (pm.Active == 0) return;
+        Kassert(_curpm[cpu.Id] == pm, $"pmap_deactivate: pmap is not the one loaded on cpu{cpu.Id} ({pm})");
         LoadEmptyTtbr0(cpu);
         pm.Active--;
     }
@@ -112,9 +114,14 @@ public sealed partial class PmapSystem
     public void PmapDestroy(Cpu cpu, Pmap pm)
     {
         Kassert(!pm.IsKernel && !pm.Destroyed, "pmap_destroy: not a live user pmap");
-        if (--pm.Refs > 0) return;
+        if (pm.Refs > 1)
+        {
+            pm.Refs--;
+            return;
+        }
         Kassert(pm.Active == 0, $"pmap_destroy: pmap still active ({pm})");
         Kassert(pm.ResidentCount == 0, $"pmap_destroy: {pm.ResidentCount} pages still mapped ({pm})");
+        pm.Refs = 0;
         VpDestroy(cpu, pm.L0, 0);
         if (pm.Asid != 0) Asids.Free(cpu, pm.Asid);
         pm.Destroyed = true;
