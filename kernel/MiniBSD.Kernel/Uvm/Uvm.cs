@@ -1,0 +1,16 @@
+using MiniBSD.Hal;
+using MiniBSD.Kernel.Arch.Arm64;
+
+namespace MiniBSD.Kernel.Uvm;
+
+/// <summary>
+/// The virtual memory system (OpenBSD sys/uvm): what its files keep in globals lives here, and their functions are
+/// this class's methods, split by source file: UvmMap.cs (uvm_map.c), UvmAmap.cs (uvm_amap.c/uvm_anon.c),
+/// UvmFault.cs (uvm_fault.c), UvmMmap.cs (uvm_mmap.c). Every function takes the CPU it runs on.
+/// </summary>
+public sealed partial class Uvm(Machine machine, UvmPage pages, PmapSystem pmaps)
+{
+    public Machine Machine { get; } = machine;
+    public UvmPage Pages { get; } = pages;
+    public PmapSystem Pmaps { get; } = pmaps;
+}

@@ -1,0 +1,66 @@
+using MiniBSD.Hal;
+using static MiniBSD.Kernel.Kern.Systm;
+
+namespace MiniBSD.Kernel.Uvm;
+
+/// <summary>What uvm_fault concluded (OpenBSD returns 0, EFAULT-like KERN_INVALID_ADDRESS, KERN_PROTECTION_FAILURE, ENOMEM).</summary>
+public enum FaultResult : byte
+{
+    /// <summary>The page is mapped now; the access can be retried.</summary>
+    Resolved,
+    /// <summary>No entry maps the address (SIGSEGV, SEGV_MAPERR).</summary>
+    InvalidAddress,
+    /// <summary>The entry does not allow the access (SIGSEGV, SEGV_ACCERR).</summary>
+    ProtectionFailure,
+    /// <summary>No page was left (the process is killed, or waits, as the caller decides).</summary>
+    NoMemory,
+}
+
+public sealed partial class Uvm
+{
+    /// <summary>
+    /// uvm_fault: makes <paramref name="va"/> accessible for <paramref name="access"/> if the map allows it.
+    /// Zero-fill: a fresh zeroed anon. Copy-on-write: a write to an anon shared with another amap (after fork) copies
+    /// it, or takes it over when this is its last reference; a read maps it read-only. NeedsCopy entries get their
+    /// own amap at the first write. The pmap entry is made with the entry's protection, minus write while the page is
+    /// shared.
+    /// </summary>
+    public FaultResult UvmFault(Cpu cpu, VmMap map, ulong va, VmProt access)
+    {
+        Kassert(access is VmProt.Read or VmProt.Write or VmProt.Execute, $"uvm_fault: access must be one of read, write, execute (was {access})");
+        ulong page = va & ~0xFFFUL;
+        var entry = map.Lookup(page);
+        if (entry is null) return FaultResult.InvalidAddress;
+        if ((entry.Protection & access) == 0) return FaultResult.ProtectionFailure;
+        bool write = access == VmProt.Write;
+        if (write && entry.NeedsCopy) AmapCopy(entry);
+        if (entry.Amap is null) AmapAlloc(entry);
+        var amap = entry.Amap!;
+        int slot = entry.Slot(page);
+        var anon = amap.Anons[slot];
+        if (anon is null)
+        {
+            anon = AnonAllocZeroed(cpu);                                   // zero-fill
+            if (anon is null) return FaultResult.NoMemory;
+            amap.Anons[slot] = anon;
+        }
+        else if (write && anon.Ref > 1)
+        {
+            var copy = AnonCopy(cpu, anon);                                // copy-on-write: break the sharing
+            if (copy is null) return FaultResult.NoMemory;
+            AnonUnref(anon);
+            amap.Anons[slot] = anon = copy;
+        }
+        var prot = entry.Protection;
+        if (anon.Ref > 1 || entry.NeedsCopy) prot &= ~VmProt.Write;       // still shared: a later write must fault
+        return Pmaps.PmapEnter(cpu, map.Pmap, page, anon.Page, prot) ? FaultResult.Resolved : FaultResult.NoMemory;
+    }
+
+    /// <summary>uvm_pagecopy into a fresh anon, or null when memory is exhausted.</summary>
+    private VmAnon? AnonCopy(Cpu cpu, VmAnon from)
+    {
+        if (!Pages.TryAlloc(cpu, PageUse.Anon, zero: false, out ulong pa)) return null;
+        cpu.CopyFrame(pa, from.Page);
+        return new VmAnon(pa);
+    }
+}

@@ -1,0 +1,124 @@
+using MiniBSD.Hal;
+using MiniBSD.Kernel.Arch.Arm64;
+using static MiniBSD.Kernel.Kern.Systm;
+
+namespace MiniBSD.Kernel.Uvm;
+
+public sealed partial class Uvm
+{
+    /// <summary>uvmspace_alloc: an empty address space with its own pmap; null when no page is left for the pmap.</summary>
+    public Vmspace? UvmspaceAlloc(Cpu cpu)
+    {
+        var pm = Pmaps.PmapCreate(cpu);
+        return pm is null ? null : new Vmspace(new VmMap(pm, VmLayout.UserMin, VmParam.VmMaxUserAddress));
+    }
+
+    /// <summary>
+    /// uvm_map for anonymous memory: inserts an entry for [<paramref name="start"/>, +<paramref name="length"/>).
+    /// The amap comes at the first fault. The range must be free.
+    /// </summary>
+    public VmMapEntry UvmMapAnon(VmMap map, ulong start, ulong length, VmProt prot, VmProt maxProt, VmInherit inherit)
+    {
+        Kassert((start & 0xFFF) == 0 && (length & 0xFFF) == 0 && length > 0, $"uvm_map: bad range 0x{start:X}+0x{length:X}");
+        var entry = new VmMapEntry { Start = start, End = start + length, Protection = prot, MaxProtection = maxProt, Inheritance = inherit };
+        map.Insert(entry);
+        return entry;
+    }
+
+    /// <summary>
+    /// uvm_unmap_remove: clips at both ends and kills every entry in [<paramref name="start"/>, <paramref name="end"/>):
+    /// pmap_remove over the entry, then its anons lose their references.
+    /// </summary>
+    public void UvmUnmapRemove(Cpu cpu, VmMap map, ulong start, ulong end)
+    {
+        map.Clip(start);
+        map.Clip(end);
+        foreach (var entry in map.Overlapping(start, end))
+        {
+            UvmUnmapKillEntry(cpu, map, entry);
+            map.Remove(entry);
+        }
+    }
+
+    /// <summary>uvm_unmap_kill_entry: pmap_remove over the entry's whole span (one call per entry), then drop its amap.</summary>
+    private void UvmUnmapKillEntry(Cpu cpu, VmMap map, VmMapEntry entry)
+    {
+        if (!entry.IsGuard) Pmaps.PmapRemove(cpu, map.Pmap, entry.Start, entry.End);
+        AmapUnref(entry);
+    }
+
+    /// <summary>
+    /// uvm_map_protect: new protection for [<paramref name="start"/>, <paramref name="end"/>); EACCES-style failure
+    /// (false) when it exceeds an entry's maximum protection, with nothing changed. Pages already mapped get the new
+    /// protection minus write: a write then faults, so copy-on-write pages are copied first.
+    /// </summary>
+    public bool UvmMapProtect(Cpu cpu, VmMap map, ulong start, ulong end, VmProt prot)
+    {
+        var hit = map.Overlapping(start, end);
+        if (hit.Any(e => (prot & ~e.MaxProtection) != 0)) return false;
+        map.Clip(start);
+        map.Clip(end);
+        foreach (var entry in map.Overlapping(start, end))
+        {
+            entry.Protection = prot;
+            Pmaps.PmapProtect(cpu, map.Pmap, entry.Start, entry.End, prot & ~VmProt.Write);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// uvm_map_teardown: kills every entry, visiting them breadth-first as OpenBSD walks its tree, and leaves the map
+    /// empty, so a second teardown finds nothing to do.
+    /// </summary>
+    public void UvmMapTeardown(Cpu cpu, VmMap map)
+    {
+        foreach (var entry in map.TeardownOrder()) UvmUnmapKillEntry(cpu, map, entry);
+        map.Clear();
+    }
+
+    /// <summary>uvmspace_purge: tear down the user mappings (OpenBSD 2025: called from uvm_purge in exit1).</summary>
+    public void UvmspacePurge(Cpu cpu, Vmspace vm) => UvmMapTeardown(cpu, vm.Map);
+
+    /// <summary>uvmspace_free: drop a reference; at the last, a sanity purge, then pmap_destroy.</summary>
+    public void UvmspaceFree(Cpu cpu, Vmspace vm)
+    {
+        Kassert(vm.Ref > 0, "uvmspace_free: vmspace already freed");
+        if (--vm.Ref > 0) return;
+        UvmspacePurge(cpu, vm);
+        Pmaps.PmapDestroy(cpu, vm.Pmap);
+    }
+
+    /// <summary>
+    /// uvmspace_fork: a child address space by each entry's inheritance. Share: the child's entry uses the same amap.
+    /// Copy: both entries share the amap copy-on-write (NeedsCopy), and the parent's mapped pages lose write
+    /// permission so its next write faults too. None: the child does not get the range. Null on ENOMEM.
+    /// </summary>
+    public Vmspace? UvmspaceFork(Cpu cpu, Vmspace parent)
+    {
+        var child = UvmspaceAlloc(cpu);
+        if (child is null) return null;
+        child.DataStart = parent.DataStart;
+        child.Break = parent.Break;
+        foreach (var entry in parent.Map.Entries)
+        {
+            if (entry.Inheritance == VmInherit.None) continue;
+            if (entry.Inheritance == VmInherit.Share)
+            {
+                // uvm_mapent_forkshared: both sides must see the same anons, including ones not yet faulted in.
+                if (entry.NeedsCopy) AmapCopy(entry);
+                if (entry.Amap is null && !entry.IsGuard) AmapAlloc(entry);
+            }
+            var copy = entry.CloneShape();
+            copy.Amap = null;
+            AmapShare(entry, copy);
+            if (entry.Inheritance == VmInherit.Copy && entry.Amap is not null)
+            {
+                entry.NeedsCopy = copy.NeedsCopy = true;
+                if ((entry.Protection & VmProt.Write) != 0)
+                    Pmaps.PmapProtect(cpu, parent.Pmap, entry.Start, entry.End, entry.Protection & ~VmProt.Write);
+            }
+            child.Map.Insert(copy);
+        }
+        return child;
+    }
+}

@@ -1,0 +1,41 @@
+namespace MiniBSD.Kernel.Uvm;
+
+/// <summary>
+/// struct vm_anon (OpenBSD uvm_anon.h): one page of anonymous memory and how many amap slots refer to it. Two
+/// references mean the page is shared copy-on-write: the first write copies it.
+/// </summary>
+public sealed class VmAnon(ulong page)
+{
+    /// <summary>an_ref.</summary>
+    public int Ref { get; internal set; } = 1;
+
+    /// <summary>an_page: the physical page.</summary>
+    public ulong Page { get; } = page;
+}
+
+/// <summary>
+/// struct vm_amap (OpenBSD uvm_amap.h): an array of anon slots, one per page of the map entries that use it.
+/// <see cref="Ref"/> counts the entries that refer to it (pieces of a clipped entry, a forked child's entry);
+/// <see cref="PageRefs"/> counts, per slot, how many of those entries cover it (OpenBSD's am_ppref), so unmapping
+/// one entry releases exactly the anons no other entry still covers.
+/// </summary>
+public sealed class VmAmap
+{
+    public VmAmap(int slots)
+    {
+        Anons = new VmAnon?[slots];
+        PageRefs = new int[slots];
+        Array.Fill(PageRefs, 1);
+    }
+
+    /// <summary>am_ref.</summary>
+    public int Ref { get; internal set; } = 1;
+
+    /// <summary>am_anon[]: null where no page was ever touched.</summary>
+    public VmAnon?[] Anons { get; }
+
+    /// <summary>am_ppref: entries covering each slot.</summary>
+    public int[] PageRefs { get; }
+
+    public int Slots => Anons.Length;
+}

@@ -1,0 +1,142 @@
+using MiniBSD.Kernel.Arch.Arm64;
+using static MiniBSD.Kernel.Kern.Systm;
+
+namespace MiniBSD.Kernel.Uvm;
+
+/// <summary>
+/// struct vm_map (OpenBSD uvm_map.h): the entries of an address space, ordered by address, and its pmap. OpenBSD
+/// keeps them in a red-black tree; MiniBSD keeps a sorted list (the same order, binary-search lookups), and
+/// <see cref="TeardownOrder"/> visits it breadth-first as uvm_map_teardown visits its tree.
+/// </summary>
+public sealed class VmMap(Pmap pmap, ulong min, ulong max)
+{
+    private readonly List<VmMapEntry> _entries = [];
+
+    public Pmap Pmap { get; } = pmap;
+    public ulong Min { get; } = min;
+    public ulong Max { get; } = max;
+    public IReadOnlyList<VmMapEntry> Entries => _entries;
+
+    /// <summary>Bytes mapped (guard regions included), as map->size.</summary>
+    public ulong Size => _entries.Aggregate(0UL, (sum, e) => sum + (e.End - e.Start));
+
+    /// <summary>uvm_map_lookup_entry: the entry containing <paramref name="va"/>, or null.</summary>
+    public VmMapEntry? Lookup(ulong va)
+    {
+        int i = IndexAtOrBefore(va);
+        return i >= 0 && va < _entries[i].End ? _entries[i] : null;
+    }
+
+    /// <summary>Entries that overlap [<paramref name="start"/>, <paramref name="end"/>), in order.</summary>
+    public List<VmMapEntry> Overlapping(ulong start, ulong end) =>
+        _entries.Where(e => e.Start < end && e.End > start).ToList();
+
+    /// <summary>True when no entry overlaps the range.</summary>
+    public bool IsFree(ulong start, ulong end) =>
+        start >= Min && end <= Max && start < end && !_entries.Any(e => e.Start < end && e.End > start);
+
+    /// <summary>The lowest free range of <paramref name="length"/> bytes at or above <paramref name="hint"/>, or 0.</summary>
+    public ulong FindSpace(ulong length, ulong hint)
+    {
+        ulong at = Math.Max(hint, Min);
+        foreach (var e in _entries)
+        {
+            if (e.End <= at) continue;
+            if (e.Start >= at + length) break;
+            at = e.End;
+        }
+        return at + length <= Max && at + length > at ? at : 0;
+    }
+
+    internal void Insert(VmMapEntry entry)
+    {
+        Kassert(IsFree(entry.Start, entry.End), $"uvm_map_insert: {entry} overlaps the map or leaves [0x{Min:X}, 0x{Max:X})");
+        int i = IndexAtOrBefore(entry.Start) + 1;
+        _entries.Insert(i, entry);
+    }
+
+    internal void Remove(VmMapEntry entry) => Kassert(_entries.Remove(entry), $"uvm_map_remove: {entry} is not in the map");
+
+    internal void Clear() => _entries.Clear();
+
+    /// <summary>
+    /// uvm_map_clip_start / uvm_map_clip_end: splits the entry at <paramref name="va"/> so an entry starts there.
+    /// Both pieces keep the amap (one more reference; the per-slot counts are unchanged, since each slot is still
+    /// covered once).
+    /// </summary>
+    internal void Clip(ulong va)
+    {
+        var e = Lookup(va);
+        if (e is null || e.Start == va) return;
+        var tail = e.CloneShape();
+        tail.Start = va;
+        tail.AmapOffset = e.Amap is null ? 0 : e.Slot(va);
+        e.End = va;
+        if (e.Amap is not null) e.Amap.Ref++;
+        Insert(tail);
+    }
+
+    /// <summary>The entries in the order a breadth-first walk of a balanced tree of them visits them.</summary>
+    public List<VmMapEntry> TeardownOrder()
+    {
+        var order = new List<VmMapEntry>(_entries.Count);
+        var queue = new Queue<(int Lo, int Hi)>();
+        if (_entries.Count > 0) queue.Enqueue((0, _entries.Count - 1));
+        while (queue.Count > 0)
+        {
+            var (lo, hi) = queue.Dequeue();
+            int mid = lo + (hi - lo) / 2;
+            order.Add(_entries[mid]);
+            if (lo <= mid - 1) queue.Enqueue((lo, mid - 1));
+            if (mid + 1 <= hi) queue.Enqueue((mid + 1, hi));
+        }
+        return order;
+    }
+
+    private int IndexAtOrBefore(ulong va)
+    {
+        int lo = 0, hi = _entries.Count - 1, found = -1;
+        while (lo <= hi)
+        {
+            int mid = (lo + hi) / 2;
+            if (_entries[mid].Start <= va) { found = mid; lo = mid + 1; }
+            else hi = mid - 1;
+        }
+        return found;
+    }
+}
+
+/// <summary>
+/// struct vmspace (OpenBSD uvm_extern.h): a process's address space: the map (with its pmap), a reference count,
+/// and the data segment obreak grows.
+/// </summary>
+public sealed class Vmspace(VmMap map)
+{
+    public VmMap Map { get; } = map;
+    public Pmap Pmap => Map.Pmap;
+
+    /// <summary>vm_refcnt.</summary>
+    public int Ref { get; internal set; } = 1;
+
+    /// <summary>vm_daddr: start of the data segment (the heap obreak moves the end of).</summary>
+    public ulong DataStart { get; internal set; } = VmLayout.DataStart;
+
+    /// <summary>The current break: end of the data segment.</summary>
+    public ulong Break { get; internal set; } = VmLayout.DataStart;
+}
+
+/// <summary>Where things go in a user address space.</summary>
+public static class VmLayout
+{
+    /// <summary>Lowest user address mappings may use (page 0 stays unmapped, as does the first MiB).</summary>
+    public const ulong UserMin = 0x10_0000;
+
+    /// <summary>Data and heap start here; obreak grows it upwards.</summary>
+    public const ulong DataStart = 0x1000_0000;
+
+    /// <summary>mmap without MAP_FIXED places mappings from here upwards.</summary>
+    public const ulong MmapBase = 0x40_0000_0000;
+
+    /// <summary>Most a process may obreak (a data-size limit).</summary>
+    public const ulong MaxData = 1UL << 30;
+}

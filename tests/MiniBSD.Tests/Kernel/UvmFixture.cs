@@ -1,0 +1,77 @@
+using MiniBSD.Hal;
+using MiniBSD.Kernel.Abi;
+using MiniBSD.Kernel.Arch.Arm64;
+using MiniBSD.Kernel.Uvm;
+
+namespace MiniBSD.Tests.Kernel;
+
+/// <summary>A booted kernel with uvm, and a way to make user accesses that go through the trap path as a process's would.</summary>
+internal sealed class UvmFixture
+{
+    public UvmFixture(int cpus = 2, int? asidLimit = null, ulong memory = 64 * MachineConfig.MiB)
+    {
+        K = new KernelFixture(cpus, asidLimit: asidLimit, memory: memory);
+        Uvm = new Uvm(K.Machine, K.Pages, K.Pmaps);
+    }
+
+    public KernelFixture K { get; }
+    public Uvm Uvm { get; }
+    public Cpu Cpu(int i = 0) => K.Cpu(i);
+
+    public Vmspace NewSpace() => Uvm.UvmspaceAlloc(Cpu())!;
+
+    public ulong Mmap(Vmspace vm, ulong length, VmProt prot = VmProt.ReadWrite, MapFlags flags = MapFlags.Private | MapFlags.Anon, ulong addr = 0)
+    {
+        Assert.Equal(Errno.None, Uvm.SysMmap(Cpu(), vm, addr, length, prot, flags, out ulong va));
+        return va;
+    }
+
+    /// <summary>Runs on <paramref name="cpu"/> with <paramref name="vm"/> loaded.</summary>
+    public void Switch(Cpu cpu, Vmspace vm)
+    {
+        if (K.Pmaps.CurrentPmap(cpu) is { } loaded && loaded != vm.Pmap) K.Pmaps.PmapDeactivate(cpu, loaded);
+        if (K.Pmaps.CurrentPmap(cpu) != vm.Pmap) K.Pmaps.PmapActivate(cpu, vm.Pmap);
+    }
+
+    /// <summary>
+    /// One 8-byte user access: EL0, the access, and on an abort the trap handler (uvm_fault) then a retry, until it
+    /// succeeds or ends in a signal. Returns the signal outcome, or Resume with the value read.
+    /// </summary>
+    public TrapOutcome User(Cpu cpu, Vmspace vm, ulong va, bool write, ref ulong value)
+    {
+        Switch(cpu, vm);
+        for (int attempt = 0; attempt < 4; attempt++)
+        {
+            cpu.EnterUser(0x1000);
+            bool ok = write ? cpu.TryWrite64(va, value) : cpu.TryRead64(va, out value);
+            if (ok)
+            {
+                cpu.Svc(0);
+                return TrapOutcome.Resume;
+            }
+            var outcome = Trap.DataAbort(cpu, Uvm, vm.Map);
+            if (!outcome.Resolved) return outcome;
+        }
+        throw new InvalidOperationException($"user access to 0x{va:X} kept faulting");
+    }
+
+    public ulong Read(Cpu cpu, Vmspace vm, ulong va)
+    {
+        ulong v = 0;
+        Assert.True(User(cpu, vm, va, false, ref v).Resolved, $"read of 0x{va:X} failed");
+        return v;
+    }
+
+    public void Write(Cpu cpu, Vmspace vm, ulong va, ulong value) =>
+        Assert.True(User(cpu, vm, va, true, ref value).Resolved, $"write of 0x{va:X} failed");
+
+    /// <summary>Unloads every CPU, frees the spaces, and checks that nothing leaked.</summary>
+    public void FreeAll(params Vmspace[] spaces)
+    {
+        foreach (var cpu in K.Machine.Cpus)
+            if (K.Pmaps.CurrentPmap(cpu) is { } loaded) K.Pmaps.PmapDeactivate(cpu, loaded);
+        foreach (var vm in spaces) Uvm.UvmspaceFree(Cpu(), vm);
+        K.AssertCleanAndNoLeaks();
+        Assert.Equal(0, K.Pmaps.Asids.InUse);
+    }
+}
