@@ -40,83 +40,86 @@ public sealed class PmapAsidTests
         k.AssertCleanAndNoLeaks();
     }
 
+    /// <summary>Creates pmaps, each with one thread, and one mapped frame holding its index.</summary>
+    private static List<(Pmap Pm, ulong Frame)> Spaces(KernelFixture k, int count)
+    {
+        var list = new List<(Pmap, ulong)>();
+        for (int i = 0; i < count; i++)
+        {
+            var pm = k.Pmaps.PmapCreate(k.Cpu())!;
+            ulong frame = k.Anon();
+            k.Machine.Memory.Write64(frame, (ulong)i);
+            Assert.True(k.Pmaps.PmapEnter(k.Cpu(), pm, 0x40_0000, frame, VmProt.ReadWrite));
+            k.Pmaps.PmapActivate(k.Cpu(), pm, curproc: false);
+            list.Add((pm, frame));
+        }
+        return list;
+    }
+
+    /// <summary>Each space's thread exits on cpu0; everything is freed.</summary>
+    private static void ExitAll(KernelFixture k, List<(Pmap Pm, ulong Frame)> spaces)
+    {
+        foreach (var cpu in k.Machine.Cpus) k.Pmaps.PmapSetTtb(cpu, k.Pmaps.Kernel);
+        foreach (var (pm, frame) in spaces)
+        {
+            k.Pmaps.PmapSetTtb(k.Cpu(), pm);
+            k.Pmaps.PmapDeactivate(k.Cpu(), pm);
+            k.Pmaps.PmapRemove(k.Cpu(), pm, 0x40_0000, 0x40_1000);
+            k.Pages.Free(frame);
+            k.Pmaps.PmapDestroy(k.Cpu(), pm);
+        }
+        k.AssertCleanAndNoLeaks();
+    }
+
     [Fact]
     public void Exhaustion_rolls_over_keeping_loaded_asids_and_flushing_every_tlb()
     {
         // Four ASID numbers: 0 for the kernel and 1-3 for users.
         var k = new KernelFixture(cpus: 2, asidLimit: 4);
-        var cpu0 = k.Cpu(0);
-        var cpu1 = k.Cpu(1);
-        var pms = Enumerable.Range(0, 5).Select(_ => k.Pmaps.PmapCreate(cpu0)!).ToList();
-        var frames = new List<ulong>();
-        foreach (var pm in pms)
-        {
-            frames.Add(k.Anon());
-            Assert.True(k.Pmaps.PmapEnter(cpu0, pm, 0x40_0000, frames[^1], VmProt.ReadWrite));
-        }
-        k.Pmaps.PmapActivate(cpu1, pms[0]);                                // stays loaded on cpu1 through the rollover
-        Assert.True(KernelFixture.UserWrite(cpu1, 0x40_0000, 100));
+        var (cpu0, cpu1) = (k.Cpu(0), k.Cpu(1));
+        var spaces = Spaces(k, 5);
+        var pms = spaces.Select(s => s.Pm).ToList();
+        k.Pmaps.PmapSetTtb(cpu1, pms[0]);                                  // stays loaded on cpu1 through the rollover
+        Assert.True(KernelFixture.UserRead(cpu1, 0x40_0000, out ulong v) && v == 0);
         for (int i = 1; i < 3; i++)
         {
-            k.Pmaps.PmapActivate(cpu0, pms[i]);
-            Assert.True(KernelFixture.UserWrite(cpu0, 0x40_0000, (ulong)(100 + i)));
-            k.Pmaps.PmapDeactivate(cpu0, pms[i]);
+            k.Pmaps.PmapSetTtb(cpu0, pms[i]);
+            Assert.True(KernelFixture.UserRead(cpu0, 0x40_0000, out v) && v == (ulong)i);
         }
         Assert.Equal([1, 2, 3], pms.Take(3).Select(p => (int)p.AsidNumber));
         long vmalle = k.Machine.TotalCounters().Tlbi(TlbiOp.Vmalle1Is);
-        k.Pmaps.PmapActivate(cpu0, pms[3]);                                // no number left: rollover
+        k.Pmaps.PmapSetTtb(cpu0, pms[3]);                                  // no number left: rollover
         Assert.Equal(1, k.Pmaps.Asids.Rollovers);
         Assert.Equal(1, k.Machine.TotalCounters().Tlbi(TlbiOp.Vmalle1Is) - vmalle);
         Assert.Equal(2 * PmapAsid.GenerationStep, k.Pmaps.Asids.Generation);
-        Assert.True(k.Pmaps.Asids.IsCurrent(pms[0].Asid));                 // restamped, same number
+        Assert.True(k.Pmaps.Asids.IsCurrent(pms[0].Asid));                 // loaded on cpu1: restamped, same number
         Assert.Equal(1, pms[0].AsidNumber);
-        Assert.NotEqual(1, pms[3].AsidNumber);
-        Assert.False(k.Pmaps.Asids.IsCurrent(pms[1].Asid));                // stale: renumbered when next activated
-        Assert.True(KernelFixture.UserWrite(cpu0, 0x40_0000, 103));
-        k.Pmaps.PmapDeactivate(cpu0, pms[3]);
-        k.Pmaps.PmapActivate(cpu0, pms[1]);
+        Assert.False(k.Pmaps.Asids.IsCurrent(pms[2].Asid));                // was leaving cpu0: not kept
+        Assert.False(k.Pmaps.Asids.IsCurrent(pms[1].Asid));                // stale: renumbered when it next runs
+        Assert.True(KernelFixture.UserRead(cpu0, 0x40_0000, out v) && v == 3);
+        k.Pmaps.PmapSetTtb(cpu0, pms[1]);
         Assert.True(k.Pmaps.Asids.IsCurrent(pms[1].Asid));
-        Assert.NotEqual(pms[3].AsidNumber, pms[1].AsidNumber);
-        Assert.True(KernelFixture.UserRead(cpu0, 0x40_0000, out ulong v) && v == 101);
-        Assert.True(KernelFixture.UserRead(cpu1, 0x40_0000, out v) && v == 100);
-        k.Pmaps.PmapDeactivate(cpu0, pms[1]);
-        k.Pmaps.PmapDeactivate(cpu1, pms[0]);
-        foreach (var pm in pms) k.Pmaps.PmapRemove(cpu0, pm, 0x40_0000, 0x40_1000);
-        foreach (var f in frames) k.Pages.Free(f);
-        foreach (var pm in pms) k.Pmaps.PmapDestroy(cpu0, pm);
-        k.AssertCleanAndNoLeaks();                                         // rule 3 stayed silent at every hand-out
+        Assert.True(KernelFixture.UserRead(cpu0, 0x40_0000, out v) && v == 1);
+        Assert.True(KernelFixture.UserRead(cpu1, 0x40_0000, out v) && v == 0);
+        ExitAll(k, spaces);                                                // rule 3 stayed silent at every hand-out
     }
 
     [Fact]
     public void Many_address_spaces_cycling_through_a_tiny_asid_space_stay_isolated()
     {
         var k = new KernelFixture(cpus: 2, asidLimit: 3);
-        var pms = new List<(Pmap Pm, ulong Frame)>();
-        for (int i = 0; i < 12; i++)
-        {
-            var pm = k.Pmaps.PmapCreate(k.Cpu())!;
-            ulong frame = k.Anon();
-            k.Machine.Memory.Write64(frame, (ulong)i);
-            Assert.True(k.Pmaps.PmapEnter(k.Cpu(), pm, 0x40_0000, frame, VmProt.Read));
-            pms.Add((pm, frame));
-        }
+        var spaces = Spaces(k, 12);
         for (int round = 0; round < 3; round++)
-            for (int i = 0; i < pms.Count; i++)
+            for (int i = 0; i < spaces.Count; i++)
             {
                 var cpu = k.Cpu(i % 2);
-                var (pm, _) = pms[i];
-                k.Pmaps.PmapActivate(cpu, pm);
+                foreach (var other in k.Machine.Cpus)
+                    if (other != cpu && k.Pmaps.CurrentPmap(other) == spaces[i].Pm) k.Pmaps.PmapSetTtb(other, k.Pmaps.Kernel);
+                k.Pmaps.PmapSetTtb(cpu, spaces[i].Pm);
                 Assert.True(KernelFixture.UserRead(cpu, 0x40_0000, out ulong v));
                 Assert.Equal((ulong)i, v);                                 // never another space's page
-                k.Pmaps.PmapDeactivate(cpu, pm);
             }
         Assert.True(k.Pmaps.Asids.Rollovers > 5);
-        foreach (var (pm, frame) in pms)
-        {
-            k.Pmaps.PmapRemove(k.Cpu(), pm, 0x40_0000, 0x40_1000);
-            k.Pages.Free(frame);
-            k.Pmaps.PmapDestroy(k.Cpu(), pm);
-        }
-        k.AssertCleanAndNoLeaks();
+        ExitAll(k, spaces);
     }
 }

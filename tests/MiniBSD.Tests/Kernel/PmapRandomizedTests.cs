@@ -28,6 +28,7 @@ public sealed class PmapRandomizedTests
         var k = new KernelFixture(cpus: 3, asidLimit: 4);
         k.Pmaps.RemoveWalk = rng.Next(2) == 0 ? PmapRemoveWalk.PageByPage : PmapRemoveWalk.SkipAbsent;
         var spaces = Enumerable.Range(0, 5).Select(_ => new Space(k.Pmaps.PmapCreate(k.Cpu())!)).ToList();
+        foreach (var sp in spaces) k.Pmaps.PmapActivate(k.Cpu(), sp.Pm, curproc: false); // one thread each
         int checks = 0;
         for (int step = 0; step < 400; step++)
         {
@@ -46,10 +47,12 @@ public sealed class PmapRandomizedTests
             foreach (var sp in spaces) Assert.Equal(sp.Model.Count, sp.Pm.ResidentCount);
         }
         Assert.True(checks > 10, $"only {checks} user reads were checked");
-        foreach (var cpu in k.Machine.Cpus)
-            if (k.Pmaps.CurrentPmap(cpu) is { } loaded) k.Pmaps.PmapDeactivate(cpu, loaded);
         foreach (var s in spaces)
         {
+            foreach (var other in k.Machine.Cpus)                        // the thread exits on cpu0
+                if (k.Pmaps.CurrentPmap(other) == s.Pm && other != k.Cpu()) k.Pmaps.PmapSetTtb(other, k.Pmaps.Kernel);
+            if (k.Pmaps.CurrentPmap(k.Cpu()) != s.Pm) k.Pmaps.PmapSetTtb(k.Cpu(), s.Pm);
+            k.Pmaps.PmapDeactivate(k.Cpu(), s.Pm);
             foreach (var (va, _) in s.Model.ToList()) Remove(k, k.Cpu(), s, va, va + 0x1000);
             k.Pmaps.PmapDestroy(k.Cpu(), s.Pm);
         }
@@ -101,9 +104,16 @@ public sealed class PmapRandomizedTests
             s.Model[va] = (s.Model[va].Frame, prot);
     }
 
+    /// <summary>cpu_switchto: the space's thread runs here now, and nowhere else; or this CPU idles.</summary>
     private static void Switch(KernelFixture k, Cpu cpu, Space s)
     {
-        if (k.Pmaps.CurrentPmap(cpu) is { } loaded) k.Pmaps.PmapDeactivate(cpu, loaded);
-        else k.Pmaps.PmapActivate(cpu, s.Pm);
+        if (k.Pmaps.CurrentPmap(cpu) == s.Pm)
+        {
+            k.Pmaps.PmapSetTtb(cpu, k.Pmaps.Kernel);
+            return;
+        }
+        foreach (var other in k.Machine.Cpus)
+            if (k.Pmaps.CurrentPmap(other) == s.Pm) k.Pmaps.PmapSetTtb(other, k.Pmaps.Kernel);
+        k.Pmaps.PmapSetTtb(cpu, s.Pm);
     }
 }

@@ -18,7 +18,17 @@ internal sealed class UvmFixture
     public Uvm Uvm { get; }
     public Cpu Cpu(int i = 0) => K.Cpu(i);
 
-    public Vmspace NewSpace() => Uvm.UvmspaceAlloc(Cpu())!;
+    /// <summary>A new address space with one thread (pm_active 1), not yet running anywhere.</summary>
+    public Vmspace NewSpace() => Started(Uvm.UvmspaceAlloc(Cpu())!);
+
+    /// <summary>A forked child with its one thread.</summary>
+    public Vmspace Fork(Cpu cpu, Vmspace parent) => Started(Uvm.UvmspaceFork(cpu, parent)!);
+
+    private Vmspace Started(Vmspace vm)
+    {
+        K.Pmaps.PmapActivate(Cpu(), vm.Pmap, curproc: false); // cpu_fork: the new thread's pmap_activate
+        return vm;
+    }
 
     public ulong Mmap(Vmspace vm, ulong length, VmProt prot = VmProt.ReadWrite, MapFlags flags = MapFlags.Private | MapFlags.Anon, ulong addr = 0)
     {
@@ -26,11 +36,23 @@ internal sealed class UvmFixture
         return va;
     }
 
-    /// <summary>Runs on <paramref name="cpu"/> with <paramref name="vm"/> loaded.</summary>
+    /// <summary>
+    /// cpu_switchto: the space's one thread now runs on <paramref name="cpu"/>; a CPU that ran it last switches to a
+    /// kernel thread (the empty table), since one thread runs on one CPU at a time.
+    /// </summary>
     public void Switch(Cpu cpu, Vmspace vm)
     {
-        if (K.Pmaps.CurrentPmap(cpu) is { } loaded && loaded != vm.Pmap) K.Pmaps.PmapDeactivate(cpu, loaded);
-        if (K.Pmaps.CurrentPmap(cpu) != vm.Pmap) K.Pmaps.PmapActivate(cpu, vm.Pmap);
+        foreach (var other in K.Machine.Cpus)
+            if (other != cpu && K.Pmaps.CurrentPmap(other) == vm.Pmap) K.Pmaps.PmapSetTtb(other, K.Pmaps.Kernel);
+        if (K.Pmaps.CurrentPmap(cpu) != vm.Pmap) K.Pmaps.PmapSetTtb(cpu, vm.Pmap);
+    }
+
+    /// <summary>The space's thread exits on <paramref name="cpu"/>: pmap_deactivate there, then uvmspace_free.</summary>
+    public void Exit(Cpu cpu, Vmspace vm)
+    {
+        Switch(cpu, vm);
+        K.Pmaps.PmapDeactivate(cpu, vm.Pmap);
+        Uvm.UvmspaceFree(cpu, vm);
     }
 
     /// <summary>
@@ -65,12 +87,10 @@ internal sealed class UvmFixture
     public void Write(Cpu cpu, Vmspace vm, ulong va, ulong value) =>
         Assert.True(User(cpu, vm, va, true, ref value).Resolved, $"write of 0x{va:X} failed");
 
-    /// <summary>Unloads every CPU, frees the spaces, and checks that nothing leaked.</summary>
+    /// <summary>Every space's thread exits, and nothing may have leaked.</summary>
     public void FreeAll(params Vmspace[] spaces)
     {
-        foreach (var cpu in K.Machine.Cpus)
-            if (K.Pmaps.CurrentPmap(cpu) is { } loaded) K.Pmaps.PmapDeactivate(cpu, loaded);
-        foreach (var vm in spaces) Uvm.UvmspaceFree(Cpu(), vm);
+        foreach (var vm in spaces) Exit(Cpu(), vm);
         K.AssertCleanAndNoLeaks();
         Assert.Equal(0, K.Pmaps.Asids.InUse);
     }

@@ -120,7 +120,7 @@ public sealed class UvmTests
         ulong va = u.Mmap(parent, 2 * 4096);
         u.Write(u.Cpu(0), parent, va, 100);
         u.Write(u.Cpu(0), parent, va + 4096, 200);
-        var child = u.Uvm.UvmspaceFork(u.Cpu(0), parent)!;
+        var child = u.Fork(u.Cpu(0), parent);
         long copies = u.K.Machine.TotalCounters().FramesCopied;
         Assert.Equal(100UL, u.Read(u.Cpu(1), child, va));                       // shared, no copy
         Assert.Equal(0, u.K.Machine.TotalCounters().FramesCopied - copies);
@@ -132,8 +132,7 @@ public sealed class UvmTests
         Assert.Equal(200UL, u.Read(u.Cpu(1), child, va + 4096));
         Assert.Equal(101UL, u.Read(u.Cpu(1), child, va));
         Assert.Equal(4, u.K.Pages.Count(PageUse.Anon));
-        u.K.Pmaps.PmapDeactivate(u.Cpu(1), child.Pmap);
-        u.Uvm.UvmspaceFree(u.Cpu(1), child);                                    // the child exits
+        u.Exit(u.Cpu(1), child);                                                // the child exits
         Assert.Equal(2, u.K.Pages.Count(PageUse.Anon));
         u.FreeAll(parent);
     }
@@ -145,8 +144,8 @@ public sealed class UvmTests
         var parent = u.NewSpace();
         ulong va = u.Mmap(parent, 4096);
         u.Write(u.Cpu(0), parent, va, 1);
-        var child = u.Uvm.UvmspaceFork(u.Cpu(0), parent)!;
-        u.Uvm.UvmspaceFree(u.Cpu(0), child);                                    // child gone before anyone wrote
+        var child = u.Fork(u.Cpu(0), parent);
+        u.Exit(u.Cpu(1), child);                                                // child gone before anyone wrote
         long copies = u.K.Machine.TotalCounters().FramesCopied;
         u.Write(u.Cpu(0), parent, va, 2);
         Assert.Equal(0, u.K.Machine.TotalCounters().FramesCopied - copies);
@@ -161,7 +160,7 @@ public sealed class UvmTests
         var parent = u.NewSpace();
         ulong va = u.Mmap(parent, 2 * 4096, flags: MapFlags.Shared | MapFlags.Anon);
         u.Write(u.Cpu(0), parent, va, 1);
-        var child = u.Uvm.UvmspaceFork(u.Cpu(0), parent)!;
+        var child = u.Fork(u.Cpu(0), parent);
         u.Write(u.Cpu(1), child, va, 2);
         u.Write(u.Cpu(1), child, va + 4096, 3);                                // untouched before the fork
         Assert.Equal(2UL, u.Read(u.Cpu(0), parent, va));
@@ -177,7 +176,7 @@ public sealed class UvmTests
         var parent = u.NewSpace();
         var e = u.Uvm.UvmMapAnon(parent.Map, 0x2000_0000, 4096, VmProt.ReadWrite, VmProt.All, VmInherit.None);
         u.Write(u.Cpu(), parent, e.Start, 1);
-        var child = u.Uvm.UvmspaceFork(u.Cpu(), parent)!;
+        var child = u.Fork(u.Cpu(), parent);
         ulong v = 0;
         Assert.Equal(Signal.SIGSEGV, u.User(u.Cpu(1), child, e.Start, false, ref v).Signal);
         u.FreeAll(parent, child);
@@ -233,6 +232,7 @@ public sealed class UvmTests
             u.Write(u.Cpu(), vm, va, (ulong)i);
         }
         Assert.Equal([3, 1, 5, 0, 2, 4, 6], vm.Map.TeardownOrder().Select(e => (int)((e.Start - 0x2000_0000) / 0x10000)));
+        u.Switch(u.Cpu(), vm);
         u.K.Pmaps.PmapPurge(u.Cpu(), vm.Pmap);
         long vae = u.K.Machine.TotalCounters().Tlbi(TlbiOp.Vae1Is);
         u.Uvm.UvmspacePurge(u.Cpu(), vm);
@@ -240,6 +240,8 @@ public sealed class UvmTests
         Assert.Empty(vm.Map.Entries);
         Assert.Equal(0, u.K.Pages.Count(PageUse.Anon));
         u.Uvm.UvmspacePurge(u.Cpu(), vm);
-        u.FreeAll(vm);
+        u.K.Pmaps.PmapDeactivate(u.Cpu(), vm.Pmap);                             // a no-op after the purge
+        u.Uvm.UvmspaceFree(u.Cpu(), vm);
+        u.K.AssertCleanAndNoLeaks();
     }
 }

@@ -36,6 +36,9 @@ public sealed class Pmap
     /// <summary>Translation table pages this pmap owns, L0 included.</summary>
     public int TablePages { get; internal set; } = 1;
 
+    /// <summary>pm_active has dropped back to 0 (or pmap_purge ran): the pmap never runs again.</summary>
+    public bool Retired { get; internal set; }
+
     public bool IsKernel { get; }
     public bool Destroyed { get; internal set; }
 

@@ -36,6 +36,9 @@ public sealed partial class PmapSystem
         EmptyL0 = boot.EmptyL0;
         Kernel = new Pmap(boot.KernelL0, isKernel: true) { Active = 1 };
         Asids = new PmapAsid(machine, machine.Cpus[0], asidLimit);
+        // Every other CPU may keep its number through a rollover; the switching one needs a free one (Linux's
+        // "more ASIDs than CPUs" rule).
+        Kassert(Asids.Count - 1 >= machine.Cpus.Count, $"PmapSystem: {Asids.Count - 1} user ASIDs for {machine.Cpus.Count} CPUs; need at least one per CPU");
         _curpm = new Pmap?[machine.Cpus.Count];
     }
 
@@ -68,14 +71,18 @@ public sealed partial class PmapSystem
     }
 
     /// <summary>
-    /// pmap_activate: one more thread runs on <paramref name="pm"/> (pm_active counts them); load it into this
-    /// CPU's TTBR0 unless it is there already.
+    /// pmap_activate: one more thread uses <paramref name="pm"/> for its whole life (pm_active counts threads, not
+    /// CPUs: cpu_fork activates the child's pmap, each exiting thread deactivates it). When the thread is the one
+    /// running on <paramref name="cpu"/> (<paramref name="curproc"/>), the pmap is also loaded there. Context
+    /// switches use <see cref="PmapSetTtb"/> and leave pm_active alone. Once pm_active has dropped back to 0 the pmap
+    /// never runs again: its TLB invalidations were skipped since (ttlb_flush), so activating it again panics.
     /// </summary>
-    public void PmapActivate(Cpu cpu, Pmap pm)
+    public void PmapActivate(Cpu cpu, Pmap pm, bool curproc = true)
     {
         Kassert(!pm.IsKernel && !pm.Destroyed, "pmap_activate: not a live user pmap");
+        Kassert(!pm.Retired, $"pmap_activate: the pmap's last thread has left; its skipped TLB invalidations would show ({pm})");
         pm.Active++;
-        if (_curpm[cpu.Id] != pm) PmapSetTtb(cpu, pm);
+        if (curproc && _curpm[cpu.Id] != pm) PmapSetTtb(cpu, pm);
     }
 
     /// <summary>
@@ -89,7 +96,7 @@ public sealed partial class PmapSystem
         if (pm.Active == 0) return;
         Kassert(_curpm[cpu.Id] == pm, $"pmap_deactivate: pmap is not the one loaded on cpu{cpu.Id} ({pm})");
         LoadEmptyTtbr0(cpu);
-        pm.Active--;
+        if (--pm.Active == 0) pm.Retired = true;
     }
 
     /// <summary>
@@ -105,6 +112,7 @@ public sealed partial class PmapSystem
         FlushAsid(cpu, pm);
         pm.Pt0Pa = EmptyL0;
         pm.Active = 0;
+        pm.Retired = true;
     }
 
     /// <summary>
@@ -129,11 +137,20 @@ public sealed partial class PmapSystem
     }
 
     /// <summary>
-    /// pmap_setttb: give the pmap a current-generation ASID if it lacks one, then load TTBR0 with the ASID and the
-    /// table in one write (TCR_EL1.A1 = 0: no window with a new ASID and an old table, reference §4.4), ISB.
+    /// pmap_setttb (cpu_switchto's part): give the pmap a current-generation ASID if it lacks one, then load TTBR0 with
+    /// the ASID and the table in one write (TCR_EL1.A1 = 0: no window with a new ASID and an old table, reference
+    /// §4.4), ISB. The pmap must have live threads (pm_active > 0). The kernel pmap (a kernel thread) loads the
+    /// empty table with ASID 0.
     /// </summary>
-    private void PmapSetTtb(Cpu cpu, Pmap pm)
+    public void PmapSetTtb(Cpu cpu, Pmap pm)
     {
+        if (pm.IsKernel)
+        {
+            LoadEmptyTtbr0(cpu); // a kernel thread: no user address space, TTBR0 at the empty table with ASID 0
+            return;
+        }
+        Kassert(pm.Active > 0, $"pmap_setttb: only a pmap with live threads runs ({pm})");
+        _curpm[cpu.Id] = null; // the outgoing pmap leaves this CPU: a rollover now need not keep its number
         if (pm.Asid == 0 || !Asids.IsCurrent(pm.Asid))
             pm.Asid = Asids.Allocate(cpu, pm.Asid, LoadedPmaps());
         cpu.Msr(SysReg.Ttbr0El1, Ttbr.Create(pm.Pt0Pa, pm.AsidNumber).Value);
