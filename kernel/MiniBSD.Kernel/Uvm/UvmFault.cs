@@ -20,7 +20,8 @@ public sealed partial class Uvm
 {
     /// <summary>
     /// uvm_fault: makes <paramref name="va"/> accessible for <paramref name="access"/> if the map allows it.
-    /// Zero-fill: a fresh zeroed anon. Copy-on-write: a write to an anon shared with another amap (after fork) copies
+    /// Anon layer first, then the object layer (program text and data: mapped read-only from the shared object, or
+    /// copied into an anon on a write). Zero-fill: a fresh zeroed anon. Copy-on-write: a write to an anon shared with another amap (after fork) copies
     /// it, or takes it over when this is its last reference; a read maps it read-only. NeedsCopy entries get their
     /// own amap at the first write. The pmap entry is made with the entry's protection, minus write while the page is
     /// shared.
@@ -34,19 +35,27 @@ public sealed partial class Uvm
         if ((entry.Protection & access) == 0) return FaultResult.ProtectionFailure;
         bool write = access == VmProt.Write;
         if (write && entry.NeedsCopy) AmapCopy(entry);
+        var existing = entry.Amap?.Anons[entry.Slot(page)];
+        if (existing is null && entry.Object is { } obj && !write)
+        {
+            // The object layer: map the shared object page, never writable (a write must copy it first).
+            ulong objectPage = obj.Pages[entry.ObjectPage(page)];
+            return Pmaps.PmapEnter(cpu, map.Pmap, page, objectPage, entry.Protection & ~VmProt.Write) ? FaultResult.Resolved : FaultResult.NoMemory;
+        }
         if (entry.Amap is null) AmapAlloc(entry);
         var amap = entry.Amap!;
         int slot = entry.Slot(page);
         var anon = amap.Anons[slot];
         if (anon is null)
         {
-            anon = AnonAllocZeroed(cpu);                                   // zero-fill
+            // Zero-fill, or promote the object's page into a private anon (copy-on-write of text or data).
+            anon = entry.Object is { } source ? AnonCopyPage(cpu, source.Pages[entry.ObjectPage(page)]) : AnonAllocZeroed(cpu);
             if (anon is null) return FaultResult.NoMemory;
             amap.Anons[slot] = anon;
         }
         else if (write && anon.Ref > 1)
         {
-            var copy = AnonCopy(cpu, anon);                                // copy-on-write: break the sharing
+            var copy = AnonCopyPage(cpu, anon.Page);                       // copy-on-write: break the sharing
             if (copy is null) return FaultResult.NoMemory;
             AnonUnref(anon);
             amap.Anons[slot] = anon = copy;
@@ -57,10 +66,10 @@ public sealed partial class Uvm
     }
 
     /// <summary>uvm_pagecopy into a fresh anon, or null when memory is exhausted.</summary>
-    private VmAnon? AnonCopy(Cpu cpu, VmAnon from)
+    private VmAnon? AnonCopyPage(Cpu cpu, ulong from)
     {
         if (!Pages.TryAlloc(cpu, PageUse.Anon, zero: false, out ulong pa)) return null;
-        cpu.CopyFrame(pa, from.Page);
+        cpu.CopyFrame(pa, from);
         return new VmAnon(pa);
     }
 }

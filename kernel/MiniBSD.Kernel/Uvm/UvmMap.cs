@@ -40,11 +40,54 @@ public sealed partial class Uvm
         }
     }
 
-    /// <summary>uvm_unmap_kill_entry: pmap_remove over the entry's whole span (one call per entry), then drop its amap.</summary>
+    /// <summary>
+    /// uvm_unmap_kill_entry: pmap_remove over the entry's whole span (one call per entry), then drop its amap and
+    /// its object reference.
+    /// </summary>
     private void UvmUnmapKillEntry(Cpu cpu, VmMap map, VmMapEntry entry)
     {
         if (!entry.IsGuard) Pmaps.PmapRemove(cpu, map.Pmap, entry.Start, entry.End);
         AmapUnref(entry);
+        if (entry.Object is { } obj)
+        {
+            entry.Object = null;
+            UvmObjectUnref(obj);
+        }
+    }
+
+    /// <summary>
+    /// uvm_map of an object: maps <paramref name="pages"/> pages of <paramref name="obj"/> from page
+    /// <paramref name="offset"/> at <paramref name="start"/>. The mapping is private: reads and fetches use the
+    /// object's pages (shared by every mapping of it), a write copies the page into an anon first. One more reference
+    /// to the object.
+    /// </summary>
+    public VmMapEntry UvmMapObject(VmMap map, ulong start, UvmObject obj, int offset, int pages, VmProt prot, VmProt maxProt)
+    {
+        Kassert(offset >= 0 && pages > 0 && offset + pages <= obj.PageCount, $"uvm_map: pages {offset}+{pages} outside an object of {obj.PageCount}");
+        var entry = UvmMapAnon(map, start, (ulong)pages << 12, prot, maxProt, VmInherit.Copy);
+        entry.Object = obj;
+        entry.ObjectOffset = offset;
+        UvmObjectReference(obj);
+        return entry;
+    }
+
+    /// <summary>
+    /// uvmspace_exec: an address space for the new program image. When nobody else shares the vmspace it is reused,
+    /// emptied (its pmap kept); otherwise the process gets a fresh one and drops its reference to the old.
+    /// The program's segments are then mapped by the exec code with <see cref="UvmMapObject"/> and
+    /// <see cref="UvmMapAnon"/>. Null on ENOMEM.
+    /// </summary>
+    public Vmspace? UvmspaceExec(Cpu cpu, Vmspace vm)
+    {
+        if (vm.Ref == 1)
+        {
+            UvmMapTeardown(cpu, vm.Map);
+            vm.DataStart = vm.Break = VmLayout.DataStart;
+            return vm;
+        }
+        var fresh = UvmspaceAlloc(cpu);
+        if (fresh is not null) UvmspaceFree(cpu, vm);
+        return fresh;
     }
 
     /// <summary>
@@ -106,12 +149,13 @@ public sealed partial class Uvm
             {
                 // uvm_mapent_forkshared: both sides must see the same anons, including ones not yet faulted in.
                 if (entry.NeedsCopy) AmapCopy(entry);
-                if (entry.Amap is null && !entry.IsGuard) AmapAlloc(entry);
+                if (entry.Amap is null && !entry.IsGuard && entry.Object is null) AmapAlloc(entry);
             }
             var copy = entry.CloneShape();
             copy.Amap = null;
             AmapShare(entry, copy);
-            if (entry.Inheritance == VmInherit.Copy && entry.Amap is not null)
+            if (copy.Object is not null) UvmObjectReference(copy.Object);
+            if (entry.Inheritance == VmInherit.Copy && (entry.Amap is not null || entry.Object is not null))
             {
                 entry.NeedsCopy = copy.NeedsCopy = true;
                 if ((entry.Protection & VmProt.Write) != 0)

@@ -62,7 +62,7 @@ public sealed class VmMap(Pmap pmap, ulong min, ulong max)
     /// <summary>
     /// uvm_map_clip_start / uvm_map_clip_end: splits the entry at <paramref name="va"/> so an entry starts there.
     /// Both pieces keep the amap (one more reference; the per-slot counts are unchanged, since each slot is still
-    /// covered once).
+    /// covered once) and the object (one more reference).
     /// </summary>
     internal void Clip(ulong va)
     {
@@ -71,8 +71,10 @@ public sealed class VmMap(Pmap pmap, ulong min, ulong max)
         var tail = e.CloneShape();
         tail.Start = va;
         tail.AmapOffset = e.Amap is null ? 0 : e.Slot(va);
+        tail.ObjectOffset = e.Object is null ? 0 : e.ObjectPage(va);
         e.End = va;
         if (e.Amap is not null) e.Amap.Ref++;
+        if (e.Object is not null) e.Object.Ref++;
         Insert(tail);
     }
 

@@ -30,6 +30,12 @@ public sealed class VmMapEntry
     /// <summary>UVM_ET_NEEDSCOPY.</summary>
     public bool NeedsCopy { get; internal set; }
 
+    /// <summary>object.uvm_obj: the object backing pages no anon covers (program text or data), or null (zero-fill).</summary>
+    public UvmObject? Object { get; internal set; }
+
+    /// <summary>The object page that maps <see cref="Start"/>.</summary>
+    public int ObjectOffset { get; internal set; }
+
     /// <summary>A guard (PROT_NONE) region: reserved, never mapped.</summary>
     public bool IsGuard => Protection == VmProt.None;
 
@@ -41,9 +47,12 @@ public sealed class VmMapEntry
     public VmMapEntry CloneShape() => new()
     {
         Start = Start, End = End, Protection = Protection, MaxProtection = MaxProtection, Inheritance = Inheritance,
-        Amap = Amap, AmapOffset = AmapOffset, NeedsCopy = NeedsCopy,
+        Amap = Amap, AmapOffset = AmapOffset, NeedsCopy = NeedsCopy, Object = Object, ObjectOffset = ObjectOffset,
     };
 
+    /// <summary>The object page for a page of this entry.</summary>
+    public int ObjectPage(ulong va) => ObjectOffset + (int)((va - Start) >> 12);
+
     public override string ToString() =>
-        $"[0x{Start:X}, 0x{End:X}) {Protection}/{MaxProtection} {Inheritance}{(Amap is null ? "" : $" amap+{AmapOffset}")}{(NeedsCopy ? " needs-copy" : "")}";
+        $"[0x{Start:X}, 0x{End:X}) {Protection}/{MaxProtection} {Inheritance}{(Amap is null ? "" : $" amap+{AmapOffset}")}{(Object is null ? "" : $" object+{ObjectOffset}")}{(NeedsCopy ? " needs-copy" : "")}";
 }
