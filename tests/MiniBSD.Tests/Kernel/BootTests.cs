@@ -25,11 +25,13 @@ public sealed class BootTests
         }
         Assert.Equal(255, boot.DirectMapBlocks);   // 512 MiB minus the kernel image's 2 MiB
         Assert.Equal(512, boot.DirectMapPages);
-        var check = new MmuSelfCheck(m, boot);
+        var pages = new MiniBSD.Kernel.Uvm.UvmPage(m, boot.FirstFree);
+        var check = new MmuSelfCheck(m, boot, pages, new PmapSystem(m, boot, pages));
         var steps = check.Run();
         Assert.All(steps, s => Assert.True(s.Passed, $"{s.Name}: {s.Detail}"));
         Assert.Equal(9, steps.Count);
         Assert.Empty(m.Checker.Violations);
+        Assert.Equal(pages.TotalPages, pages.Count(MiniBSD.Kernel.Uvm.PageUse.Free));
     }
 
     [Fact]
@@ -58,7 +60,9 @@ public sealed class BootTests
         Assert.Equal("", stderr.ToString());
         Assert.Contains("MMU on", text);
         Assert.DoesNotContain("FAILED", text);
-        Assert.Contains("d50883a0  tlbi vale1is, x0", text);
+        Assert.Contains("d5088320  tlbi vae1is, x0", text);
+        Assert.Contains("d5088340  tlbi aside1is, x0", text);
+        Assert.Contains("pages: free ", text);
         Assert.Contains("TLB coherence checker: 0 violation(s)", text);
     }
 

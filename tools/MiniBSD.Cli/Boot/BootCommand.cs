@@ -4,6 +4,7 @@ using MiniBSD.Hal.Cost;
 using MiniBSD.Hal.Isa;
 using MiniBSD.Hal.Tlb;
 using MiniBSD.Kernel.Arch.Arm64;
+using MiniBSD.Kernel.Uvm;
 
 namespace MiniBSD.Cli.Boot;
 
@@ -58,11 +59,15 @@ public static class BootCommand
         stdout.WriteLine($"locore: empty TTBR0 table at 0x{boot.EmptyL0:X}; bootstrap used {(boot.FirstFree - machine.Memory.Base - VmParam.KernelImageSize) / 4096} frames after the kernel image");
         stdout.WriteLine($"cpu0-{o.Cpus - 1}: MAIR_EL1 {cpu0.Mair}, TCR_EL1 {cpu0.Tcr}");
         stdout.WriteLine($"cpu0-{o.Cpus - 1}: SCTLR_EL1 {cpu0.Sctlr}: MMU on");
-        var check = new MmuSelfCheck(machine, boot);
+        var pages = new UvmPage(machine, boot.FirstFree);
+        var pmaps = new PmapSystem(machine, boot, pages);
+        stdout.WriteLine($"uvm: {pages.TotalPages} pages managed from 0x{boot.FirstFree:X}; pmap: {pmaps.Asids.Count - 1} user ASIDs");
+        var check = new MmuSelfCheck(machine, boot, pages, pmaps);
         stdout.WriteLine("MMU self-check:");
         foreach (var step in check.Run())
             stdout.WriteLine($"  [{(step.Passed ? "ok" : "FAILED")}] {step.Name}: {step.Detail}");
         PrintSummary(machine, stdout);
+        stdout.WriteLine($"  pages: {pages.Format()}");
         if (!check.Passed) { stderr.WriteLine("minibsd boot: the MMU self-check failed"); return 1; }
         return 0;
     }

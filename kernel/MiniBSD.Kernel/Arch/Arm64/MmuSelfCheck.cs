@@ -4,6 +4,7 @@ using MiniBSD.Hal.Isa;
 using MiniBSD.Hal.Mmu;
 using MiniBSD.Hal.Registers;
 using MiniBSD.Hal.Tlb;
+using MiniBSD.Kernel.Uvm;
 
 namespace MiniBSD.Kernel.Arch.Arm64;
 
@@ -12,24 +13,22 @@ public sealed record SelfCheckStep(string Name, bool Passed, string Detail);
 
 /// <summary>
 /// A short check, run at boot, that translation and TLB maintenance behave as the architecture says: AT on kernel
-/// mappings, loads and stores on every CPU, an EL0 access and a system call, PAN and LDTR, break-before-make with
-/// TLBI VALE1IS, an ASID switch followed by TLBI ASIDE1IS, and the coherence checker catching a missing TLBI.
-/// Every step uses only system instructions and memory, as kernel code must.
+/// mappings, loads and stores on every CPU, an EL0 access and a system call through a real pmap, PAN and LDTR,
+/// break-before-make by pmap_enter, an ASID switch and the TLBI ASIDE1IS of pmap_destroy, and the coherence checker
+/// catching a missing TLBI. Every page it takes goes back to the allocator.
 /// </summary>
-public sealed class MmuSelfCheck(Machine machine, BootInfo boot)
+public sealed class MmuSelfCheck(Machine machine, BootInfo boot, UvmPage pages, PmapSystem pmaps)
 {
     private const ulong UserVa = 0x0000_0000_0040_0000;
     private const ushort UserAsid = 1;
     private const ulong Pattern = 0x4D69_6E69_4253_4421; // "!DSBiniM" little-endian
     private readonly List<SelfCheckStep> _steps = [];
-    private PmapBootstrap? _steal;
 
     public IReadOnlyList<SelfCheckStep> Steps => _steps;
     public bool Passed => _steps.TrueForAll(s => s.Passed);
 
     public IReadOnlyList<SelfCheckStep> Run()
     {
-        _steal = new PmapBootstrap(machine, boot.FirstFree);
         bool wasChecking = machine.Checker.Enabled;
         machine.Checker.Enabled = true;
         machine.Checker.Context = "boot self-check";
@@ -37,7 +36,7 @@ public sealed class MmuSelfCheck(Machine machine, BootInfo boot)
         LoadsAndStoresOnEveryCpu();
         var user = UserAccessAndSyscall();
         PanAndUnprivilegedLoad(user);
-        BreakBeforeMake(user);
+        user = BreakBeforeMake(user);
         AsidSwitchAndInvalidate(user);
         CheckerCatchesMissingTlbi();
         machine.Checker.Context = null;
@@ -45,7 +44,7 @@ public sealed class MmuSelfCheck(Machine machine, BootInfo boot)
         return _steps;
     }
 
-    private sealed record UserMapping(ulong L0, ulong Frame, ulong Slot);
+    private sealed record UserMapping(Pmap Pm, ulong Frame);
 
     private void Step(string name, bool passed, string detail) => _steps.Add(new SelfCheckStep(name, passed, detail));
 
@@ -84,20 +83,18 @@ public sealed class MmuSelfCheck(Machine machine, BootInfo boot)
     private UserMapping UserAccessAndSyscall()
     {
         var cpu = Cpu(1);
-        ulong l0 = _steal!.StealPage(cpu);
-        ulong frame = _steal.StealPage(cpu);
-        ulong slot = _steal.Enter(cpu, l0, UserVa, 3, Pte.UserData(frame));
-        cpu.Dsb(BarrierOption.Ishst);
-        cpu.Msr(SysReg.Ttbr0El1, Ttbr.Create(l0, UserAsid).Value);
-        cpu.Isb();
+        var pm = pmaps.PmapCreate(cpu) ?? throw Kern.Systm.Panic("MmuSelfCheck: no page for a pmap");
+        ulong frame = Page(cpu);
+        pmaps.PmapEnter(cpu, pm, UserVa, frame, VmProt.ReadWrite);
+        pmaps.PmapActivate(cpu, pm);                                       // TTBR0 = ASID | L0, one MSR, ISB
         cpu.EnterUser(pc: 0x1000);
         bool stored = cpu.TryWrite64(UserVa, Pattern);
         cpu.Pc = 0x1004;
         cpu.Svc(0);
         var esr = new Esr(cpu.Mrs(SysReg.EsrEl1));
         bool ok = stored && esr == Esr.Svc(0) && cpu.El == 1 && cpu.Pan && cpu.Elr == 0x1008;
-        Step("EL0 store to a user page, then SVC #0", ok, $"ESR_EL1 {esr}, ELR_EL1 0x{cpu.Elr:X}, PAN={(cpu.Pan ? 1 : 0)} on entry");
-        return new UserMapping(l0, frame, slot);
+        Step("EL0 store to a user page, then SVC #0", ok, $"ASID {pm.AsidNumber}: ESR_EL1 {esr}, ELR_EL1 0x{cpu.Elr:X}, PAN={(cpu.Pan ? 1 : 0)} on entry");
+        return new UserMapping(pm, frame);
     }
 
     private void PanAndUnprivilegedLoad(UserMapping user)
@@ -110,42 +107,41 @@ public sealed class MmuSelfCheck(Machine machine, BootInfo boot)
         Step("PAN refuses an EL1 load of user memory; LDTR reads it", ok, $"ESR_EL1 {esr}, FAR_EL1 0x{cpu.Far:X}; LDTR -> 0x{v:X}");
     }
 
-    private void BreakBeforeMake(UserMapping user)
+    private UserMapping BreakBeforeMake(UserMapping user)
     {
         var cpu = Cpu(1);
-        ulong fresh = _steal!.StealPage(cpu);
+        ulong fresh = Page(cpu);
         machine.Memory.Write64(fresh, ~Pattern);
-        // Break: invalid entry, make it visible, invalidate by VA and ASID everywhere, wait for completion.
-        machine.Memory.Write64(user.Slot, Descriptor.Invalid.Value);
-        cpu.Dsb(BarrierOption.Ishst);
         long removedBefore = machine.TotalCounters().TlbEntriesInvalidated;
-        cpu.Tlbi(TlbiOp.Vale1Is, TlbiOpExtensions.Operand(UserVa, UserAsid));
-        cpu.Dsb(BarrierOption.Ish);
+        long vae = machine.TotalCounters().Tlbi(TlbiOp.Vae1Is);
+        pmaps.PmapEnter(cpu, user.Pm, UserVa, fresh, VmProt.ReadWrite); // invalid entry, TLBI VAE1IS, new entry
         long removed = machine.TotalCounters().TlbEntriesInvalidated - removedBefore;
-        // Make: the new entry; old frame is unreachable now.
-        machine.Checker.FrameReleased(user.Frame);
-        machine.Memory.Write64(user.Slot, Pte.UserData(fresh).Value);
-        cpu.Dsb(BarrierOption.Ishst);
-        cpu.Isb();
-        bool ok = cpu.TryReadUnprivileged(UserVa, 8, out ulong v) && v == ~Pattern && machine.Checker.Violations.Count == 0;
-        Step("break-before-make with TLBI VALE1IS", ok, $"{removed} TLB entr{(removed == 1 ? "y" : "ies")} removed, new frame read back 0x{v:X}, checker silent");
+        pages.Free(user.Frame);                                            // rule 2: no usable entry maps it now
+        bool ok = cpu.TryReadUnprivileged(UserVa, 8, out ulong v) && v == ~Pattern && machine.Checker.Violations.Count == 0
+            && machine.TotalCounters().Tlbi(TlbiOp.Vae1Is) - vae == 1;
+        Step("break-before-make (pmap_enter over a live page)", ok, $"1 TLBI VAE1IS, {removed} TLB entr{(removed == 1 ? "y" : "ies")} removed, new frame read back 0x{v:X}, old frame freed, checker silent");
+        return user with { Frame = fresh };
     }
 
     private void AsidSwitchAndInvalidate(UserMapping user)
     {
         var cpu = Cpu(1);
-        cpu.Msr(SysReg.Ttbr0El1, Ttbr.Create(boot.EmptyL0, 0).Value); // pmap_deactivate: the empty table, ASID 0
-        cpu.Isb();
-        // The entries of ASID 1 outlive the switch; the counters (a PMU would) show the TLBI removing them.
+        ushort asid = user.Pm.AsidNumber;
+        pmaps.PmapDeactivate(cpu, user.Pm);                                // TTBR0 -> the empty table, ASID 0
+        pmaps.PmapRemove(cpu, user.Pm, UserVa, UserVa + 0x1000);          // inactive: no per-page TLBI
+        pages.Free(user.Frame);                                            // harmless: ASID loaded nowhere
+        // The entries of the ASID outlive the switch; the counters (a PMU would) show pmap_free_asid removing them.
         long before = machine.TotalCounters().TlbEntriesInvalidated;
-        cpu.Dsb(BarrierOption.Ishst);
-        cpu.Tlbi(TlbiOp.Aside1Is, TlbiOpExtensions.Operand(0, UserAsid));
-        cpu.Dsb(BarrierOption.Ish);
+        pmaps.PmapDestroy(cpu, user.Pm);                                   // TLBI ASIDE1IS, tables freed
         long removed = machine.TotalCounters().TlbEntriesInvalidated - before;
-        machine.Checker.AsidAllocated(UserAsid);                     // rule 3: no TLB may still hold ASID 1
-        bool ok = removed > 0 && machine.Checker.Violations.Count == 0;
-        Step("TTBR0 switch keeps ASID-tagged entries; TLBI ASIDE1IS removes them", ok, $"ASID {UserAsid}: {removed} entr{(removed == 1 ? "y" : "ies")} removed after the switch; the checker finds none left");
+        machine.Checker.AsidAllocated(asid);                               // rule 3: no TLB may still hold it
+        bool ok = removed > 0 && machine.Checker.Violations.Count == 0 && pages.Count(PageUse.Free) == pages.TotalPages;
+        Step("TTBR0 switch keeps ASID-tagged entries; TLBI ASIDE1IS removes them", ok,
+            $"ASID {asid}: {removed} entr{(removed == 1 ? "y" : "ies")} removed when the pmap was destroyed; the checker finds none left; every page free again");
     }
+
+    private ulong Page(Cpu cpu) =>
+        pages.TryAlloc(cpu, PageUse.Anon, zero: true, out ulong pa) ? pa : throw Kern.Systm.Panic("MmuSelfCheck: no free page");
 
     private void CheckerCatchesMissingTlbi()
     {
