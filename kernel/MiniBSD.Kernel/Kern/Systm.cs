@@ -1,3 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
 namespace MiniBSD.Kernel.Kern;
 
 /// <summary>A kernel bug found by a consistency check: what OpenBSD's panic() stops the machine for.</summary>
@@ -21,4 +24,32 @@ public static class Systm
     {
         if (!condition) throw new KernelPanicException(message);
     }
+
+    /// <summary>
+    /// KASSERT with an interpolated message that is only formatted when the condition is false, so asserts on hot
+    /// paths (faults, pmap lookups) cost a test and a branch, as Debug.Assert's handler does.
+    /// </summary>
+    public static void Kassert([DoesNotReturnIf(false)] bool condition, [InterpolatedStringHandlerArgument(nameof(condition))] ref KassertMessage message)
+    {
+        if (!condition) throw new KernelPanicException(message.ToStringAndClear());
+    }
+}
+
+/// <summary>The message of a failed <see cref="Systm.Kassert(bool, ref KassertMessage)"/>: formatted only on failure.</summary>
+[InterpolatedStringHandler]
+public ref struct KassertMessage
+{
+    private DefaultInterpolatedStringHandler _inner;
+
+    public KassertMessage(int literalLength, int formattedCount, bool condition, out bool shouldAppend)
+    {
+        shouldAppend = !condition;
+        _inner = shouldAppend ? new DefaultInterpolatedStringHandler(literalLength, formattedCount) : default;
+    }
+
+    public void AppendLiteral(string value) => _inner.AppendLiteral(value);
+    public void AppendFormatted<T>(T value) => _inner.AppendFormatted(value);
+    public void AppendFormatted<T>(T value, string? format) => _inner.AppendFormatted(value, format);
+    public void AppendFormatted(string? value) => _inner.AppendFormatted(value);
+    public string ToStringAndClear() => _inner.ToStringAndClear();
 }

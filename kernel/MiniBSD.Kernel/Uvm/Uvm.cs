@@ -13,4 +13,7 @@ public sealed partial class Uvm(Machine machine, UvmPage pages, PmapSystem pmaps
     public Machine Machine { get; } = machine;
     public UvmPage Pages { get; } = pages;
     public PmapSystem Pmaps { get; } = pmaps;
+
+    /// <summary>uvm_anon_pool: anons whose last reference went, ready for the next fault.</summary>
+    private readonly Stack<VmAnon> _anonPool = new();
 }

@@ -58,11 +58,23 @@ public sealed partial class Uvm
         entry.Amap = null;
     }
 
-    /// <summary>uvm_anfree at the last reference: the page goes back to the allocator.</summary>
+    /// <summary>uvm_anfree at the last reference: the page goes back to the allocator, the anon to the pool.</summary>
     private void AnonUnref(VmAnon anon)
     {
-        Kassert(anon.Ref > 0, "uvm_anon_dropswap: anon already free");
-        if (--anon.Ref == 0) Pages.Free(anon.Page);
+        Kassert(anon.Ref > 0, "uvm_anfree: anon already free");
+        if (--anon.Ref > 0) return;
+        Pages.Free(anon.Page);
+        anon.Page = 0;
+        _anonPool.Push(anon);
+    }
+
+    /// <summary>uvm_analloc: an anon from the pool holding <paramref name="page"/>, one reference.</summary>
+    private VmAnon AnonAlloc(ulong page)
+    {
+        var anon = _anonPool.Count > 0 ? _anonPool.Pop() : new VmAnon();
+        anon.Ref = 1;
+        anon.Page = page;
+        return anon;
     }
 
     /// <summary>Shares an entry's amap with a new entry covering the same slots (fork): one more reference each.</summary>
@@ -78,5 +90,5 @@ public sealed partial class Uvm
 
     /// <summary>A new anon with a zeroed page, or null when memory is exhausted.</summary>
     private VmAnon? AnonAllocZeroed(Cpu cpu) =>
-        Pages.TryAlloc(cpu, PageUse.Anon, zero: true, out ulong pa) ? new VmAnon(pa) : null;
+        Pages.TryAlloc(cpu, PageUse.Anon, zero: true, out ulong pa) ? AnonAlloc(pa) : null;
 }

@@ -70,6 +70,6 @@ public sealed partial class Uvm
     {
         if (!Pages.TryAlloc(cpu, PageUse.Anon, zero: false, out ulong pa)) return null;
         cpu.CopyFrame(pa, from);
-        return new VmAnon(pa);
+        return AnonAlloc(pa);
     }
 }

@@ -2,15 +2,16 @@ namespace MiniBSD.Kernel.Uvm;
 
 /// <summary>
 /// struct vm_anon (OpenBSD uvm_anon.h): one page of anonymous memory and how many amap slots refer to it. Two
-/// references mean the page is shared copy-on-write: the first write copies it.
+/// references mean the page is shared copy-on-write: the first write copies it. Anons come from a pool
+/// (uvm_anon_pool), so faults allocate no host objects once it is warm.
 /// </summary>
-public sealed class VmAnon(ulong page)
+public sealed class VmAnon
 {
     /// <summary>an_ref.</summary>
-    public int Ref { get; internal set; } = 1;
+    public int Ref { get; internal set; }
 
     /// <summary>an_page: the physical page.</summary>
-    public ulong Page { get; } = page;
+    public ulong Page { get; internal set; }
 }
 
 /// <summary>

@@ -1,0 +1,54 @@
+using MiniBSD.Kernel.Abi;
+using MiniBSD.Kernel.Uvm;
+
+namespace MiniBSD.Tests.Kernel;
+
+/// <summary>
+/// Zero-fill and copy-on-write faults, page-by-page pmap_remove and pmap_protect allocate no host memory per page
+/// once the anon pool is warm (per-entry objects, such as an amap, are made once per mapping, not per page).
+/// </summary>
+public sealed class UvmAllocationTests
+{
+    private const int N = 200;
+
+    private static long Bytes(Action action)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Fact]
+    public void Per_page_paths_allocate_nothing()
+    {
+        var u = new UvmFixture(cpus: 1);
+        u.K.Machine.Checker.Enabled = false; // the checker is a test aid; the kernel's own paths are measured
+        var cpu = u.Cpu();
+        var parent = u.NewSpace();
+        u.Switch(cpu, parent);
+        ulong warm = u.Mmap(parent, 2 * N * 4096);                     // warm the anon pool with 2N anons
+        for (int i = 0; i < 2 * N; i++) u.Uvm.UvmFault(cpu, parent.Map, warm + (ulong)i * 4096, VmProt.Write);
+        Assert.Equal(Errno.None, u.Uvm.SysMunmap(cpu, parent, warm, 2 * N * 4096));
+        ulong va = u.Mmap(parent, N * 4096);
+        u.Uvm.UvmFault(cpu, parent.Map, va, VmProt.Write);                // the amap is made here, once
+        for (int pass = 0; pass < 2; pass++)                              // the second pass runs fully jitted
+        {
+            long faults = Bytes(() =>
+            {
+                for (int i = 1; i < N; i++) u.Uvm.UvmFault(cpu, parent.Map, va + (ulong)i * 4096, VmProt.Write);
+            });
+            long protect = Bytes(() => u.K.Pmaps.PmapProtect(cpu, parent.Pmap, va, va + N * 4096, VmProt.Read));
+            long remove = Bytes(() => u.K.Pmaps.PmapRemove(cpu, parent.Pmap, va + 4096, va + N * 4096));
+            if (pass == 1) Assert.Equal((0L, 0L, 0L), (faults, protect, remove));
+        }
+        var child = u.Fork(cpu, parent);
+        u.Switch(cpu, child);
+        u.Uvm.UvmFault(cpu, child.Map, va, VmProt.Write);                 // amap_copy, once per entry
+        long cow = Bytes(() =>
+        {
+            for (int i = 1; i < N; i++) u.Uvm.UvmFault(cpu, child.Map, va + (ulong)i * 4096, VmProt.Write);
+        });
+        Assert.Equal(0, cow);
+        u.FreeAll(parent, child);
+    }
+}
