@@ -17,8 +17,9 @@ public enum PageUse : byte
 /// <summary>
 /// The physical page allocator (OpenBSD uvm_page.c: uvm_pagealloc, uvm_pagefree) over the RAM that locore left
 /// free. Pages come out lowest address first and go back on top of a stack, so the same run hands out the same
-/// frames. A page is zero-filled when asked (charged as a frame zeroing on the CPU that asks); freeing one tells
-/// the TLB coherence checker, which reports it if a usable TLB entry still maps the frame (DESIGN.md rule 2).
+/// frames. A page is zero-filled when asked (charged as a frame zeroing on the CPU that asks). Freeing a page that a
+/// page table still maps panics (the pmap keeps the count, as OpenBSD's pv lists would tell); freeing one tells the
+/// TLB coherence checker, which reports it if a usable TLB entry still maps the frame (DESIGN.md rule 2).
 /// </summary>
 public sealed class UvmPage
 {
@@ -27,6 +28,7 @@ public sealed class UvmPage
     private readonly PageUse[] _use;
     private readonly int[] _free;
     private readonly long[] _counts = new long[Enum.GetValues<PageUse>().Length];
+    private readonly int[] _mappings;
     private int _freeTop;
 
     /// <summary>Manages the frames of [<paramref name="first"/>, end of RAM).</summary>
@@ -37,6 +39,7 @@ public sealed class UvmPage
         _first = first;
         int frames = (int)((machine.Memory.End - first) / PhysicalMemory.FrameSize);
         _use = new PageUse[frames];
+        _mappings = new int[frames];
         _free = new int[frames];
         for (int i = 0; i < frames; i++) _free[i] = frames - 1 - i; // lowest frame on top
         _freeTop = frames;
@@ -72,12 +75,33 @@ public sealed class UvmPage
     {
         int index = IndexOf(pa, "uvm_pagefree");
         Kassert(_use[index] != PageUse.Free, $"uvm_pagefree: page 0x{pa:X} is already free");
+        Kassert(_mappings[index] == 0, $"uvm_pagefree: page 0x{pa:X} is still mapped by {_mappings[index]} page table entr{(_mappings[index] == 1 ? "y" : "ies")}");
         _machine.Checker.FrameReleased(pa);
         _counts[(int)_use[index]]--;
         _counts[(int)PageUse.Free]++;
         _use[index] = PageUse.Free;
         _free[_freeTop++] = index;
     }
+
+    /// <summary>How many pmap entries map the page (OpenBSD keeps them on the page's pv list).</summary>
+    public int MappingCount(ulong pa) => _mappings[IndexOf(pa, "UvmPage.MappingCount")];
+
+    /// <summary>pmap_enter made an entry for the page; pages outside the managed range are not counted.</summary>
+    internal void Mapped(ulong pa)
+    {
+        if (IsManaged(pa)) _mappings[(int)((pa - _first) / PhysicalMemory.FrameSize)]++;
+    }
+
+    /// <summary>pmap_remove (or a replacing pmap_enter) dropped an entry for the page.</summary>
+    internal void Unmapped(ulong pa)
+    {
+        if (!IsManaged(pa)) return;
+        int index = (int)((pa - _first) / PhysicalMemory.FrameSize);
+        Kassert(_mappings[index] > 0, $"pmap: page 0x{pa:X} unmapped more often than mapped");
+        _mappings[index]--;
+    }
+
+    private bool IsManaged(ulong pa) => pa >= _first && pa < _machine.Memory.End;
 
     /// <summary>What the page at <paramref name="pa"/> is used for.</summary>
     public PageUse UseOf(ulong pa) => _use[IndexOf(pa, "UvmPage.UseOf")];

@@ -70,4 +70,21 @@ public sealed class UvmPageTests
         var v = Assert.Single(k.Machine.Checker.Violations);
         Assert.Equal((CoherenceRule.FreedFrameStillMapped, frame, (ulong)0x40_0000), (v.Rule, v.Frame, v.Va));
     }
+
+    [Fact]
+    public void Freeing_a_page_a_page_table_still_maps_panics()
+    {
+        var k = new KernelFixture();
+        var pm = k.Pmaps.PmapCreate(k.Cpu())!;
+        ulong frame = k.Anon();
+        Assert.True(k.Pmaps.PmapEnter(k.Cpu(), pm, 0x40_0000, frame, VmProt.Read));
+        Assert.True(k.Pmaps.PmapEnter(k.Cpu(), pm, 0x50_0000, frame, VmProt.Read));
+        Assert.Equal(2, k.Pages.MappingCount(frame));
+        Assert.StartsWith("panic: uvm_pagefree: page", Assert.Throws<KernelPanicException>(() => k.Pages.Free(frame)).Message);
+        k.Pmaps.PmapRemove(k.Cpu(), pm, 0x40_0000, 0x60_0000);
+        Assert.Equal(0, k.Pages.MappingCount(frame));
+        k.Pages.Free(frame);
+        k.Pmaps.PmapDestroy(k.Cpu(), pm);
+        k.AssertCleanAndNoLeaks();
+    }
 }

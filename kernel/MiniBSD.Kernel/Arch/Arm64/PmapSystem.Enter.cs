@@ -27,6 +27,7 @@ public sealed partial class PmapSystem
             pm.ResidentCount++;
             WritePte(cpu, slot, pte);
             cpu.Dsb(BarrierOption.Ishst);
+            _pages.Mapped(pa);
             return true;
         }
         if (old.Value == pte.Value) return true;
@@ -36,6 +37,8 @@ public sealed partial class PmapSystem
             TtlbFlush(cpu, pm, va);
             WritePte(cpu, slot, pte);
             cpu.Dsb(BarrierOption.Ishst);
+            _pages.Unmapped(old.Address);
+            _pages.Mapped(pa);
             return true;
         }
         WritePte(cpu, slot, pte);

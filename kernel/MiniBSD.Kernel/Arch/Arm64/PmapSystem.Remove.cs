@@ -76,6 +76,7 @@ public sealed partial class PmapSystem
         WritePte(cpu, slot, Descriptor.Invalid);
         pm.ResidentCount--;
         if (flush == PmapFlush.WhenActive) TtlbFlush(cpu, pm, va);
+        _pages.Unmapped(pte.Address);
         return true;
     }
 }
