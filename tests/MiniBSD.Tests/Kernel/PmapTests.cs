@@ -240,4 +240,35 @@ public sealed class PmapTests
         k.Pmaps.PmapDestroy(k.Cpu(), pm);
         k.AssertCleanAndNoLeaks();
     }
+
+    [Fact]
+    public void The_kernel_pmap_maps_global_entries_through_ttbr1_and_flushes_all_asids()
+    {
+        var k = new KernelFixture();
+        var cpu = k.Cpu();
+        const ulong kva = 0xFFFF_8000_0000_0000;                         // outside the direct map: new TTBR1 tables
+        Assert.True(k.Pages.TryAlloc(cpu, PageUse.Kernel, zero: true, out ulong frame));
+        k.Machine.Memory.Write64(frame, 0x5EED);
+        Assert.True(k.Pmaps.PmapEnter(cpu, k.Pmaps.Kernel, kva, frame, VmProt.ReadWrite));
+        Assert.True(cpu.TryRead64(kva, out ulong v) && v == 0x5EED);
+        Assert.True(k.Cpu(1).TryRead64(kva, out v) && v == 0x5EED);         // every CPU: global, TTBR1
+        Assert.Contains(cpu.Tlb.Entries(), e => e.Global && e.Va == kva);
+        Assert.Equal(Par.Fault(FaultStatus.PermissionL3), cpu.At(MiniBSD.Hal.Isa.AtOp.S1E0R, kva));
+        long vaale = Tlbis(k.Machine, TlbiOp.Vaale1Is);
+        Assert.Equal(1, k.Pmaps.PmapRemove(cpu, k.Pmaps.Kernel, kva, kva + 0x1000));
+        Assert.Equal(1, Tlbis(k.Machine, TlbiOp.Vaale1Is) - vaale);
+        Assert.DoesNotContain(k.Cpu(1).Tlb.Entries(), e => e.Va == kva);
+        k.Pages.Free(frame);
+        Assert.Empty(k.Machine.Checker.Violations);
+        Assert.Equal(3, k.Pages.Count(PageUse.PageTable));                // the kernel keeps its new L1-L3 tables
+    }
+
+    [Fact]
+    public void Eight_bit_asids_are_used_when_tcr_as_is_clear_even_on_16_bit_hardware()
+    {
+        var k = new KernelFixture(cpus: 1);
+        k.Cpu().Msr(MiniBSD.Hal.Isa.SysReg.TcrEl1, k.Cpu().Tcr.Value & ~(1UL << 36));
+        var pmaps = new PmapSystem(k.Machine, k.Boot, k.Pages);
+        Assert.Equal(256, pmaps.Asids.Count);
+    }
 }

@@ -29,7 +29,9 @@ public sealed class PmapAsid
     {
         _machine = machine;
         var id = new IdAa64Mmfr0(cpu.Mrs(SysReg.IdAa64Mmfr0El1));
-        int hardware = 1 << id.AsidBits;
+        var tcr = new Tcr(cpu.Mrs(SysReg.TcrEl1));
+        // 16-bit ASIDs need both the hardware (ID_AA64MMFR0_EL1.ASIDBits) and TCR_EL1.AS; else 8 bits are compared.
+        int hardware = 1 << (id.AsidBits == 16 && tcr.As ? 16 : 8);
         Count = Math.Min(limit ?? hardware, hardware);
         Kassert(Count >= 2, "PmapAsid: need at least one ASID besides 0");
         _inUse = new bool[Count];
