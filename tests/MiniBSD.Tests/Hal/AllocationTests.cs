@@ -9,24 +9,6 @@ public sealed class AllocationTests
 {
     private const ulong Va = 0x0000_0000_0040_0000;
 
-    /// <summary>
-    /// Bytes the action allocates in steady state: the least of a few runs after warming up, since the runtime may
-    /// allocate on this thread while it re-compiles a method at a higher tier; a path that allocates does so every run.
-    /// </summary>
-    private static long Allocated(Action action)
-    {
-        action(); // warm up: JIT, lazily backed frames
-        action();
-        long least = long.MaxValue;
-        for (int i = 0; i < 3; i++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            action();
-            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-        return least;
-    }
-
     private static MmuFixture Fixture(int cpus = 1)
     {
         var f = new MmuFixture(cpus);
@@ -40,7 +22,7 @@ public sealed class AllocationTests
     public void Loads_and_stores_on_a_tlb_hit_allocate_nothing()
     {
         var f = Fixture();
-        Assert.Equal(0, Allocated(() =>
+        Assert.Equal(0, AllocationMeter.SteadyStateBytes(() =>
         {
             for (ulong i = 0; i < 4096; i++)
             {
@@ -55,7 +37,7 @@ public sealed class AllocationTests
     public void Misses_walks_faults_and_tlbis_allocate_nothing()
     {
         var f = Fixture(cpus: 4);
-        Assert.Equal(0, Allocated(() =>
+        Assert.Equal(0, AllocationMeter.SteadyStateBytes(() =>
         {
             for (ulong i = 0; i < 64; i++)
             {

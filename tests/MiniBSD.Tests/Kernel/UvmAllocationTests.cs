@@ -11,13 +11,6 @@ public sealed class UvmAllocationTests
 {
     private const int N = 200;
 
-    private static long Bytes(Action action)
-    {
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
-    }
-
     [Fact]
     public void Per_page_paths_allocate_nothing()
     {
@@ -33,18 +26,18 @@ public sealed class UvmAllocationTests
         u.Uvm.UvmFault(cpu, parent.Map, va, VmProt.Write);                // the amap is made here, once
         for (int pass = 0; pass < 2; pass++)                              // the second pass runs fully jitted
         {
-            long faults = Bytes(() =>
+            long faults = AllocationMeter.Bytes(() =>
             {
                 for (int i = 1; i < N; i++) u.Uvm.UvmFault(cpu, parent.Map, va + (ulong)i * 4096, VmProt.Write);
             });
-            long protect = Bytes(() => u.K.Pmaps.PmapProtect(cpu, parent.Pmap, va, va + N * 4096, VmProt.Read));
-            long remove = Bytes(() => u.K.Pmaps.PmapRemove(cpu, parent.Pmap, va + 4096, va + N * 4096));
+            long protect = AllocationMeter.Bytes(() => u.K.Pmaps.PmapProtect(cpu, parent.Pmap, va, va + N * 4096, VmProt.Read));
+            long remove = AllocationMeter.Bytes(() => u.K.Pmaps.PmapRemove(cpu, parent.Pmap, va + 4096, va + N * 4096));
             if (pass == 1) Assert.Equal((0L, 0L, 0L), (faults, protect, remove));
         }
         var child = u.Fork(cpu, parent);
         u.Switch(cpu, child);
         u.Uvm.UvmFault(cpu, child.Map, va, VmProt.Write);                 // amap_copy, once per entry
-        long cow = Bytes(() =>
+        long cow = AllocationMeter.Bytes(() =>
         {
             for (int i = 1; i < N; i++) u.Uvm.UvmFault(cpu, child.Map, va + (ulong)i * 4096, VmProt.Write);
         });
