@@ -30,6 +30,7 @@ public sealed class TlbCoherenceChecker
             if (_enabled == value) return;
             _enabled = value;
             _machine.InvalidateMicroTlbs(); // so every hit from now on reaches CheckHit
+            foreach (var cpu in _machine.Cpus) cpu.Tlb.TrackFrames(value);
         }
     }
 
@@ -84,6 +85,8 @@ public sealed class TlbCoherenceChecker
         ulong end = frame + (ulong)count * Memory.PhysicalMemory.FrameSize;
         var loaded = LoadedAsids();
         foreach (var cpu in _machine.Cpus)
+        {
+            if (!AnyFrameMapped(cpu, frame, count)) continue; // the usual case: no entry of this TLB maps them
             foreach (var e in cpu.Tlb.Entries())
             {
                 if (e.OutputBase >= end || e.OutputBase + e.Size <= frame) continue;
@@ -95,6 +98,14 @@ public sealed class TlbCoherenceChecker
                     hit, e.Descriptor, e.DescriptorAddress, _machine.Memory.TryRead64(e.DescriptorAddress, out var d) ? d : null,
                     $"frame released while a usable TLB entry still maps it ({why})", Context));
             }
+        }
+    }
+
+    private static bool AnyFrameMapped(Cpu cpu, ulong frame, int count)
+    {
+        for (int i = 0; i < count; i++)
+            if (cpu.Tlb.MayMapFrame(frame + (ulong)i * Memory.PhysicalMemory.FrameSize)) return true;
+        return false;
     }
 
     /// <summary>Rule 3: the kernel is handing out <paramref name="asid"/>; no TLB may hold non-global entries tagged with it.</summary>

@@ -90,6 +90,30 @@ public sealed class Tlb
         return new InvalidateResult(removed, _blocks2M.Valid + _blocks1G.Valid != blocksBefore);
     }
 
+    /// <summary>Keeps (or stops keeping) per-frame counts of entries, for the coherence checker.</summary>
+    internal void TrackFrames(bool on)
+    {
+        _pages.TrackFrames(on);
+        _blocks2M.TrackFrames(on);
+        _blocks1G.TrackFrames(on);
+    }
+
+    /// <summary>
+    /// True when some entry's output range may contain the frame: a page entry for it, or any block entry covering
+    /// it. Needs <see cref="TrackFrames"/> on; false means no entry maps the frame.
+    /// </summary>
+    internal bool MayMapFrame(ulong frame) =>
+        _pages.FrameCounts!.ContainsKey(frame) || BlockCovers(_blocks2M, frame) || BlockCovers(_blocks1G, frame);
+
+    private static bool BlockCovers(TlbBank bank, ulong frame)
+    {
+        if (bank.Valid == 0) return false;
+        ulong size = 1UL << bank.Shift;
+        foreach (var (outputBase, _) in bank.FrameCounts!)
+            if (frame >= outputBase && frame - outputBase < size) return true;
+        return false;
+    }
+
     /// <summary>Every valid entry, for the checker and for dumps.</summary>
     public IEnumerable<TlbEntry> Entries()
     {

@@ -23,6 +23,32 @@ internal sealed class TlbBank
     public int Level { get; }
     public int Shift { get; }
     public int Valid { get; private set; }
+
+    /// <summary>
+    /// When not null, how many valid entries have each output base: kept only while the coherence checker runs, so
+    /// it can tell whether a freed frame is in this bank without scanning it.
+    /// </summary>
+    public Dictionary<ulong, int>? FrameCounts { get; private set; }
+
+    public void TrackFrames(bool on)
+    {
+        if (!on)
+        {
+            FrameCounts = null;
+            return;
+        }
+        FrameCounts = [];
+        foreach (var e in _entries)
+            if (e.Valid) Count(e.OutputBase, +1);
+    }
+
+    private void Count(ulong frame, int delta)
+    {
+        var counts = FrameCounts!;
+        int n = counts.GetValueOrDefault(frame) + delta;
+        if (n == 0) counts.Remove(frame);
+        else counts[frame] = n;
+    }
     public Span<TlbEntry> Entries => _entries;
 
     /// <summary>Index of the entry translating VA[55:0] under the ASID, or -1.</summary>
@@ -56,6 +82,7 @@ internal sealed class TlbBank
                 var replaced = e;
                 if (!e.Valid) Valid++;
                 e = entry;
+                if (FrameCounts is not null) Tracked(replaced, entry);
                 return replaced;
             }
         }
@@ -63,7 +90,19 @@ internal sealed class TlbBank
         _victim[set] = (byte)((_victim[set] + 1) % _ways);
         var old = _entries[victim];
         _entries[victim] = entry;
+        if (FrameCounts is not null) Tracked(old, entry);
         return old;
+    }
+
+    private void Tracked(in TlbEntry replaced, in TlbEntry entry)
+    {
+        if (replaced.Valid) Count(replaced.OutputBase, -1);
+        Count(entry.OutputBase, +1);
+    }
+
+    private void Removed(in TlbEntry e)
+    {
+        if (FrameCounts is not null) Count(e.OutputBase, -1);
     }
 
     /// <summary>Removes the entries of the set that holds VA[55:0] for which <paramref name="match"/> holds.</summary>
@@ -75,7 +114,7 @@ internal sealed class TlbBank
         for (int i = first; i < first + _ways; i++)
         {
             ref var e = ref _entries[i];
-            if (e.Valid && e.VaBase == baseVa && match.Matches(in e)) { e = default; removed++; }
+            if (e.Valid && e.VaBase == baseVa && match.Matches(in e)) { Removed(e); e = default; removed++; }
         }
         Valid -= removed;
         return removed;
@@ -89,7 +128,7 @@ internal sealed class TlbBank
         for (int i = 0; i < _entries.Length; i++)
         {
             ref var e = ref _entries[i];
-            if (e.Valid && match.Matches(in e)) { e = default; removed++; }
+            if (e.Valid && match.Matches(in e)) { Removed(e); e = default; removed++; }
         }
         Valid -= removed;
         return removed;

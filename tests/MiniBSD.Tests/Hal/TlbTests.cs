@@ -167,4 +167,39 @@ public sealed class TlbTests
         Assert.Equal(1024 + 32 + 16, TlbGeometry.Default.Capacity);
         Assert.Throws<ArgumentException>(() => new TlbGeometry(PageSets: 3).Validate());
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void The_frame_index_the_checker_uses_always_agrees_with_the_entries(int seed)
+    {
+        var rng = new Random(seed);
+        var tlb = new Tlb(new TlbGeometry(PageSets: 2, PageWays: 2, BlockSets2M: 1, BlockWays2M: 2, BlockSets1G: 1, BlockWays1G: 1));
+        tlb.TrackFrames(true);
+        var ops = new[] { TlbiOp.Vae1, TlbiOp.Aside1, TlbiOp.Vaae1, TlbiOp.Vmalle1 };
+        for (int step = 0; step < 2000; step++)
+        {
+            ulong va = (ulong)rng.Next(16) << (rng.Next(3) == 0 ? 21 : 12);
+            ushort asid = (ushort)rng.Next(1, 4);
+            if (rng.Next(3) > 0)
+            {
+                int level = rng.Next(4) == 0 ? 2 : 3;
+                int shift = level == 2 ? 21 : 12;
+                ulong oa = 0x4000_0000 + ((ulong)rng.Next(8) << shift);
+                tlb.Insert(va & ~((1UL << shift) - 1), asid, new WalkResult { Level = level, Shift = shift, OutputBase = oa, NotGlobal = rng.Next(2) == 0 });
+            }
+            else
+            {
+                tlb.Invalidate(ops[rng.Next(ops.Length)], TlbiOpExtensions.Operand(va, asid), 16);
+            }
+            var frames = Enumerable.Range(0, 9).Select(i => 0x4000_0000UL + (ulong)i * 0x1000)
+                .Concat(Enumerable.Range(0, 17).Select(i => 0x4000_0000UL + (ulong)i * 0x10_0000 + 0x3000));
+            foreach (ulong frame in frames)
+            {
+                bool brute = tlb.Entries().Any(e => frame >= e.OutputBase && frame < e.OutputBase + e.Size);
+                Assert.Equal(brute, tlb.MayMapFrame(frame));
+            }
+        }
+    }
 }
