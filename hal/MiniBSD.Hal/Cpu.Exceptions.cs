@@ -14,14 +14,20 @@ public sealed partial class Cpu
     /// </summary>
     internal void TakeException(Esr esr, ulong preferredReturn, ulong? far)
     {
-        _spsr = (El == 0 ? SpsrEl0t : SpsrEl1h) | (Pan ? SpsrPanBit : 0);
-        _elr = preferredReturn;
         _esr = esr.Value;
         if (far is { } f) _far = f;
+        EnterEl1(preferredReturn);
+        Counters.ExceptionsTaken++;
+    }
+
+    /// <summary>What every exception entry does: save PSTATE and the return address, go to EL1, PAN per SPAN.</summary>
+    private void EnterEl1(ulong preferredReturn)
+    {
+        _spsr = (El == 0 ? SpsrEl0t : SpsrEl1h) | (Pan ? SpsrPanBit : 0);
+        _elr = preferredReturn;
         SetEl(1);
         if (!Sctlr.Span) Pan = true;
         Clock += _costs.ExceptionEntry;
-        Counters.ExceptionsTaken++;
     }
 
     /// <summary>ERET: PSTATE from SPSR_EL1 (EL and PAN), PC from ELR_EL1.</summary>

@@ -132,8 +132,19 @@ public sealed partial class Cpu
     {
         value = 0;
         bool ok = access == AccessType.Read ? _memory.TryRead(pa, size, out value) : _memory.TryWrite(pa, size, store);
-        // A valid translation to an address no RAM backs: synchronous external abort, not on a walk (DFSC 0x10).
+        if (!ok && _machine.DeviceAt(pa) is { } device) ok = DeviceAccess(device, pa, size, access, out value, store);
+        // A valid translation to an address neither RAM nor a device backs: synchronous external abort, not on a
+        // walk (DFSC 0x10).
         return ok || Abort(va, access, FaultKind.ExternalAbort, 0);
+    }
+
+    /// <summary>A load or store that reaches a memory-mapped device register; costs a device access.</summary>
+    private bool DeviceAccess(Devices.IMmioDevice device, ulong pa, int size, AccessType access, out ulong value, ulong store)
+    {
+        Clock += _costs.DeviceAccess;
+        Counters.DeviceAccesses++;
+        value = 0;
+        return access == AccessType.Read ? device.Read(Id, pa - device.Base, size, out value) : device.Write(Id, pa - device.Base, size, store);
     }
 
     private bool SplitAccess(ulong va, int size, AccessType access, ulong pa, ulong pa2, out ulong value, ulong store)

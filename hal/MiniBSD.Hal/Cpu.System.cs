@@ -85,6 +85,8 @@ public sealed partial class Cpu
             case SysReg.TpidrEl1: _tpidr = value; break;
             case SysReg.ContextidrEl1: _contextidr = value & 0xFFFF_FFFF; break;
             case SysReg.Pan: Pan = (value & SpsrPanBit) != 0; break;
+            case SysReg.CntvCtlEl0: _cntvCtl = value & (TimerEnable | TimerImask); break;
+            case SysReg.CntvCvalEl0: _cntvCval = value; break;
             default: throw new UnsupportedFeatureException($"MSR {reg.Name()} is not implemented");
         }
     }
@@ -115,7 +117,9 @@ public sealed partial class Cpu
             SysReg.CurrentEl => (ulong)El << 2,
             SysReg.Pan => Pan ? SpsrPanBit : 0,
             SysReg.CntfrqEl0 => (ulong)(_costs.FrequencyHz / 40),
-            SysReg.CntvctEl0 => (ulong)(Clock / 40),
+            SysReg.CntvctEl0 => Counter,
+            SysReg.CntvCtlEl0 => _cntvCtl | (TimerCondition ? TimerIstatus : 0),
+            SysReg.CntvCvalEl0 => _cntvCval,
             _ => throw new UnsupportedFeatureException($"MRS {insn.Register.Name()} is not implemented"),
         };
     }

@@ -23,6 +23,7 @@ public sealed class Machine
         Checker = new TlbCoherenceChecker(this);
         for (int i = 0; i < _cpus.Length; i++) _cpus[i] = new Cpu(this, i);
         Checker.Enabled = config.CheckCoherence;
+        _devices.Add(Console);
     }
 
     public MachineConfig Config { get; }
@@ -30,6 +31,21 @@ public sealed class Machine
     public CostTable Costs { get; }
     public IReadOnlyList<Cpu> Cpus => _cpus;
     public TlbCoherenceChecker Checker { get; }
+    /// <summary>The console UART (PL011 at 0x0900_0000).</summary>
+    public Devices.Pl011Uart Console { get; } = new();
+
+    /// <summary>Memory-mapped devices, searched when a translated access leaves RAM.</summary>
+    public IReadOnlyList<Devices.IMmioDevice> Devices => _devices;
+    private readonly List<Devices.IMmioDevice> _devices = [];
+
+    /// <summary>Finds the device decoding <paramref name="pa"/>, or null.</summary>
+    internal Devices.IMmioDevice? DeviceAt(ulong pa)
+    {
+        foreach (var d in _devices)
+            if (pa >= d.Base && pa - d.Base < d.Size) return d;
+        return null;
+    }
+
     /// <summary>Where executed system instructions are reported; null (the default) costs nothing.</summary>
     public IInstructionTrace? Trace { get; set; }
 

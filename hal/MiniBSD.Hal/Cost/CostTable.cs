@@ -56,6 +56,10 @@ public sealed record CostTable
     /// <summary>ERET back to the interrupted context, ~40 cycles.</summary>
     public long ExceptionReturn { get; init; } = 40;
 
+    /// <summary>A load or store to a device register: uncached, ordered, across the interconnect to the device,
+    /// of the order of 100 cycles (a few tens of nanoseconds to a UART on an SoC's peripheral bus).</summary>
+    public long DeviceAccess { get; init; } = 100;
+
     /// <summary>Simulated clock frequency, for turning cycles into time (CNTVCT_EL0 ticks at 1/40 of it, as a
     /// 62.5 MHz generic timer next to a 2.5 GHz core).</summary>
     public long FrequencyHz { get; init; } = 2_500_000_000;

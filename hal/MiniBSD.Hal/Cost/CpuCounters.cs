@@ -23,6 +23,9 @@ public sealed class CpuCounters
     public long ExceptionReturns;
     public long FramesZeroed;
     public long FramesCopied;
+    public long InterruptsTaken;
+    /// <summary>Loads and stores that reached a memory-mapped device.</summary>
+    public long DeviceAccesses;
     /// <summary>TLB entries removed from this CPU's TLB by any TLBI (local or broadcast from elsewhere).</summary>
     public long TlbEntriesInvalidated;
 
@@ -49,6 +52,8 @@ public sealed class CpuCounters
         AddressTranslations += other.AddressTranslations; ExceptionsTaken += other.ExceptionsTaken;
         ExceptionReturns += other.ExceptionReturns; FramesZeroed += other.FramesZeroed; FramesCopied += other.FramesCopied;
         TlbEntriesInvalidated += other.TlbEntriesInvalidated;
+        DeviceAccesses += other.DeviceAccesses;
+        InterruptsTaken += other.InterruptsTaken;
         for (int i = 0; i < _walksByReads.Length; i++) _walksByReads[i] += other._walksByReads[i];
         for (int k = 0; k < 8; k++) for (int l = 0; l < 4; l++) _faults[k, l] += other._faults[k, l];
         for (int i = 0; i < _tlbi.Length; i++) _tlbi[i] += other._tlbi[i];
@@ -69,7 +74,7 @@ public sealed class CpuCounters
         var tlbis = TlbiOpExtensions.All.Where(op => Tlbi(op) > 0).Select(op => $"{op.Mnemonic()} {Tlbi(op)}").ToList();
         sb.Append(indent).Append("TLBI: ").Append(tlbis.Count == 0 ? "none" : string.Join(", ", tlbis))
           .Append($"; entries invalidated {TlbEntriesInvalidated}; DSB {Dsb}, ISB {Isb}\n");
-        sb.Append(indent).Append($"AT {AddressTranslations}, MSR/MRS {SystemRegisterMoves}, exceptions {ExceptionsTaken}, ERET {ExceptionReturns}, frames zeroed {FramesZeroed}, copied {FramesCopied}");
+        sb.Append(indent).Append($"AT {AddressTranslations}, MSR/MRS {SystemRegisterMoves}, exceptions {ExceptionsTaken}, interrupts {InterruptsTaken}, ERET {ExceptionReturns}, device accesses {DeviceAccesses}, frames zeroed {FramesZeroed}, copied {FramesCopied}");
         return sb.ToString();
     }
 }

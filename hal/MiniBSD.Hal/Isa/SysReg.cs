@@ -27,6 +27,8 @@ public enum SysReg : ushort
     TpidrEl1 = 3 << 14 | 0 << 11 | 13 << 7 | 0 << 3 | 4,
     CntfrqEl0 = 3 << 14 | 3 << 11 | 14 << 7 | 0 << 3 | 0,
     CntvctEl0 = 3 << 14 | 3 << 11 | 14 << 7 | 0 << 3 | 2,
+    CntvCtlEl0 = 3 << 14 | 3 << 11 | 14 << 7 | 3 << 3 | 1,
+    CntvCvalEl0 = 3 << 14 | 3 << 11 | 14 << 7 | 3 << 3 | 2,
 }
 
 public static class SysRegExtensions
@@ -54,6 +56,8 @@ public static class SysRegExtensions
         SysReg.TpidrEl1 => "tpidr_el1",
         SysReg.CntfrqEl0 => "cntfrq_el0",
         SysReg.CntvctEl0 => "cntvct_el0",
+        SysReg.CntvCtlEl0 => "cntv_ctl_el0",
+        SysReg.CntvCvalEl0 => "cntv_cval_el0",
         _ => $"s{(int)r >> 14}_{((int)r >> 11) & 7}_c{((int)r >> 7) & 15}_c{((int)r >> 3) & 15}_{(int)r & 7}",
     };
 

@@ -59,6 +59,7 @@ public sealed class BootTests
         Assert.Equal(0, code);
         Assert.Equal("", stderr.ToString());
         Assert.Contains("MMU on", text);
+        Assert.Contains("MiniBSD: console on a PL011 UART at 0x9000000 (mapped at 0xFFFFFF0000000000)\n", text);
         Assert.DoesNotContain("FAILED", text);
         Assert.Contains("d5088320  tlbi vae1is, x0", text);
         Assert.Contains("d5088340  tlbi aside1is, x0", text);

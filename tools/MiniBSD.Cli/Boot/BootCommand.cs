@@ -4,6 +4,7 @@ using MiniBSD.Hal.Cost;
 using MiniBSD.Hal.Isa;
 using MiniBSD.Hal.Tlb;
 using MiniBSD.Kernel.Arch.Arm64;
+using MiniBSD.Kernel.Dev;
 using MiniBSD.Kernel.Uvm;
 
 namespace MiniBSD.Cli.Boot;
@@ -54,6 +55,8 @@ public static class BootCommand
         stdout.WriteLine($"MiniBSD on an emulated arm64 machine: {o.Cpus} CPU{(o.Cpus == 1 ? "" : "s")}, {FormatSize(o.MemoryBytes)} RAM at 0x{machine.Memory.Base:X}, "
             + $"PARange {o.PaBits} bits, {o.AsidBits}-bit ASIDs, TLB {config.Tlb.Capacity} entries per CPU");
         var boot = Locore.Start(machine);
+        machine.Console.Sink = stdout;
+        Pl011Console.Cnputs(cpu0, $"MiniBSD: console on a PL011 UART at 0x{machine.Console.Base:X} (mapped at 0x{VmParam.UartVa:X})\n");
         stdout.WriteLine($"locore: TTBR1 tables at 0x{boot.KernelL0:X}: direct map of RAM at 0x{VmParam.DirectMapBase:X} "
             + $"({boot.DirectMapBlocks} 2 MiB blocks, {boot.DirectMapPages} 4 KiB pages, {boot.TextPages} of them kernel text)");
         stdout.WriteLine($"locore: empty TTBR0 table at 0x{boot.EmptyL0:X}; bootstrap used {(boot.FirstFree - machine.Memory.Base - VmParam.KernelImageSize) / 4096} frames after the kernel image");

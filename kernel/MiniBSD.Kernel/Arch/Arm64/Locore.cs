@@ -10,7 +10,8 @@ public sealed record BootInfo(ulong KernelL0, ulong EmptyL0, ulong FirstFree, Tc
 
 /// <summary>
 /// The MMU bring-up that OpenBSD does in sys/arch/arm64/arm64/locore.S and pmap_bootstrap: build the kernel's TTBR1
-/// tables (a direct map of RAM, kernel text read-only and executable), an empty TTBR0 table, then on every CPU
+/// tables (a direct map of RAM, kernel text read-only and executable, the console UART's registers as Device memory),
+/// an empty TTBR0 table, then on every CPU
 /// program MAIR_EL1, TCR_EL1, TTBR0/1_EL1 and SCTLR_EL1 with MSR, invalidating the local TLB first.
 /// </summary>
 public static class Locore
@@ -25,6 +26,7 @@ public static class Locore
         ulong kernelL0 = steal.StealPage(boot);
         ulong emptyL0 = steal.StealPage(boot);
         var (blocks, pages) = MapDirect(machine, boot, steal, kernelL0);
+        steal.Enter(boot, kernelL0, VmParam.UartVa, 3, Pte.Device(machine.Console.Base));
         var tcr = MakeTcr(boot);
         foreach (var cpu in machine.Cpus) EnableMmu(cpu, tcr, kernelL0, emptyL0);
         // The direct map covers every frame for good; freeing a frame does not unmap it from there.

@@ -21,6 +21,9 @@ public static class Pte
     /// <summary>Kernel text: EL1 read-only and executable, never executable at EL0, global.</summary>
     public static Descriptor KernelText(ulong pa) => Leaf(pa, 3, ApKernelRo, ng: false, pxn: false, uxn: true);
 
+    /// <summary>Device registers: Device-nGnRE, EL1 read/write, executable nowhere, global.</summary>
+    public static Descriptor Device(ulong pa) => Descriptor.Page(pa, ApKernelRw, AttrDevice, sh: 0b00, ng: false, pxn: true, uxn: true);
+
     /// <summary>User data: EL0 and EL1 read/write, executable nowhere, tagged with the ASID (nG).</summary>
     public static Descriptor UserData(ulong pa, bool writable = true) =>
         Leaf(pa, 3, writable ? ApUserRw : ApUserRo, ng: true, pxn: true, uxn: true);

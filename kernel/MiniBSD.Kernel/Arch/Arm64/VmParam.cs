@@ -12,6 +12,12 @@ public static class VmParam
     /// <summary>Last user address + 1 (T0SZ = 16).</summary>
     public const ulong VmMaxUserAddress = 0x0001_0000_0000_0000;
 
+    /// <summary>Device registers are mapped from here (TTBR1, L0 index 510), one page per device.</summary>
+    public const ulong DeviceBase = 0xFFFF_FF00_0000_0000;
+
+    /// <summary>The console UART's registers.</summary>
+    public const ulong UartVa = DeviceBase;
+
     /// <summary>The bootstrap kernel image occupies the first 2 MiB of RAM; bootstrap tables follow it.</summary>
     public const ulong KernelImageSize = 2 << 20;
 }

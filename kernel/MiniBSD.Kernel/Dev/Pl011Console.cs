@@ -1,0 +1,33 @@
+using MiniBSD.Hal;
+using MiniBSD.Hal.Devices;
+using MiniBSD.Kernel.Arch.Arm64;
+using static MiniBSD.Kernel.Kern.Systm;
+
+namespace MiniBSD.Kernel.Dev;
+
+/// <summary>
+/// The console driver (OpenBSD's pl011 cnputc): for each byte, wait until UARTFR says the transmit FIFO is not full,
+/// then store the byte to UARTDR, both through the kernel's Device mapping of the UART.
+/// </summary>
+public static class Pl011Console
+{
+    private const ulong FrTxff = 1 << 5;
+
+    /// <summary>cnputc: one byte out.</summary>
+    public static void Cnputc(Cpu cpu, byte c)
+    {
+        ulong fr;
+        do
+        {
+            if (!cpu.TryRead(VmParam.UartVa + Pl011Uart.UartFr, 4, out fr)) throw Panic($"cnputc: UARTFR unreadable ({cpu.Esr})");
+        }
+        while ((fr & FrTxff) != 0);
+        if (!cpu.TryWrite(VmParam.UartVa + Pl011Uart.UartDr, 1, c)) throw Panic($"cnputc: UARTDR unwritable ({cpu.Esr})");
+    }
+
+    /// <summary>A string out, as UTF-8.</summary>
+    public static void Cnputs(Cpu cpu, string text)
+    {
+        foreach (byte b in System.Text.Encoding.UTF8.GetBytes(text)) Cnputc(cpu, b);
+    }
+}
