@@ -1,0 +1,264 @@
+using MiniBSD.Hal;
+using static MiniBSD.Kernel.Kern.Systm;
+
+namespace MiniBSD.Kernel.Kern;
+
+/// <summary>
+/// Deterministic simulated SMP (DESIGN.md "Time and concurrency"), in the roles of OpenBSD's kern_sched.c
+/// (per-CPU run queues, sched_choosecpu), kern_synch.c (tsleep, wakeup) and mi_switch: one host thread drives every
+/// CPU; the CPU with the smallest clock (lowest number on a tie) steps its current thread to its next yield; a thread
+/// runs until it sleeps, yields, exits or spins on a lock, or its slice ends while it holds no lock (the kernel is not
+/// preempted inside a critical section). The same threads, parameters and seed give the same run, event for event:
+/// <see cref="TraceHash"/> folds every event.
+/// </summary>
+public sealed class Sched
+{
+    private sealed class PerCpu(Cpu cpu)
+    {
+        public Cpu Cpu { get; } = cpu;
+        public Proc? Cur;
+        public readonly Queue<Proc> RunQueue = new();
+        public long SliceEnd;
+        public long IdleCycles;
+        public bool Idle => Cur is null && RunQueue.Count == 0;
+        public bool Spinning => Cur is { State: ProcState.Spinning };
+    }
+
+    private readonly PerCpu[] _cpus;
+    private readonly Dictionary<object, List<Proc>> _sleepQueues = new(ReferenceEqualityComparer.Instance);
+    private readonly Random _jitter;
+    private int _nextId = 1;
+    private ulong _hash = 14695981039346656037UL;
+
+    public Sched(Machine machine, SchedParams? parameters = null)
+    {
+        Params = parameters ?? new SchedParams();
+        _cpus = machine.Cpus.Select(c => new PerCpu(c)).ToArray();
+        _jitter = new Random(Params.Seed);
+    }
+
+    public SchedParams Params { get; }
+
+    /// <summary>FNV-1a over every scheduling event (CPU, clock, thread, what happened): equal for equal runs.</summary>
+    public ulong TraceHash => _hash;
+
+    /// <summary>Events folded into the hash so far.</summary>
+    public long Events { get; private set; }
+
+    /// <summary>Called on every switch in: (CPU, the thread that ran before or null, the thread now running).</summary>
+    public Action<Cpu, Proc?, Proc>? SwitchHook { get; set; }
+
+    /// <summary>The thread running on a CPU, or null.</summary>
+    public Proc? CurProc(Cpu cpu) => _cpus[cpu.Id].Cur;
+
+    /// <summary>Cycles a CPU spent with nothing to run.</summary>
+    public long IdleCycles(Cpu cpu) => _cpus[cpu.Id].IdleCycles;
+
+    /// <summary>A new thread running <paramref name="entry"/>, runnable now on <paramref name="cpu"/> (or the scheduler's choice).</summary>
+    public Proc Spawn(string name, IEnumerator<Op> entry, int cpu = -1, long at = 0)
+    {
+        var p = new Proc(_nextId++, name, entry) { Cpu = Math.Max(cpu, 0) };
+        Setrunnable(p, at, pin: cpu >= 0);
+        return p;
+    }
+
+    /// <summary>
+    /// setrunnable: the thread may run from simulated time <paramref name="at"/>. sched_choosecpu: its last CPU if that
+    /// one is idle, else the lowest-numbered idle CPU, else its last CPU.
+    /// </summary>
+    public void Setrunnable(Proc p, long at, bool pin = false)
+    {
+        p.State = ProcState.Runnable;
+        p.RunnableAt = at;
+        int target = p.Cpu;
+        if (!pin && !_cpus[target].Idle)
+            target = Array.FindIndex(_cpus, c => c.Idle) is var idle and >= 0 ? idle : target;
+        p.Cpu = target;
+        _cpus[target].RunQueue.Enqueue(p);
+    }
+
+    /// <summary>
+    /// Runs until no thread can run, or every CPU with work has reached <paramref name="until"/>. Panics on a
+    /// deadlock (every CPU with work spinning on a lock).
+    /// </summary>
+    public void Run(long until = long.MaxValue)
+    {
+        while (true)
+        {
+            PerCpu? next = null;
+            bool spinning = false;
+            foreach (var c in _cpus)
+            {
+                if (c.Spinning) { spinning = true; continue; }
+                if (c.Idle) continue;
+                if (next is null || c.Cpu.Clock < next.Cpu.Clock) next = c;
+            }
+            if (next is null)
+            {
+                Kassert(!spinning, $"sched: deadlock: every CPU with work is spinning on a lock");
+                return;
+            }
+            if (next.Cpu.Clock >= until) return;
+            Step(next);
+        }
+    }
+
+    private void Step(PerCpu c)
+    {
+        var cpu = c.Cpu;
+        if (c.Cur is null) SwitchIn(c);
+        var p = c.Cur!;
+        if (!p.Top.MoveNext())
+        {
+            if (!p.Pop()) Exit(c, p, p.Retval);
+            return;
+        }
+        var op = p.Top.Current;
+        Trace(cpu, p, op.Kind);
+        switch (op.Kind)
+        {
+            case OpKind.Work:
+                cpu.AdvanceClock(op.Value);
+                p.RunCycles += op.Value;
+                break;
+            case OpKind.Call: p.Push(op.Frame!); break;
+            case OpKind.Return:
+                p.Retval = op.Value;
+                if (!p.Pop()) Exit(c, p, op.Value);
+                return;
+            case OpKind.Sleep: Tsleep(c, p, op.Target!); return;
+            case OpKind.Wakeup: Wakeup(op.Target!, cpu.Clock); break;
+            case OpKind.Yield:
+                Requeue(c, p);
+                return;
+            case OpKind.Lock: Lock(c, p, (MpLock)op.Target!); return;
+            case OpKind.Unlock: Unlock(c, p, (MpLock)op.Target!); break;
+            case OpKind.Exit: Exit(c, p, op.Value); return;
+        }
+        // The slice ended: round robin, unless the thread holds a lock (the kernel is not preempted there).
+        if (cpu.Clock >= c.SliceEnd && c.RunQueue.Count > 0 && p.LocksHeld == 0) Requeue(c, p);
+    }
+
+    /// <summary>cpu_switchto: the next thread of the run queue starts (or resumes) running here.</summary>
+    private void SwitchIn(PerCpu c)
+    {
+        var cpu = c.Cpu;
+        var p = c.RunQueue.Dequeue();
+        if (p.RunnableAt > cpu.Clock)
+        {
+            c.IdleCycles += p.RunnableAt - cpu.Clock;
+            cpu.AdvanceClock(p.RunnableAt - cpu.Clock);
+        }
+        cpu.AdvanceClock(Params.ContextSwitchCycles);
+        p.State = ProcState.OnProc;
+        p.Switches++;
+        var previous = c.Cur;
+        c.Cur = p;
+        long jitter = Params.JitterCycles > 0 ? _jitter.NextInt64(Params.JitterCycles) : 0;
+        c.SliceEnd = cpu.Clock + Params.QuantumCycles + jitter;
+        Trace(cpu, p, (OpKind)255);
+        SwitchHook?.Invoke(cpu, previous, p);
+    }
+
+    private void Requeue(PerCpu c, Proc p)
+    {
+        p.State = ProcState.Runnable;
+        p.RunnableAt = c.Cpu.Clock;
+        c.RunQueue.Enqueue(p);
+        c.Cur = null;
+    }
+
+    /// <summary>tsleep: the thread waits on <paramref name="channel"/>; no spin lock may be held across it.</summary>
+    private void Tsleep(PerCpu c, Proc p, object channel)
+    {
+        Kassert(p.LocksHeld == 0, $"tsleep: {p} sleeps holding a spin lock");
+        p.State = ProcState.Sleeping;
+        p.WaitChannel = channel;
+        if (!_sleepQueues.TryGetValue(channel, out var q)) _sleepQueues[channel] = q = [];
+        q.Add(p);
+        c.Cur = null;
+    }
+
+    /// <summary>wakeup: every thread sleeping on the channel becomes runnable at <paramref name="at"/>, in the order they slept.</summary>
+    public void Wakeup(object channel, long at)
+    {
+        if (!_sleepQueues.Remove(channel, out var sleepers)) return;
+        foreach (var p in sleepers)
+        {
+            p.WaitChannel = null;
+            Setrunnable(p, at);
+        }
+    }
+
+    private void Lock(PerCpu c, Proc p, MpLock l)
+    {
+        if (l.Owner == p)
+        {
+            l.Depth++;
+            return;
+        }
+        if (l.Owner is null)
+        {
+            Take(l, p, c.Cpu.Clock);
+            return;
+        }
+        l.Contended++;
+        p.State = ProcState.Spinning;                      // this CPU spins; it runs nothing else meanwhile
+        l.Waiters.Enqueue((p, c.Cpu.Clock));
+    }
+
+    private void Unlock(PerCpu c, Proc p, MpLock l)
+    {
+        Kassert(l.Owner == p, $"__mp_unlock: {l.Name} is not held by {p}");
+        if (--l.Depth > 0) return;
+        long now = c.Cpu.Clock;
+        l.HoldCycles += now - l.AcquiredAt;
+        l.Owner = null;
+        p.LocksHeld--;
+        if (!l.Waiters.TryDequeue(out var waiter)) return;
+        // The next spinner gets it at the release time plus the hand-off, or at once if its CPU is already later.
+        var wc = _cpus[waiter.Proc.Cpu];
+        long at = Math.Max(wc.Cpu.Clock, now) + Params.LockHandoffCycles;
+        wc.Cpu.AdvanceClock(at - wc.Cpu.Clock);
+        waiter.Proc.LockWaitCycles += at - waiter.Since;
+        l.WaitCycles += at - waiter.Since;
+        waiter.Proc.State = ProcState.OnProc;
+        Take(l, waiter.Proc, at);
+    }
+
+    private static void Take(MpLock l, Proc p, long at)
+    {
+        l.Owner = p;
+        l.Depth = 1;
+        l.AcquiredAt = at;
+        l.Acquisitions++;
+        p.LocksHeld++;
+    }
+
+    private void Exit(PerCpu c, Proc p, long status)
+    {
+        Kassert(p.LocksHeld == 0, $"exit: {p} exits holding a spin lock");
+        while (p.Depth > 0 && p.Pop()) { }
+        p.State = ProcState.Dead;
+        p.ExitStatus = status;
+        c.Cur = null;
+    }
+
+    private void Trace(Cpu cpu, Proc p, OpKind kind)
+    {
+        Fold((ulong)cpu.Id);
+        Fold((ulong)cpu.Clock);
+        Fold((ulong)p.Id);
+        Fold((ulong)kind);
+        Events++;
+    }
+
+    private void Fold(ulong value)
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            _hash ^= (byte)(value >> (8 * i));
+            _hash *= 1099511628211UL;
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace MiniBSD.Kernel.Kern;
+
+/// <summary>
+/// Kernel-side costs and knobs of the scheduler, in simulated cycles (hardware costs are the HAL's cost table).
+/// </summary>
+/// <param name="QuantumCycles">A time slice: 10 ms at 2.5 GHz, OpenBSD's hz = 100 round-robin interval.</param>
+/// <param name="ContextSwitchCycles">Software cost of cpu_switchto (save and restore registers, pick the next thread):
+/// about 200 cycles on a Cortex-A76 class core; the TTBR write and exception costs are charged by the HAL.</param>
+/// <param name="LockHandoffCycles">Moving a contended lock's cache line to the next owner: ~100 cycles on a mesh.</param>
+/// <param name="Seed">Seeds the optional jitter of time slices, so different seeds give different but reproducible
+/// interleavings (as Pintos's -j does).</param>
+/// <param name="JitterCycles">Each slice is lengthened by a seeded random amount below this (0: no jitter).</param>
+public sealed record SchedParams(
+    long QuantumCycles = 25_000_000,
+    long ContextSwitchCycles = 200,
+    long LockHandoffCycles = 100,
+    int Seed = 0,
+    long JitterCycles = 0);
