@@ -105,6 +105,7 @@ public sealed class MmuAtCommandTests : IDisposable
     [InlineData("""{"image": "tables.bin", "image_base": "0x48000000", "pa_bits": 47, "ttbr0": "0", "ttbr1": "0", "tcr": "0", "mair": "0", "sctlr": "0", "cases": []}""", "field 'pa_bits'")]
     [InlineData("""{"image": "tables.bin", "image_base": "0x48000000", "ttbr0": "0", "ttbr1": "0", "tcr": "0x4000", "mair": "0", "sctlr": "0", "cases": []}""", "field 'tcr': TCR_EL1.TG0=0b01 (64 KiB granule)")]
     [InlineData("[1, 2]", "must be a JSON object")]
+    [InlineData("""{"image": "tables.bin", "image_base": "0x48000000", "ram_size": "0x2000000000000", "ttbr0": "0", "ttbr1": "0", "tcr": "0", "mair": "0", "sctlr": "0", "cases": []}""", "field 'ram_size'")]
     public void Bad_input_is_a_clear_error_naming_the_file_and_field_and_writes_nothing(string json, string expected)
     {
         string good = Write("good.json");

@@ -74,8 +74,10 @@ public sealed class Scenario
             throw new ScenarioException($"{Path}: field 'pa_bits': {PaBits} is not a PARange width (32, 36, 40, 42, 44 or 48)");
         if (AsidBits is not (8 or 16))
             throw new ScenarioException($"{Path}: field 'asid_bits': {AsidBits} must be 8 or 16");
-        if (RamSize == 0 || RamSize % 4096 != 0 || RamBase % 4096 != 0)
-            throw new ScenarioException($"{Path}: fields 'ram_base'/'ram_size' must be 4 KiB aligned and the size non-zero");
+        if (RamSize % 4096 != 0 || RamBase % 4096 != 0)
+            throw new ScenarioException($"{Path}: fields 'ram_base'/'ram_size' must be multiples of 4 KiB");
+        if (RamSize < MachineConfig.MiB || RamSize > 64 * MachineConfig.GiB)
+            throw new ScenarioException($"{Path}: field 'ram_size': 0x{RamSize:X} is not between 1 MiB and 64 GiB");
         if (RamBase + RamSize > 1UL << PaBits || RamBase + RamSize < RamBase)
             throw new ScenarioException($"{Path}: RAM [0x{RamBase:X}, 0x{RamBase + RamSize:X}) does not fit 'pa_bits' {PaBits}");
         ulong length = (ulong)Image.LongLength;
