@@ -35,7 +35,11 @@ public static class MmuAtCommand
             if (explain) (outDir is null ? stderr : stdout).Write(result.Explanation);
             string json = result.Output.ToJsonString(Indented) + "\n";
             if (outDir is null) { stdout.Write(json); continue; }
-            WriteAtomically(Path.Combine(outDir, Path.GetFileName(file)), json);
+            try { WriteAtomically(Path.Combine(outDir, Path.GetFileName(file)), json); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Fail(stderr, $"mmu at: --out {outDir}: cannot write {Path.GetFileName(file)}: {e.Message}");
+            }
         }
         return 0;
     }

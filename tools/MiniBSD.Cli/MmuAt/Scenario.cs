@@ -47,11 +47,14 @@ public sealed class Scenario
         string imageName = reader.String("image");
         string imagePath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".", imageName);
         if (!File.Exists(imagePath)) throw new ScenarioException($"{path}: field 'image': file '{imageName}' not found (looked for {imagePath})");
+        byte[] image;
+        try { image = File.ReadAllBytes(imagePath); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ScenarioException($"{path}: field 'image': cannot read '{imageName}': {e.Message}", e); }
         var s = new Scenario
         {
             Path = path,
             Json = obj,
-            Image = File.ReadAllBytes(imagePath),
+            Image = image,
             ImageBase = reader.U64("image_base"),
             PaBits = (int)reader.U64("pa_bits", 48),
             AsidBits = (int)reader.U64("asid_bits", 16),
