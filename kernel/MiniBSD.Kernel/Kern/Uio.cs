@@ -1,0 +1,40 @@
+namespace MiniBSD.Kernel.Kern;
+
+/// <summary>
+/// struct uio (sys/uio.h) for one kernel buffer (UIO_SYSSPACE, a single iovec): what is left to move and where.
+/// <see cref="Uiomove"/> moves bytes between it and a kernel object and advances it, as uiomove(9) does.
+/// </summary>
+public sealed class Uio(byte[] buffer, int offset, int count)
+{
+    public byte[] Buffer { get; } = buffer;
+
+    /// <summary>Where the next byte goes to or comes from in <see cref="Buffer"/>.</summary>
+    public int Offset { get; private set; } = offset;
+
+    /// <summary>uio_resid: bytes still to move.</summary>
+    public int Resid { get; private set; } = count;
+
+    /// <summary>Copies min(<paramref name="kernel"/>.Length, resid) bytes out of the uio (a write moves data in).</summary>
+    public int MoveOut(Span<byte> kernel)
+    {
+        int n = Math.Min(kernel.Length, Resid);
+        Buffer.AsSpan(Offset, n).CopyTo(kernel);
+        Advance(n);
+        return n;
+    }
+
+    /// <summary>Copies min(<paramref name="kernel"/>.Length, resid) bytes into the uio (a read moves data out).</summary>
+    public int MoveIn(ReadOnlySpan<byte> kernel)
+    {
+        int n = Math.Min(kernel.Length, Resid);
+        kernel[..n].CopyTo(Buffer.AsSpan(Offset, n));
+        Advance(n);
+        return n;
+    }
+
+    private void Advance(int n)
+    {
+        Offset += n;
+        Resid -= n;
+    }
+}
