@@ -32,6 +32,9 @@ public sealed class Uio(byte[] buffer, int offset, int count)
         return n;
     }
 
+    /// <summary>Consumes what is left without moving it (a sink such as /dev/null).</summary>
+    public void Discard() => Advance(Resid);
+
     private void Advance(int n)
     {
         Offset += n;

@@ -1,0 +1,111 @@
+using MiniBSD.Kernel.Abi;
+using static MiniBSD.Kernel.Kern.Systm;
+
+namespace MiniBSD.Kernel.Kern;
+
+/// <summary>
+/// struct filedesc and kern_descrip.c: a process's descriptor table. Slots hold shared <see cref="OpenFile"/>s; table
+/// changes are immediate, and a change that drops a reference hands the file back so the caller can run
+/// <see cref="Closef"/> (a frame, since a pipe's last close wakes its sleepers).
+/// </summary>
+public sealed class FileDesc
+{
+    /// <summary>OPEN_MAX (sys/syslimits.h): descriptors per process.</summary>
+    public const int OPEN_MAX = 64;
+
+    private readonly OpenFile?[] _ofiles = new OpenFile?[OPEN_MAX];   // fd_ofiles
+
+    /// <summary>Descriptors open now.</summary>
+    public int Open => _ofiles.Count(f => f is not null);
+
+    /// <summary>fd_getfile_mode: the file at <paramref name="fd"/> if it is open with every bit of <paramref name="mode"/>.</summary>
+    public Errno GetFile(int fd, FileFlags mode, out OpenFile? fp)
+    {
+        fp = (uint)fd < OPEN_MAX ? _ofiles[fd] : null;
+        if (fp is null || (fp.Flag & mode) != mode)
+        {
+            fp = null;
+            return Errno.EBADF;
+        }
+        return Errno.None;
+    }
+
+    /// <summary>fdalloc + fdinsert: the lowest free descriptor at or above <paramref name="want"/> now refers to <paramref name="fp"/>.</summary>
+    public Errno Install(OpenFile fp, out int fd, int want = 0)
+    {
+        for (fd = want; fd < OPEN_MAX; fd++)
+        {
+            if (_ofiles[fd] is not null) continue;
+            _ofiles[fd] = fp;
+            return Errno.None;
+        }
+        fd = -1;
+        return Errno.EMFILE;
+    }
+
+    /// <summary>
+    /// dup2 (dodup3 with no flags): <paramref name="to"/> refers to what <paramref name="from"/> does; whatever
+    /// <paramref name="to"/> held is handed back in <paramref name="displaced"/> for <see cref="Closef"/>.
+    /// </summary>
+    public Errno Dup2(int from, int to, out OpenFile? displaced)
+    {
+        displaced = null;
+        if (GetFile(from, FileFlags.None, out var fp) != Errno.None || (uint)to >= OPEN_MAX) return Errno.EBADF;
+        if (from == to) return Errno.None;   // POSIX: returns to, and to stays open
+        displaced = _ofiles[to];
+        fp!.Count++;
+        _ofiles[to] = fp;
+        return Errno.None;
+    }
+
+    /// <summary>dup: the lowest free descriptor refers to what <paramref name="fd"/> does.</summary>
+    public Errno Dup(int fd, out int newFd)
+    {
+        newFd = -1;
+        if (GetFile(fd, FileFlags.None, out var fp) != Errno.None) return Errno.EBADF;
+        var error = Install(fp!, out newFd);
+        if (error == Errno.None) fp!.Count++;
+        return error;
+    }
+
+    /// <summary>fdrelease: the slot is freed; its file is handed back for <see cref="Closef"/>.</summary>
+    public Errno Close(int fd, out OpenFile? fp)
+    {
+        if (GetFile(fd, FileFlags.None, out fp) != Errno.None) return Errno.EBADF;
+        _ofiles[fd] = null;
+        return Errno.None;
+    }
+
+    /// <summary>fdcopy (fork): the child's table refers to the same files, each with one more reference.</summary>
+    public FileDesc Copy()
+    {
+        var copy = new FileDesc();
+        for (int fd = 0; fd < OPEN_MAX; fd++)
+        {
+            if (_ofiles[fd] is not { } fp) continue;
+            fp.Count++;
+            copy._ofiles[fd] = fp;
+        }
+        return copy;
+    }
+
+    /// <summary>fdfree (exit): every descriptor is closed, lowest first.</summary>
+    public IEnumerator<Op> FdFree()
+    {
+        for (int fd = 0; fd < OPEN_MAX; fd++)
+        {
+            if (_ofiles[fd] is not { } fp) continue;
+            _ofiles[fd] = null;
+            yield return Op.Call(Closef(fp));
+        }
+        yield return Op.Return(0);
+    }
+
+    /// <summary>closef: drops one reference; the last one runs the file's close operation. Returns 0.</summary>
+    public static IEnumerator<Op> Closef(OpenFile fp)
+    {
+        Kassert(fp.Count > 0, $"closef: {fp} has no references");
+        if (--fp.Count == 0) yield return Op.Call(fp.Ops.Close(fp));
+        yield return Op.Return(0);
+    }
+}
