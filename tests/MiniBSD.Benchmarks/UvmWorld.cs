@@ -61,13 +61,12 @@ internal sealed class UvmWorld
                 throw new InvalidOperationException("benchmark setup: fault failed");
     }
 
-    /// <summary>The process exits the 2025 way: pmap_purge, uvmspace_purge, pmap_deactivate (a no-op), uvmspace_free.</summary>
+    /// <summary>The process exits the 2025 way: uvm_purge (pmap_purge, uvmspace_purge), pmap_deactivate (a no-op), uvm_exit.</summary>
     public void ExitPurge(Vmspace vm)
     {
-        Pmaps.PmapPurge(Cpu, vm.Pmap);
-        Uvm.UvmspacePurge(Cpu, vm);
+        Uvm.UvmPurge(Cpu, vm);
         Pmaps.PmapDeactivate(Cpu, vm.Pmap);
-        Uvm.UvmspaceFree(Cpu, vm);
+        Uvm.UvmExit(Cpu, vm);
     }
 
     /// <summary>The teardown while the pmap is still active (the reaper-less order without pmap_purge): per-page TLBIs.</summary>

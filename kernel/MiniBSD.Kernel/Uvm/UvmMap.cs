@@ -122,6 +122,13 @@ public sealed partial class Uvm
     /// <summary>uvmspace_purge: tear down the user mappings (OpenBSD 2025: called from uvm_purge in exit1).</summary>
     public void UvmspacePurge(Cpu cpu, Vmspace vm) => UvmMapTeardown(cpu, vm.Map);
 
+    /// <summary>uvmspace_addref: one more user of the address space (a vfork parent, a kernel peek, proc0's sharing).</summary>
+    public static void UvmspaceAddref(Vmspace vm)
+    {
+        Kassert(vm.Ref > 0, "uvmspace_addref: vmspace already freed");
+        vm.Ref++;
+    }
+
     /// <summary>uvmspace_free: drop a reference; at the last, a sanity purge, then pmap_destroy.</summary>
     public void UvmspaceFree(Cpu cpu, Vmspace vm)
     {

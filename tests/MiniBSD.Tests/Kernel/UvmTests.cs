@@ -1,6 +1,8 @@
 using MiniBSD.Hal.Tlb;
 using MiniBSD.Kernel.Abi;
 using MiniBSD.Kernel.Arch.Arm64;
+using MiniBSD.Hal.Registers;
+using MiniBSD.Kernel.Kern;
 using MiniBSD.Kernel.Uvm;
 
 namespace MiniBSD.Tests.Kernel;
@@ -242,6 +244,52 @@ public sealed class UvmTests
         u.Uvm.UvmspacePurge(u.Cpu(), vm);
         u.K.Pmaps.PmapDeactivate(u.Cpu(), vm.Pmap);                             // a no-op after the purge
         u.Uvm.UvmspaceFree(u.Cpu(), vm);
+        u.K.AssertCleanAndNoLeaks();
+    }
+}
+
+/// <summary>uvm_purge in exit1, then uvm_exit in the reaper: the TLB work of each half, exactly.</summary>
+public sealed class UvmGlueTests
+{
+    [Fact]
+    public void Purge_invalidates_the_ASID_once_and_the_reapers_free_finds_nothing_to_unmap()
+    {
+        var u = new UvmFixture(cpus: 2);
+        var cpu = u.Cpu(1);
+        var vm = u.NewSpace();
+        ulong va = u.Mmap(vm, 64 * 4096);
+        for (int i = 0; i < 64; i++) u.Write(cpu, vm, va + (ulong)i * 4096, (ulong)i);
+        u.Switch(cpu, vm);
+        var before = u.K.Machine.TotalCounters();
+        long aside = before.Tlbi(TlbiOp.Aside1Is), vae = before.Tlbi(TlbiOp.Vae1Is), vale = before.Tlbi(TlbiOp.Vale1Is);
+
+        u.Uvm.UvmPurge(cpu, vm);                                                    // exit1
+        var purged = u.K.Machine.TotalCounters();
+        Assert.Equal(1, purged.Tlbi(TlbiOp.Aside1Is) - aside);
+        Assert.Equal(0, purged.Tlbi(TlbiOp.Vae1Is) - vae + purged.Tlbi(TlbiOp.Vale1Is) - vale);
+        Assert.Equal(0, u.K.Pages.Count(PageUse.Anon));                             // the pages are free already
+        Assert.Equal(0, vm.Pmap.ResidentCount);
+        Assert.Null(u.K.Pmaps.CurrentPmap(cpu));
+        Assert.Equal(Ttbr.Create(u.K.Pmaps.EmptyL0, 0), cpu.Ttbr0);                 // the empty table, ASID 0
+
+        u.K.Pmaps.PmapDeactivate(cpu, vm.Pmap);                                     // exit1's pmap_deactivate: a no-op now
+        u.Uvm.UvmExit(cpu, vm);                                                     // the reaper
+        var freed = u.K.Machine.TotalCounters();
+        Assert.Equal(0, freed.Tlbi(TlbiOp.Vae1Is) - vae + freed.Tlbi(TlbiOp.Vale1Is) - vale);
+        u.K.AssertCleanAndNoLeaks();
+    }
+
+    [Fact]
+    public void Purge_of_a_shared_vmspace_panics()
+    {
+        var u = new UvmFixture(cpus: 1);
+        var vm = u.NewSpace();
+        u.Switch(u.Cpu(), vm);
+        Uvm.UvmspaceAddref(vm);
+        Assert.Contains("uvm_purge", Assert.Throws<KernelPanicException>(() => u.Uvm.UvmPurge(u.Cpu(), vm)).Message);
+        u.Uvm.UvmspaceFree(u.Cpu(), vm);                                            // back to one reference
+        u.Uvm.UvmPurge(u.Cpu(), vm);
+        u.Uvm.UvmExit(u.Cpu(), vm);
         u.K.AssertCleanAndNoLeaks();
     }
 }

@@ -1,0 +1,23 @@
+using MiniBSD.Hal;
+using static MiniBSD.Kernel.Kern.Systm;
+
+namespace MiniBSD.Kernel.Uvm;
+
+/// <summary>uvm_glue.c: the two halves of an address space's end, as exit1 and the reaper call them.</summary>
+public sealed partial class Uvm
+{
+    /// <summary>
+    /// uvm_purge (OpenBSD 2025, uvm_glue.c 1.94): run by the exiting process's last thread on its own CPU, without the
+    /// kernel lock: pmap_purge (arm64's __HAVE_PMAP_PURGE: off this CPU, one ASID invalidation, pm_active = 0), then
+    /// uvmspace_purge, whose page-by-page pmap_remove now skips every TLB invalidation.
+    /// </summary>
+    public void UvmPurge(Cpu cpu, Vmspace vm)
+    {
+        Kassert(vm.Ref == 1, $"uvm_purge: vmspace shared ({vm.Ref} references)");   // only proc0 shares a vmspace
+        Pmaps.PmapPurge(cpu, vm.Pmap);
+        UvmspacePurge(cpu, vm);
+    }
+
+    /// <summary>uvm_exit (the reaper): drop the process's reference; the last one frees the pmap (uvmspace_free).</summary>
+    public void UvmExit(Cpu cpu, Vmspace vm) => UvmspaceFree(cpu, vm);
+}
