@@ -1,0 +1,75 @@
+using MiniBSD.Kernel.Uvm;
+
+namespace MiniBSD.Kernel.Kern;
+
+/// <summary>ps_flags bits MiniBSD uses (OpenBSD sys/proc.h values).</summary>
+[Flags]
+public enum ProcessFlags
+{
+    None = 0,
+    Exiting = 0x8,        // PS_EXITING: exit1 has begun
+    PpWait = 0x40,        // PS_PPWAIT: a vfork parent waits for this child
+    Traced = 0x200,       // PS_TRACED
+    Waited = 0x400,       // PS_WAITED: a stop was reported to wait
+    CoreDump = 0x800,     // PS_COREDUMP: killed by a signal that dumps core
+    NoZombie = 0x4000,    // PS_NOZOMBIE: the parent asked for no zombies; init reaps it
+    Stopped = 0x8000,     // PS_STOPPED
+    System = 0x10000,     // PS_SYSTEM: a kernel process
+    Embryo = 0x20000,     // PS_EMBRYO: fork has not finished making it
+    Zombie = 0x40000,     // PS_ZOMBIE: dead, waiting for its parent's wait
+}
+
+/// <summary>
+/// struct process (sys/proc.h): what the threads of a program share: pid, family, address space, descriptors,
+/// signal actions, exit status. MiniBSD processes have one thread (<see cref="MainThread"/>), as OpenBSD processes
+/// that never call __tfork. Locks: [K] kernel lock, [m] ps_mtx (both the kernel lock here).
+/// </summary>
+public sealed class Process(int pid, string command)
+{
+    /// <summary>ps_pid.</summary>
+    public int Pid { get; } = pid;
+
+    /// <summary>ps_comm: the program's name, as ps shows it.</summary>
+    public string Command { get; internal set; } = command;
+
+    /// <summary>[K] ps_pptr: the parent, null only for the process that has none (swapper/init at boot).</summary>
+    public Process? Parent { get; internal set; }
+
+    /// <summary>[K] ps_children, oldest first (OpenBSD inserts at the head; the order only matters to which zombie a
+    /// wait(-1) reaps first, and oldest-first is the order a reader expects).</summary>
+    internal readonly List<Process> ChildList = [];
+    public IReadOnlyList<Process> Children => ChildList;
+
+    /// <summary>ps_pgrp's id: inherited at fork (MiniBSD has no setpgid/setsid yet, so every process is in init's).</summary>
+    public int Pgid { get; internal set; } = pid;
+
+    /// <summary>[K] ps_flags.</summary>
+    public ProcessFlags Flags { get; internal set; }
+
+    /// <summary>ps_xexit and ps_xsig: the exit code and terminating signal, set by exit1.</summary>
+    public int XExit { get; internal set; }
+    public int XSig { get; internal set; }
+
+    /// <summary>ps_vmspace: null for a kernel process, and after the reaper's uvm_exit.</summary>
+    public Vmspace? Vmspace { get; internal set; }
+
+    /// <summary>ps_fd: null once exit1's fdfree has run.</summary>
+    public FileDesc? Fd { get; internal set; }
+
+    /// <summary>ps_sigacts.</summary>
+    public SigActs SigActs { get; internal set; } = new();
+
+    /// <summary>ps_siglist: signals posted to the process and not yet delivered (sigmask bits).</summary>
+    public uint SigList { get; internal set; }
+
+    /// <summary>ps_mainproc: the thread.</summary>
+    public Proc? MainThread { get; internal set; }
+
+    /// <summary>Simulated cycles its threads ran, and those of children it waited for (ps_cru), for getrusage.</summary>
+    public long RunCycles { get; internal set; }
+    public long ChildRunCycles { get; internal set; }
+
+    public bool Is(ProcessFlags flag) => (Flags & flag) != 0;
+
+    public override string ToString() => $"{Command}[{Pid}] {Flags}";
+}
