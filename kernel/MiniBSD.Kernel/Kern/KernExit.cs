@@ -9,9 +9,33 @@ public sealed class WaitResult
     public long ChildRunCycles { get; internal set; }
 }
 
-/// <summary>kern_exit.c: wait4 (dowait6). exit1, exit2 and the reaper join it here.</summary>
-public sealed class KernExit(KernProc procs)
+/// <summary>
+/// kern_exit.c, in OpenBSD's 2025 shape: exit1 (run by the exiting thread, tearing its address space down itself with
+/// uvm_purge, without the kernel lock), exit2 (the dead thread onto the FIFO deadproc list), the reaper (frees what is
+/// left and makes the zombie) and wait4 (dowait6). Building it registers exit2 as the scheduler's exit hook.
+/// </summary>
+public sealed partial class KernExit
 {
+    private readonly KernProc _procs;
+    private readonly Uvm.Uvm _uvm;
+    private readonly Sched _sched;
+    private readonly Queue<Proc> _deadproc = new();   // deadproc: FIFO since kern_exit.c 1.252 (LIFO before)
+
+    public KernExit(KernProc procs, Uvm.Uvm uvm, Sched sched, MpLock kernelLock)
+    {
+        _procs = procs;
+        _uvm = uvm;
+        _sched = sched;
+        KernelLock = kernelLock;
+        sched.ExitHook = Exit2;
+    }
+
+    /// <summary>KERNEL_LOCK, the big lock exit1 releases around uvm_purge.</summary>
+    public MpLock KernelLock { get; }
+
+    /// <summary>Threads exit2 queued that the reaper has not taken yet.</summary>
+    public int DeadCount => _deadproc.Count;
+
     /// <summary>The wait4 options MiniBSD accepts (sys_wait4 rejects any other bit with EINVAL).</summary>
     private const int ValidOptions = Wait.WNOHANG | Wait.WUNTRACED | Wait.WCONTINUED;
 
@@ -36,7 +60,7 @@ public sealed class KernExit(KernProc procs)
             {
                 result.Status = Wait.ExitCode(zombie.XExit, zombie.XSig);
                 result.ChildRunCycles = zombie.RunCycles + zombie.ChildRunCycles;
-                procs.ProcFinishWait(parent, zombie);
+                _procs.ProcFinishWait(parent, zombie);
                 yield return Op.Return(zombie.Pid);
                 yield break;
             }

@@ -19,6 +19,8 @@ public enum OpKind : byte
     Lock,
     /// <summary>Release one hold of a lock.</summary>
     Unlock,
+    /// <summary>__mp_release_all: release every recursive hold of a lock; <see cref="Proc.Retval"/> gets how many.</summary>
+    ReleaseAll,
     /// <summary>The thread ends.</summary>
     Exit,
 }
@@ -37,5 +39,6 @@ public readonly record struct Op(OpKind Kind, long Value = 0, object? Target = n
     public static Op Yield => new(OpKind.Yield);
     public static Op Lock(MpLock l) => new(OpKind.Lock, Target: l);
     public static Op Unlock(MpLock l) => new(OpKind.Unlock, Target: l);
+    public static Op ReleaseAll(MpLock l) => new(OpKind.ReleaseAll, Target: l);
     public static Op Exit(long status) => new(OpKind.Exit, status);
 }

@@ -25,6 +25,9 @@ public sealed class Proc
         _frames.Add(entry);
     }
 
+    /// <summary>p_p: the process this thread belongs to; null for a kernel thread such as the reaper.</summary>
+    public Process? Process { get; internal set; }
+
     /// <summary>p_tid.</summary>
     public int Id { get; }
     public string Name { get; }

@@ -48,6 +48,12 @@ public sealed class Sched
     /// <summary>Called on every switch in: (CPU, the thread that ran before or null, the thread now running).</summary>
     public Action<Cpu, Proc?, Proc>? SwitchHook { get; set; }
 
+    /// <summary>
+    /// Called when a thread has exited and is off its CPU (sched_exit switched to idle; sched_idle drains spc_deadproc
+    /// and calls exit2 for each).
+    /// </summary>
+    public Action<Cpu, Proc>? ExitHook { get; set; }
+
     /// <summary>The thread running on a CPU, or null.</summary>
     public Proc? CurProc(Cpu cpu) => _cpus[cpu.Id].Cur;
 
@@ -133,6 +139,7 @@ public sealed class Sched
                 return;
             case OpKind.Lock: Lock(c, p, (MpLock)op.Target!); return;
             case OpKind.Unlock: Unlock(c, p, (MpLock)op.Target!); break;
+            case OpKind.ReleaseAll: p.Retval = ReleaseAll(c, p, (MpLock)op.Target!); break;
             case OpKind.Exit: Exit(c, p, op.Value); return;
         }
         // The slice ended: round robin, unless the thread holds a lock (the kernel is not preempted there).
@@ -226,6 +233,15 @@ public sealed class Sched
         Take(l, waiter.Proc, at);
     }
 
+    private int ReleaseAll(PerCpu c, Proc p, MpLock l)
+    {
+        if (l.Owner != p) return 0;
+        int holds = l.Depth;
+        l.Depth = 1;
+        Unlock(c, p, l);
+        return holds;
+    }
+
     private static void Take(MpLock l, Proc p, long at)
     {
         l.Owner = p;
@@ -242,6 +258,7 @@ public sealed class Sched
         p.State = ProcState.Dead;
         p.ExitStatus = status;
         c.Cur = null;
+        ExitHook?.Invoke(c.Cpu, p);   // sched_exit: off its CPU now, so the idle loop hands it to exit2
     }
 
     private void Trace(Cpu cpu, Proc p, OpKind kind)

@@ -193,3 +193,41 @@ public sealed class SchedTests
         Assert.Equal(50 * Enumerable.Range(0, 12).Sum(), first.Total);
     }
 }
+
+/// <summary>__mp_release_all, as exit1 uses it around uvm_purge.</summary>
+public sealed class SchedReleaseAllTests
+{
+    [Fact]
+    public void Release_all_drops_every_recursive_hold_and_hands_the_lock_to_a_spinner()
+    {
+        var m = new Machine(new MachineConfig { Cpus = 2, MemoryBytes = 16 * MachineConfig.MiB });
+        var s = new Sched(m, new SchedParams(ContextSwitchCycles: 0, LockHandoffCycles: 0));
+        var l = new MpLock("kernel_lock");
+        long released = -1, spinnerGotItAt = -1;
+        Proc? holder = null;
+        IEnumerator<Op> Holder()
+        {
+            for (int i = 0; i < 3; i++) yield return Op.Lock(l);
+            yield return Op.Work(10_000);
+            yield return Op.ReleaseAll(l);
+            released = holder!.Retval;
+            yield return Op.ReleaseAll(l);                   // not held any more: releases nothing
+            Assert.Equal(0, holder!.Retval);
+            yield return Op.Work(5_000);
+        }
+        IEnumerator<Op> Spinner()
+        {
+            yield return Op.Work(100);
+            yield return Op.Lock(l);
+            spinnerGotItAt = m.Cpus[1].Clock;
+            yield return Op.Unlock(l);
+        }
+        holder = s.Spawn("holder", Holder(), 0);
+        s.Spawn("spinner", Spinner(), 1);
+        s.Run();
+        Assert.Equal(3, released);
+        Assert.Equal(10_000, spinnerGotItAt);               // at the release, not after the holder's later work
+        Assert.Null(l.Owner);
+        Assert.Equal(0, holder.LocksHeld);
+    }
+}

@@ -272,6 +272,8 @@ public sealed class UvmGlueTests
         Assert.Null(u.K.Pmaps.CurrentPmap(cpu));
         Assert.Equal(Ttbr.Create(u.K.Pmaps.EmptyL0, 0), cpu.Ttbr0);                 // the empty table, ASID 0
 
+        u.K.Pmaps.PmapSetTtb(u.Cpu(0), vm.Pmap);                                    // switched back in before sched_exit:
+        Assert.Equal(Ttbr.Create(u.K.Pmaps.EmptyL0, 0), u.Cpu(0).Ttbr0);            // pm_pt0pa is the empty table now
         u.K.Pmaps.PmapDeactivate(cpu, vm.Pmap);                                     // exit1's pmap_deactivate: a no-op now
         u.Uvm.UvmExit(cpu, vm);                                                     // the reaper
         var freed = u.K.Machine.TotalCounters();

@@ -139,14 +139,16 @@ public sealed partial class PmapSystem
     /// <summary>
     /// pmap_setttb (cpu_switchto's part): give the pmap a current-generation ASID if it lacks one, then load TTBR0 with
     /// the ASID and the table in one write (TCR_EL1.A1 = 0: no window with a new ASID and an old table, reference
-    /// §4.4), ISB. The pmap must have live threads (pm_active > 0). The kernel pmap (a kernel thread) loads the
-    /// empty table with ASID 0.
+    /// §4.4), ISB. The pmap must have live threads (pm_active > 0). The kernel pmap (a kernel thread), and a pmap
+    /// pmap_purge has emptied (an exiting thread switched back in), load the empty table with ASID 0.
     /// </summary>
     public void PmapSetTtb(Cpu cpu, Pmap pm)
     {
-        if (pm.IsKernel)
+        if (pm.IsKernel || (pm.Retired && pm.Pt0Pa == EmptyL0))
         {
-            LoadEmptyTtbr0(cpu); // a kernel thread: no user address space, TTBR0 at the empty table with ASID 0
+            // A kernel thread, or an exiting thread switched back in after pmap_purge (whose pm_pt0pa is the
+            // kernel's empty table): no user address space, TTBR0 at the empty table with ASID 0.
+            LoadEmptyTtbr0(cpu);
             return;
         }
         Kassert(pm.Active > 0, $"pmap_setttb: only a pmap with live threads runs ({pm})");

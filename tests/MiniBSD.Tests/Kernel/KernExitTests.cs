@@ -1,0 +1,163 @@
+using MiniBSD.Hal.Tlb;
+using MiniBSD.Kernel.Abi;
+using MiniBSD.Kernel.Kern;
+using MiniBSD.Kernel.Uvm;
+
+namespace MiniBSD.Tests.Kernel;
+
+/// <summary>exit1 with uvm_purge, exit2, the reaper and wait4 together, on two CPUs.</summary>
+public sealed class KernExitTests
+{
+    private const int Pages = 32;
+
+    /// <summary>A user process with <paramref name="pages"/> touched pages, its thread spawned on <paramref name="cpu"/> running <paramref name="body"/>.</summary>
+    private static Process UserProcess(KernExitWaitTests.World w, Process parent, int cpu, Func<Proc, IEnumerator<Op>> body, int pages = Pages)
+    {
+        var pr = w.Child(parent, "user");
+        var c = w.U.Cpu(cpu);
+        var vm = w.U.NewSpace();                                           // pm_active 1: the thread to come
+        ulong va = w.U.Mmap(vm, (ulong)pages * 4096);
+        for (int i = 0; i < pages; i++) w.U.Write(c, vm, va + (ulong)i * 4096, (ulong)i);
+        w.U.K.Pmaps.PmapSetTtb(c, w.U.K.Pmaps.Kernel);                    // off the CPU until its thread runs
+        pr.Vmspace = vm;
+        pr.Fd = new FileDesc();
+        Proc? p = null;
+        IEnumerator<Op> Entry() { yield return Op.Call(body(p!)); }
+        p = w.S.Spawn(pr.Command, Entry(), cpu);
+        p.Process = pr;
+        pr.MainThread = p;
+        return pr;
+    }
+
+    private static Func<(long Ret, WaitResult Result)> Waiter(KernExitWaitTests.World w, Process parent, int pid, int cpu = 0)
+    {
+        var result = new WaitResult();
+        long ret = long.MinValue;
+        Proc? p = null;
+        IEnumerator<Op> Body()
+        {
+            yield return Op.Call(w.Exit.Dowait6(parent, pid, 0, result));
+            ret = p!.Retval;
+        }
+        p = w.S.Spawn("wait4", Body(), cpu);
+        p.Process = parent;
+        return () => (ret, result);
+    }
+
+    [Fact]
+    public void An_exiting_process_purges_its_own_space_and_its_parent_reaps_the_status()
+    {
+        var w = new KernExitWaitTests.World();
+        w.Exit.StartReaper(cpu: 0);
+        var pipes = new PipeFileOps(512);
+        var (readEnd, writeEnd) = pipes.Create();
+        IEnumerator<Op> Body(Proc p)
+        {
+            yield return Op.Lock(w.Exit.KernelLock);                    // sys_exit entered with the lock held twice
+            yield return Op.Lock(w.Exit.KernelLock);
+            yield return Op.Work(1000);
+            yield return Op.Call(w.Exit.Exit1(p, 3, 0));
+        }
+        var child = UserProcess(w, w.Init, cpu: 1, Body);
+        child.Fd!.Install(writeEnd, out _);
+        var pmap = child.Vmspace!.Pmap;
+        var before = w.M.TotalCounters();
+        var waited = Waiter(w, w.Init, -1);
+
+        w.S.Run();
+
+        var (ret, result) = waited();
+        Assert.Equal(child.Pid, ret);
+        Assert.Equal(Wait.ExitCode(3, 0), result.Status);
+        Assert.True(result.ChildRunCycles >= 1000);
+        var after = w.M.TotalCounters();
+        Assert.Equal(0, after.Tlbi(TlbiOp.Vae1Is) - before.Tlbi(TlbiOp.Vae1Is));   // no per-page invalidation at all
+        Assert.Equal(2, after.Tlbi(TlbiOp.Aside1Is) - before.Tlbi(TlbiOp.Aside1Is)); // pmap_purge's, and the ASID's free
+        Assert.True(pmap.Destroyed);
+        Assert.Null(child.Vmspace);
+        Assert.Null(child.Fd);
+        Assert.True(((Pipe)readEnd.Data).WriterClosed);                 // fdfree closed the last write descriptor
+        Assert.Null(w.Exit.KernelLock.Owner);
+        Assert.Equal(0, w.Exit.DeadCount);
+        Assert.Equal(0u, w.Init.SigList);                               // SIGCHLD is ignored by default: dropped
+        Assert.Equal(1, w.Procs.Count);
+        Assert.Equal(0, w.U.K.Pmaps.Asids.InUse);
+        w.U.K.AssertCleanAndNoLeaks();
+    }
+
+    [Fact]
+    public void A_parent_catching_SIGCHLD_has_it_posted_when_the_child_becomes_a_zombie()
+    {
+        var w = new KernExitWaitTests.World();
+        w.Exit.StartReaper();
+        w.Init.SigActs.Sigaction((int)Signal.SIGCHLD, new SigAction(0x40_0000), out _, isInit: true);
+        var child = UserProcess(w, w.Init, cpu: 1, p => w.Exit.Exit1(p, 0, (int)Signal.SIGTERM));
+        w.S.Run();
+        Assert.True(child.Is(ProcessFlags.Zombie));
+        Assert.Same(child, w.Procs.Zombiefind(child.Pid));
+        Assert.Equal(SigSet.Mask(Signal.SIGCHLD), w.Init.SigList);
+        var waited = Waiter(w, w.Init, child.Pid);
+        w.S.Run();
+        Assert.Equal(Signal.SIGTERM, Wait.TermSig(waited().Result.Status));
+        w.U.K.AssertCleanAndNoLeaks();
+    }
+
+    [Fact]
+    public void With_SIGCHLD_ignored_a_child_leaves_no_zombie_and_a_waiting_parent_gets_ECHILD_once_it_is_gone()
+    {
+        var w = new KernExitWaitTests.World();
+        w.Exit.StartReaper();
+        Assert.Equal(Errno.None, w.Procs.ProcessNew(w.Init, "sh", out var sh));
+        sh!.SigActs.Sigaction((int)Signal.SIGCHLD, SigAction.Ignore, out _);
+        IEnumerator<Op> Body(Proc p)
+        {
+            yield return Op.Work(20_000);
+            yield return Op.Call(w.Exit.Exit1(p, 0, 0));
+        }
+        var child = UserProcess(w, sh, cpu: 1, Body);
+        var waited = Waiter(w, sh, -1, cpu: 0);                         // blocks: the child still runs
+        w.S.Run();
+        Assert.Equal(-(long)Errno.ECHILD, waited().Ret);
+        Assert.InRange(w.M.Cpus[0].Clock, 20_000, long.MaxValue);        // it waited for the exit
+        Assert.Null(w.Procs.Zombiefind(child.Pid));
+        Assert.Null(w.Procs.Prfind(child.Pid));
+        Assert.Empty(sh.Children);
+        Assert.DoesNotContain(child, w.Init.Children);                  // process_zap unlinked it from init
+        w.U.K.AssertCleanAndNoLeaks();
+    }
+
+    [Fact]
+    public void Children_of_an_exiting_process_go_to_init_which_reaps_them()
+    {
+        var w = new KernExitWaitTests.World();
+        w.Exit.StartReaper();
+        Assert.Equal(Errno.None, w.Procs.ProcessNew(w.Init, "sh", out var sh));
+        IEnumerator<Op> Late(Proc p)
+        {
+            yield return Op.Work(100_000);
+            yield return Op.Call(w.Exit.Exit1(p, 5, 0));
+        }
+        var orphan = UserProcess(w, sh!, cpu: 1, Late);
+        var shp = UserProcess(w, w.Init, cpu: 0, p => w.Exit.Exit1(p, 0, 0));
+        // sh's own process is the one UserProcess made under init; move the orphan-to-be under it.
+        KernProc.ProcReparent(orphan, shp);
+        var first = Waiter(w, w.Init, shp.Pid);
+        w.S.Run();
+        Assert.Equal(shp.Pid, first().Ret);
+        Assert.Same(w.Init, orphan.Parent);
+        var second = Waiter(w, w.Init, orphan.Pid);
+        w.S.Run();
+        Assert.Equal(5, Wait.ExitStatus(second().Result.Status));
+        w.U.K.AssertCleanAndNoLeaks();
+    }
+
+    [Fact]
+    public void Init_exiting_is_a_panic()
+    {
+        var w = new KernExitWaitTests.World();
+        var p = w.S.Spawn("init", Enumerable.Empty<Op>().GetEnumerator(), 0);
+        p.Process = w.Init;
+        var frame = w.Exit.Exit1(p, 1, 0);
+        Assert.Contains("init died", Assert.Throws<KernelPanicException>(() => frame.MoveNext()).Message);
+    }
+}
