@@ -19,10 +19,26 @@ public sealed class Proc
     private readonly List<IEnumerator<Op>> _frames = [];
 
     public Proc(int id, string name, IEnumerator<Op> entry)
+        : this(id, name, [entry])
+    {
+    }
+
+    /// <summary>A thread whose stack is <paramref name="frames"/>, bottom first (fork's copy of its parent's).</summary>
+    internal Proc(int id, string name, IEnumerable<IEnumerator<Op>> frames)
     {
         Id = id;
         Name = name;
-        _frames.Add(entry);
+        _frames.AddRange(frames);
+    }
+
+    /// <summary>The frame stack, bottom first.</summary>
+    internal IReadOnlyList<IEnumerator<Op>> Frames => _frames;
+
+    /// <summary>Sets the whole stack (fork fills a new thread's once the copies can refer to it).</summary>
+    internal void ReplaceFrames(IEnumerable<IEnumerator<Op>> frames)
+    {
+        _frames.Clear();
+        _frames.AddRange(frames);
     }
 
     /// <summary>p_p: the process this thread belongs to; null for a kernel thread such as the reaper.</summary>

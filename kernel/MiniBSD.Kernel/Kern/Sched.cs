@@ -69,6 +69,18 @@ public sealed class Sched
     }
 
     /// <summary>
+    /// fork_thread_start: a new thread with the given frame stack (bottom first), runnable from the parent's present on
+    /// the parent's CPU if it is idle, else an idle one (sched_choosecpu_fork). It reads 0 as what its top frame's call
+    /// returned, as a fork child does.
+    /// </summary>
+    public Proc SpawnChild(Proc parent, string name, IEnumerable<IEnumerator<Op>> frames)
+    {
+        var p = new Proc(_nextId++, name, frames) { Cpu = parent.Cpu, Retval = 0 };
+        Setrunnable(p, _cpus[parent.Cpu].Cpu.Clock);
+        return p;
+    }
+
+    /// <summary>
     /// setrunnable: the thread may run from simulated time <paramref name="at"/>. sched_choosecpu: its last CPU if that
     /// one is idle, else the lowest-numbered idle CPU, else its last CPU.
     /// </summary>

@@ -1,0 +1,61 @@
+using MiniBSD.Kernel.Abi;
+using static MiniBSD.Kernel.Kern.Systm;
+
+namespace MiniBSD.Kernel.Kern;
+
+/// <summary>
+/// kern_fork.c: fork1 for a single-threaded process. The child gets a pid, the parent's process group, a
+/// copy-on-write copy of the address space (uvmspace_fork), the descriptor table (fdcopy), the signal actions and
+/// mask, and a thread whose frames are copies of the parent's (cpu_fork: the same point of execution), which sees 0
+/// where the parent sees the child's pid.
+/// </summary>
+public sealed class KernFork(KernProc procs, Uvm.Uvm uvm, Sched sched)
+{
+    private readonly FrameCloner _cloner = new();
+
+    /// <summary>Forks made so far (forkstat.cntfork).</summary>
+    public long Forks { get; private set; }
+
+    /// <summary>
+    /// fork1, called by <paramref name="p"/> as a frame (Op.Call): returns the child's pid to the parent, or -EAGAIN
+    /// past maxprocess, -ENOMEM when the address space cannot be copied. The child resumes in the frame that called
+    /// fork1, reading 0 as its result. Frames below are copied with references to the parent's thread and process
+    /// re-pointed at the child's.
+    /// </summary>
+    public IEnumerator<Op> Fork1(Proc p)
+    {
+        var parent = p.Process!;
+        var error = Fork1Now(p, parent, out var child);
+        yield return Op.Return(error == Errno.None ? child!.Pid : -(long)error);
+    }
+
+    private Errno Fork1Now(Proc p, Process parent, out Process? child)
+    {
+        child = null;
+        if (procs.Count >= procs.MaxProcesses) return Errno.EAGAIN;   // the maxprocess check comes first in fork1
+        var cpu = uvm.Machine.Cpus[p.Cpu];
+        Uvm.Vmspace? vm = null;
+        if (parent.Vmspace is { } pvm && (vm = uvm.UvmspaceFork(cpu, pvm)) is null) return Errno.ENOMEM;
+        Kassert(procs.ProcessNew(parent, parent.Command, out child) == Errno.None, "fork1: process table full after the check");
+        child!.Vmspace = vm;
+        child.Fd = parent.Fd?.Copy();
+        child.SigActs = parent.SigActs.Copy();
+        if (vm is not null) uvm.Pmaps.PmapActivate(cpu, vm.Pmap, curproc: false);   // the child's thread counts in pm_active
+        StartThread(p, child);
+        Forks++;
+        return Errno.None;
+    }
+
+    /// <summary>cpu_fork + fork_thread_start: the child's thread, its stack a copy of the parent's below fork1's frame.</summary>
+    private void StartThread(Proc p, Process child)
+    {
+        var frames = p.Frames;
+        var copies = new IEnumerator<Op>[frames.Count - 1];            // the top frame is this fork1
+        var childThread = sched.SpawnChild(p, child.Command, []);
+        for (int i = 0; i < copies.Length; i++)
+            copies[i] = _cloner.Clone(frames[i], p, childThread, p.Process!, child);
+        childThread.ReplaceFrames(copies);
+        childThread.Process = child;
+        child.MainThread = childThread;
+    }
+}
