@@ -12,13 +12,14 @@ public sealed class KernExitWaitTests
     {
         public readonly UvmFixture U = new(cpus: 2);
         public readonly Sched S;
-        public readonly KernProc Procs = new(new Random(5), maxProcesses: 8);
+        public readonly KernProc Procs;
         public readonly KernExit Exit;
         public readonly Process Init;
 
-        public World()
+        public World(int seed = 5, SchedParams? sched = null, int maxProcesses = 8)
         {
-            S = new Sched(M, new SchedParams(ContextSwitchCycles: 0));
+            Procs = new KernProc(new Random(seed), maxProcesses);
+            S = new Sched(M, sched ?? new SchedParams(ContextSwitchCycles: 0));
             Exit = new KernExit(Procs, U.Uvm, S, new MpLock("kernel_lock"));
             // cpu_switchto's pmap_setttb: the incoming thread's address space, or none for a kernel thread.
             S.SwitchHook = (cpu, _, next) => U.K.Pmaps.PmapSetTtb(cpu, next.Process?.Vmspace?.Pmap ?? U.K.Pmaps.Kernel);

@@ -1,5 +1,6 @@
 using MiniBSD.Kernel.Abi;
 using MiniBSD.Kernel.Kern;
+using MiniBSD.Kernel.Uvm;
 
 namespace MiniBSD.Tests.Kernel;
 
@@ -87,5 +88,70 @@ public sealed class KernForkTests
         Assert.Equal(8, w.Procs.Count);
         Assert.Equal(0, fork.Forks);
         w.U.K.AssertCleanAndNoLeaks();
+    }
+}
+
+/// <summary>Same seed, same run: a fork/exit workload on two CPUs with timer jitter, event for event.</summary>
+public sealed class ForkExitDeterminismTests
+{
+    private sealed class Storm(KernExitWaitTests.World w, KernFork fork, List<string> log, int children, int pages)
+    {
+        public IEnumerator<Op> Main(Proc p)
+        {
+            for (int i = 0; i < children; i++)
+            {
+                yield return Op.Call(fork.Fork1(p));
+                if (p.Retval == 0)
+                {
+                    var vm = p.Process!.Vmspace!;
+                    ulong va = 0;
+                    Assert.Equal(Errno.None, w.U.Uvm.SysMmap(w.U.Cpu(p.Cpu), vm, 0, (ulong)pages * 4096, VmProt.ReadWrite, MapFlags.Private | MapFlags.Anon, out va));
+                    for (int j = 0; j < pages; j++)
+                    {
+                        w.U.Write(w.U.Cpu(p.Cpu), vm, va + (ulong)j * 4096, (ulong)j);
+                        yield return Op.Work(300);
+                    }
+                    yield return Op.Call(w.Exit.Exit1(p, i, 0));
+                }
+            }
+            for (int i = 0; i < children; i++)
+            {
+                var r = new WaitResult();
+                yield return Op.Call(w.Exit.Dowait6(p.Process!, -1, 0, r));
+                log.Add($"{p.Retval}:{Wait.ExitStatus(r.Status)}@{w.U.Cpu(p.Cpu).Clock}");
+            }
+            yield return Op.Call(w.Exit.Exit1(p, 0, 0));
+        }
+    }
+
+    private static (ulong Hash, string Log) Run(int seed)
+    {
+        var w = new KernExitWaitTests.World(seed, new SchedParams(QuantumCycles: 2_000, JitterCycles: 500, Seed: seed), maxProcesses: 64);
+        w.Exit.StartReaper(cpu: 1);
+        var fork = new KernFork(w.Procs, w.U.Uvm, w.S);
+        var log = new List<string>();
+        Assert.Equal(Errno.None, w.Procs.ProcessNew(w.Init, "storm", out var pr));
+        pr!.Vmspace = w.U.NewSpace();
+        pr.Fd = new FileDesc();
+        var storm = new Storm(w, fork, log, children: 12, pages: 8);
+        Proc? p = null;
+        IEnumerator<Op> Entry() { yield return Op.Call(storm.Main(p!)); }
+        p = w.S.Spawn("storm", Entry(), 0);
+        p.Process = pr;
+        IEnumerator<Op> Init() { yield return Op.Call(w.Exit.Dowait6(w.Init, -1, 0, new WaitResult())); }
+        w.S.Spawn("init", Init(), 1).Process = w.Init;
+        w.S.Run();
+        Assert.Equal(12, log.Count);
+        Assert.Equal(1, w.Procs.Count);
+        w.U.K.AssertCleanAndNoLeaks();
+        return (w.S.TraceHash, string.Join(" ", log));
+    }
+
+    [Fact]
+    public void The_same_seed_gives_the_same_run_and_another_seed_another()
+    {
+        var a = Run(1);
+        Assert.Equal(a, Run(1));
+        Assert.NotEqual(a.Hash, Run(2).Hash);
     }
 }
