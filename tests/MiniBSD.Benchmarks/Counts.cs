@@ -33,6 +33,23 @@ internal static class Counts
             Row(o, $"teardown after pmap_purge, {walk}", w => w.Pmaps.RemoveWalk = walk, (w, vm) => { w.ExitPurge(vm); return null; }, ownsSpace: true);
             Row(o, $"teardown with the pmap active, {walk}", w => w.Pmaps.RemoveWalk = walk, (w, vm) => { w.ExitActive(vm); return null; }, ownsSpace: true);
         }
+        ForkExit(o, pages: 16, cycles: 1000);
+    }
+
+    /// <summary>The forkexit loop: simulated cycles and TLB invalidations per fork + exit + wait, averaged.</summary>
+    private static void ForkExit(TextWriter o, int pages, int cycles)
+    {
+        var w = new ForkExitWorld(pages);
+        var before = w.Machine.TotalCounters();
+        long cpu0 = w.Machine.Cpus[0].Clock, cpu1 = w.Machine.Cpus[1].Clock;
+        for (int i = 0; i < cycles; i++) w.Cycle();
+        var after = w.Machine.TotalCounters();
+        o.WriteLine();
+        o.WriteLine($"forkexit, {pages} copy-on-write pages, per cycle over {cycles}: " +
+            $"cpu0 {(w.Machine.Cpus[0].Clock - cpu0) / cycles} simulated cycles, cpu1 {(w.Machine.Cpus[1].Clock - cpu1) / cycles}; " +
+            $"TLBI VAE1IS {(double)(after.Tlbi(TlbiOp.Vae1Is) - before.Tlbi(TlbiOp.Vae1Is)) / cycles:0.##}, " +
+            $"ASIDE1IS {(double)(after.Tlbi(TlbiOp.Aside1Is) - before.Tlbi(TlbiOp.Aside1Is)) / cycles:0.##}, " +
+            $"all {(double)(after.TlbiTotal - before.TlbiTotal) / cycles:0.##}; forks {w.Fork.Forks}, processes left {w.Procs.Count}");
     }
 
     /// <summary>
