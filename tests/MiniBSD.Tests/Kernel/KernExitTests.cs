@@ -21,27 +21,8 @@ public sealed class KernExitTests
         w.U.K.Pmaps.PmapSetTtb(c, w.U.K.Pmaps.Kernel);                    // off the CPU until its thread runs
         pr.Vmspace = vm;
         pr.Fd = new FileDesc();
-        Proc? p = null;
-        IEnumerator<Op> Entry() { yield return Op.Call(body(p!)); }
-        p = w.S.Spawn(pr.Command, Entry(), cpu);
-        p.Process = pr;
-        pr.MainThread = p;
+        w.StartThread(pr, cpu, body);
         return pr;
-    }
-
-    private static Func<(long Ret, WaitResult Result)> Waiter(KernExitWaitTests.World w, Process parent, int pid, int cpu = 0)
-    {
-        var result = new WaitResult();
-        long ret = long.MinValue;
-        Proc? p = null;
-        IEnumerator<Op> Body()
-        {
-            yield return Op.Call(w.Exit.Dowait6(parent, pid, 0, result));
-            ret = p!.Retval;
-        }
-        p = w.S.Spawn("wait4", Body(), cpu);
-        p.Process = parent;
-        return () => (ret, result);
     }
 
     [Fact]
@@ -62,7 +43,7 @@ public sealed class KernExitTests
         child.Fd!.Install(writeEnd, out _);
         var pmap = child.Vmspace!.Pmap;
         var before = w.M.TotalCounters();
-        var waited = Waiter(w, w.Init, -1);
+        var waited = w.Wait4(w.Init, -1);
 
         w.S.Run();
 
@@ -96,7 +77,7 @@ public sealed class KernExitTests
         Assert.True(child.Is(ProcessFlags.Zombie));
         Assert.Same(child, w.Procs.Zombiefind(child.Pid));
         Assert.Equal(SigSet.Mask(Signal.SIGCHLD), w.Init.SigList);
-        var waited = Waiter(w, w.Init, child.Pid);
+        var waited = w.Wait4(w.Init, child.Pid);
         w.S.Run();
         Assert.Equal(Signal.SIGTERM, Wait.TermSig(waited().Result.Status));
         w.U.K.AssertCleanAndNoLeaks();
@@ -115,7 +96,7 @@ public sealed class KernExitTests
             yield return Op.Call(w.Exit.Exit1(p, 0, 0));
         }
         var child = UserProcess(w, sh, cpu: 1, Body);
-        var waited = Waiter(w, sh, -1, cpu: 0);                         // blocks: the child still runs
+        var waited = w.Wait4(sh, -1, cpu: 0);                         // blocks: the child still runs
         w.S.Run();
         Assert.Equal(-(long)Errno.ECHILD, waited().Ret);
         Assert.InRange(w.M.Cpus[0].Clock, 20_000, long.MaxValue);        // it waited for the exit
@@ -131,21 +112,18 @@ public sealed class KernExitTests
     {
         var w = new KernExitWaitTests.World();
         w.Exit.StartReaper();
-        Assert.Equal(Errno.None, w.Procs.ProcessNew(w.Init, "sh", out var sh));
         IEnumerator<Op> Late(Proc p)
         {
             yield return Op.Work(100_000);
             yield return Op.Call(w.Exit.Exit1(p, 5, 0));
         }
-        var orphan = UserProcess(w, sh!, cpu: 1, Late);
-        var shp = UserProcess(w, w.Init, cpu: 0, p => w.Exit.Exit1(p, 0, 0));
-        // sh's own process is the one UserProcess made under init; move the orphan-to-be under it.
-        KernProc.ProcReparent(orphan, shp);
-        var first = Waiter(w, w.Init, shp.Pid);
+        var shp = UserProcess(w, w.Init, cpu: 0, p => w.Exit.Exit1(p, 0, 0));   // exits at once
+        var orphan = UserProcess(w, shp, cpu: 1, Late);                         // outlives it
+        var first = w.Wait4(w.Init, shp.Pid);
         w.S.Run();
         Assert.Equal(shp.Pid, first().Ret);
         Assert.Same(w.Init, orphan.Parent);
-        var second = Waiter(w, w.Init, orphan.Pid);
+        var second = w.Wait4(w.Init, orphan.Pid);
         w.S.Run();
         Assert.Equal(5, Wait.ExitStatus(second().Result.Status));
         w.U.K.AssertCleanAndNoLeaks();

@@ -44,7 +44,7 @@ public sealed class KernExitWaitTests
             else Procs.ProcessZap(pr);
         }
 
-        /// <summary>Starts wait4 in a thread on <paramref name="cpu"/>; the function reads its result after the run.</summary>
+        /// <summary>Starts wait4 in a thread of <paramref name="parent"/> on <paramref name="cpu"/>; the function reads its result after the run.</summary>
         public Func<(long Ret, WaitResult Result)> Wait4(Process parent, int pid, int options = 0, int cpu = 0)
         {
             var result = new WaitResult();
@@ -56,7 +56,19 @@ public sealed class KernExitWaitTests
                 ret = p!.Retval;
             }
             p = S.Spawn("wait4", Body(), cpu);
+            p.Process = parent;
             return () => (ret, result);
+        }
+
+        /// <summary>The thread of <paramref name="pr"/>, on <paramref name="cpu"/>, running <paramref name="body"/> (which gets the thread).</summary>
+        public Proc StartThread(Process pr, int cpu, Func<Proc, IEnumerator<Op>> body)
+        {
+            Proc? p = null;
+            IEnumerator<Op> Entry() { yield return Op.Call(body(p!)); }
+            p = S.Spawn(pr.Command, Entry(), cpu);
+            p.Process = pr;
+            pr.MainThread = p;
+            return p;
         }
 
         public (long Ret, WaitResult Result) Wait4Now(Process parent, int pid, int options = 0)

@@ -45,14 +45,8 @@ public sealed class KernForkTests
         pr.Fd = new FileDesc();
         ulong va = w.U.Mmap(pr.Vmspace, 4096);
         var program = new ForkProgram(w, fork, log, va);
-        Proc? p = null;
-        IEnumerator<Op> Entry() { yield return Op.Call(program.Main(p!)); }
-        p = w.S.Spawn("prog", Entry(), 0);
-        p.Process = pr;
-        pr.MainThread = p;
-        var initWait = new WaitResult();
-        IEnumerator<Op> Init() { yield return Op.Call(w.Exit.Dowait6(w.Init, pr.Pid, 0, initWait)); }
-        w.S.Spawn("init", Init(), 1).Process = w.Init;
+        w.StartThread(pr, 0, program.Main);
+        var initWait = w.Wait4(w.Init, pr.Pid, cpu: 1);
 
         w.S.Run();
 
@@ -60,7 +54,7 @@ public sealed class KernForkTests
         Assert.Matches(@"^child \d+ local=42 sees 2$", log[0]);
         string childPid = log[0].Split(' ')[1];
         Assert.Equal($"parent reaped {childPid} status exited 7 local=42 sees 1", log[1]);
-        Assert.Equal("exited 0", Wait.Describe(initWait.Status));
+        Assert.Equal("exited 0", Wait.Describe(initWait().Result.Status));
         Assert.Equal(1, fork.Forks);
         Assert.Equal(1, w.Procs.Count);
         Assert.Equal(0, w.U.K.Pmaps.Asids.InUse);
@@ -134,12 +128,8 @@ public sealed class ForkExitDeterminismTests
         pr!.Vmspace = w.U.NewSpace();
         pr.Fd = new FileDesc();
         var storm = new Storm(w, fork, log, children: 12, pages: 8);
-        Proc? p = null;
-        IEnumerator<Op> Entry() { yield return Op.Call(storm.Main(p!)); }
-        p = w.S.Spawn("storm", Entry(), 0);
-        p.Process = pr;
-        IEnumerator<Op> Init() { yield return Op.Call(w.Exit.Dowait6(w.Init, -1, 0, new WaitResult())); }
-        w.S.Spawn("init", Init(), 1).Process = w.Init;
+        w.StartThread(pr, 0, storm.Main);
+        w.Wait4(w.Init, -1, cpu: 1);
         w.S.Run();
         Assert.Equal(12, log.Count);
         Assert.Equal(1, w.Procs.Count);
