@@ -2,11 +2,15 @@ namespace MiniBSD.Kernel.Kern;
 
 /// <summary>
 /// struct uio (sys/uio.h) for one kernel buffer (UIO_SYSSPACE, a single iovec): what is left to move and where.
-/// <see cref="Uiomove"/> moves bytes between it and a kernel object and advances it, as uiomove(9) does.
+/// <see cref="MoveIn"/> and <see cref="MoveOut"/> move bytes between it and a kernel object and advance it, as
+/// uiomove(9) does.
 /// </summary>
-public sealed class Uio(byte[] buffer, int offset, int count)
+public sealed class Uio(byte[] buffer, int offset, int count, Proc? procp = null)
 {
     public byte[] Buffer { get; } = buffer;
+
+    /// <summary>uio_procp: the thread doing the I/O (a device that touches hardware runs on its CPU).</summary>
+    public Proc? Procp { get; } = procp;
 
     /// <summary>Where the next byte goes to or comes from in <see cref="Buffer"/>.</summary>
     public int Offset { get; private set; } = offset;

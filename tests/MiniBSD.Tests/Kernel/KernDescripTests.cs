@@ -123,4 +123,29 @@ public sealed class KernDescripTests
         Assert.Equal(300L, RunFrame(fp.Ops.Write(fp, uio)));
         Assert.Equal((0, 300), (uio.Resid, uio.Offset));
     }
+
+    [Fact]
+    public void Console_writes_reach_the_UART_from_the_writing_threads_cpu_and_reads_see_end_of_file()
+    {
+        var k = new KernelFixture(cpus: 2);
+        var s = new Sched(k.Machine);
+        var cons = new Cons(k.Machine).Open(FileFlags.Read | FileFlags.Write);
+        byte[] text = "hello, world\n"u8.ToArray();
+        var results = new List<long>();
+        Proc? p = null;
+        IEnumerator<Op> Body()
+        {
+            yield return Op.Call(cons.Ops.Write(cons, new Uio(text, 0, text.Length, p)));
+            results.Add(p!.Retval);
+            yield return Op.Call(cons.Ops.Read(cons, new Uio(new byte[8], 0, 8, p)));
+            results.Add(p!.Retval);
+        }
+        long before = k.Cpu(1).Counters.DeviceAccesses;
+        p = s.Spawn("writer", Body(), 1);
+        s.Run();
+        Assert.Equal([(long)text.Length, 0L], results);
+        Assert.EndsWith("hello, world\n", k.Machine.Console.Output);
+        Assert.Equal(2 * text.Length, k.Cpu(1).Counters.DeviceAccesses - before);   // UARTFR then UARTDR per byte
+        k.AssertCleanAndNoLeaks();
+    }
 }
