@@ -11,6 +11,11 @@ public enum OpKind : byte
     Return,
     /// <summary>tsleep: wait on a channel until someone calls wakeup on it.</summary>
     Sleep,
+    /// <summary>
+    /// tsleep with a timeout of <see cref="Op.Value"/> cycles: <see cref="Proc.Retval"/> is 0 after a wakeup, EWOULDBLOCK
+    /// (EAGAIN, 35) once the time has passed.
+    /// </summary>
+    SleepTimeout,
     /// <summary>wakeup: make every thread sleeping on the channel runnable.</summary>
     Wakeup,
     /// <summary>sched_yield: let other runnable threads on this CPU go first.</summary>
@@ -35,6 +40,7 @@ public readonly record struct Op(OpKind Kind, long Value = 0, object? Target = n
     public static Op Call(IEnumerator<Op> frame) => new(OpKind.Call, Frame: frame);
     public static Op Return(long value) => new(OpKind.Return, value);
     public static Op Sleep(object channel) => new(OpKind.Sleep, Target: channel);
+    public static Op Sleep(object channel, long timeoutCycles) => new(OpKind.SleepTimeout, timeoutCycles, channel);
     public static Op Wakeup(object channel) => new(OpKind.Wakeup, Target: channel);
     public static Op Yield => new(OpKind.Yield);
     public static Op Lock(MpLock l) => new(OpKind.Lock, Target: l);

@@ -51,6 +51,9 @@ public sealed class Proc
     /// <summary>[s] p_stat.</summary>
     public ProcState State { get; internal set; } = ProcState.Runnable;
 
+    /// <summary>[s] The pending timeout of a sleep with one: when, and its order among timeouts of that time.</summary>
+    internal (long At, long Seq)? Timeout { get; set; }
+
     /// <summary>[s] p_wchan: the channel a sleeping thread waits on.</summary>
     public object? WaitChannel { get; internal set; }
 

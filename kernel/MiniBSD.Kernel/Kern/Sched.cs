@@ -26,6 +26,9 @@ public sealed class Sched
 
     private readonly PerCpu[] _cpus;
     private readonly Dictionary<object, List<Proc>> _sleepQueues = new(ReferenceEqualityComparer.Instance);
+    private readonly SortedSet<(long At, long Seq, Proc P)> _timeouts =
+        new(Comparer<(long At, long Seq, Proc P)>.Create((a, b) => a.At != b.At ? a.At.CompareTo(b.At) : a.Seq.CompareTo(b.Seq)));
+    private long _timeoutSeq;
     private readonly Random _jitter;
     private int _nextId = 1;
     private ulong _hash = 14695981039346656037UL;
@@ -111,6 +114,12 @@ public sealed class Sched
                 if (c.Idle) continue;
                 if (next is null || c.Cpu.Clock < next.Cpu.Clock) next = c;
             }
+            if (_timeouts.Count > 0 && (next is null || _timeouts.Min.At <= next.Cpu.Clock))
+            {
+                if (_timeouts.Min.At >= until) return;
+                Endtsleep(_timeouts.Min.P);
+                continue;
+            }
             if (next is null)
             {
                 Kassert(!spinning, $"sched: deadlock: every CPU with work is spinning on a lock");
@@ -145,6 +154,11 @@ public sealed class Sched
                 if (!p.Pop()) Exit(c, p, op.Value);
                 return;
             case OpKind.Sleep: Tsleep(c, p, op.Target!); return;
+            case OpKind.SleepTimeout:
+                Tsleep(c, p, op.Target!);
+                p.Timeout = (cpu.Clock + op.Value, _timeoutSeq++);
+                _timeouts.Add((p.Timeout.Value.At, p.Timeout.Value.Seq, p));
+                return;
             case OpKind.Wakeup: Wakeup(op.Target!, cpu.Clock); break;
             case OpKind.Yield:
                 Requeue(c, p);
@@ -205,8 +219,28 @@ public sealed class Sched
         foreach (var p in sleepers)
         {
             p.WaitChannel = null;
+            if (p.Timeout is { } t)
+            {
+                _timeouts.Remove((t.At, t.Seq, p));
+                p.Timeout = null;
+                p.Retval = 0;
+            }
             Setrunnable(p, at);
         }
+    }
+
+    /// <summary>endtsleep: a sleep's time is up; the thread leaves its channel and runs again, seeing EWOULDBLOCK.</summary>
+    private void Endtsleep(Proc p)
+    {
+        var t = p.Timeout!.Value;
+        _timeouts.Remove((t.At, t.Seq, p));
+        p.Timeout = null;
+        var q = _sleepQueues[p.WaitChannel!];
+        q.Remove(p);
+        if (q.Count == 0) _sleepQueues.Remove(p.WaitChannel!);
+        p.WaitChannel = null;
+        p.Retval = (long)Abi.Errno.EAGAIN;   // EWOULDBLOCK
+        Setrunnable(p, t.At);
     }
 
     private void Lock(PerCpu c, Proc p, MpLock l)

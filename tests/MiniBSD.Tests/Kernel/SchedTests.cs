@@ -231,3 +231,76 @@ public sealed class SchedReleaseAllTests
         Assert.Equal(0, holder.LocksHeld);
     }
 }
+
+/// <summary>tsleep with a timeout: the basis of nanosleep and sleep(1) in simulated time.</summary>
+public sealed class SchedTimeoutTests
+{
+    private static (Machine M, Sched S) World(int cpus)
+    {
+        var m = new Machine(new MachineConfig { Cpus = cpus, MemoryBytes = 16 * MachineConfig.MiB });
+        return (m, new Sched(m, new SchedParams(ContextSwitchCycles: 0)));
+    }
+
+    [Fact]
+    public void A_sleep_with_no_wakeup_ends_at_its_timeout_with_EWOULDBLOCK()
+    {
+        var (m, s) = World(1);
+        long resumedAt = -1, ret = -1;
+        Proc? p = null;
+        IEnumerator<Op> Sleeper()
+        {
+            yield return Op.Work(500);
+            yield return Op.Sleep(new object(), 10_000);
+            (resumedAt, ret) = (m.Cpus[0].Clock, p!.Retval);
+        }
+        p = s.Spawn("sleeper", Sleeper(), 0);
+        s.Run();
+        Assert.Equal((10_500L, 35L), (resumedAt, ret));
+        Assert.Equal(10_000, s.IdleCycles(m.Cpus[0]));
+    }
+
+    [Fact]
+    public void A_wakeup_before_the_timeout_returns_0_and_the_timeout_never_fires()
+    {
+        var (m, s) = World(2);
+        var channel = new object();
+        var later = new object();
+        var log = new List<string>();
+        Proc? p = null;
+        IEnumerator<Op> Sleeper()
+        {
+            yield return Op.Sleep(channel, 100_000);
+            log.Add($"woken {p!.Retval} at {m.Cpus[0].Clock}");
+            yield return Op.Sleep(later);                  // a stale timeout would wake this sleep at 100,000
+            log.Add($"second {p!.Retval} at {m.Cpus[0].Clock}");
+        }
+        IEnumerator<Op> Waker()
+        {
+            yield return Op.Work(3_000);
+            yield return Op.Wakeup(channel);
+            yield return Op.Work(500_000);
+            yield return Op.Wakeup(later);
+        }
+        p = s.Spawn("sleeper", Sleeper(), 0);
+        s.Spawn("waker", Waker(), 1);
+        s.Run();
+        Assert.Equal(["woken 0 at 3000", "second 0 at 503000"], log);
+    }
+
+    [Fact]
+    public void Timeouts_fire_in_time_order_across_cpus()
+    {
+        var (m, s) = World(2);
+        var log = new List<string>();
+        IEnumerator<Op> Sleeper(string name, long cycles, int cpu)
+        {
+            yield return Op.Sleep(new object(), cycles);
+            log.Add($"{name}@{m.Cpus[cpu].Clock}");
+        }
+        s.Spawn("a", Sleeper("a", 30_000, 0), 0);
+        s.Spawn("b", Sleeper("b", 10_000, 1), 1);
+        s.Spawn("c", Sleeper("c", 20_000, 0), 0);
+        s.Run();
+        Assert.Equal(["b@10000", "c@20000", "a@30000"], log);
+    }
+}
