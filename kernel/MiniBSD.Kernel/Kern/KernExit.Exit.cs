@@ -34,12 +34,9 @@ public sealed partial class KernExit
         if (!pr.Is(ProcessFlags.System) && pr.Vmspace is { } vm)
         {
             yield return Op.ReleaseAll(KernelLock);   // the costly teardown runs without the big lock
-            var cpu = CurCpu(p);
-            long start = cpu.Clock;
-            _uvm.UvmPurge(cpu, vm);
-            p.RunCycles += cpu.Clock - start;
-            yield return Op.Lock(KernelLock);
+            _uvm.UvmPurge(CurCpu(p), vm);   // the scheduler charges the cycles to p
         }
+        if (KernelLock.Owner != p) yield return Op.Lock(KernelLock);   // the process lists change under the big lock
 
         _procs.MakeZombie(pr);
         var init = _procs.Init!;
@@ -92,10 +89,7 @@ public sealed partial class KernExit
             if (pr.Vmspace is { } vm)
             {
                 pr.Vmspace = null;
-                var cpu = CurCpu(_reaper!);
-                long start = cpu.Clock;
-                _uvm.UvmExit(cpu, vm);
-                _reaper!.RunCycles += cpu.Clock - start;
+                _uvm.UvmExit(CurCpu(_reaper!), vm);
             }
             yield return Op.Lock(KernelLock);
             if (pr.Is(ProcessFlags.NoZombie))

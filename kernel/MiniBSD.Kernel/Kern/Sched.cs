@@ -20,6 +20,8 @@ public sealed class Sched
         public readonly Queue<Proc> RunQueue = new();
         public long SliceEnd;
         public long IdleCycles;
+        public Op Pending;          // a request made after timed work inside a frame, served at its own time
+        public bool HasPending;
         public bool Idle => Cur is null && RunQueue.Count == 0;
         public bool Spinning => Cur is { State: ProcState.Spinning };
     }
@@ -135,12 +137,24 @@ public sealed class Sched
         var cpu = c.Cpu;
         if (c.Cur is null) SwitchIn(c);
         var p = c.Cur!;
-        if (!p.Top.MoveNext())
+        Op op;
+        if (c.HasPending)
         {
-            if (!p.Pop()) Exit(c, p, p.Retval);
-            return;
+            (op, c.HasPending) = (c.Pending, false);
         }
-        var op = p.Top.Current;
+        else
+        {
+            long before = cpu.Clock;
+            op = p.Top.MoveNext() ? p.Top.Current : Op.Return(p.Retval);   // a frame that ends returns what it had
+            if (cpu.Clock != before)
+            {
+                // The frame did timed work itself (faults, a teardown): its request happens at the new time, so it
+                // waits until every CPU behind this one has caught up (a lock taken "in the future" is not visible).
+                p.RunCycles += cpu.Clock - before;
+                (c.Pending, c.HasPending) = (op, true);
+                return;
+            }
+        }
         Trace(cpu, p, op.Kind);
         switch (op.Kind)
         {

@@ -67,6 +67,40 @@ public sealed class KernExitTests
     }
 
     [Fact]
+    public void Uvm_purge_runs_without_the_kernel_lock_so_another_cpu_takes_it_meanwhile()
+    {
+        var w = new KernExitWaitTests.World();
+        w.Exit.StartReaper(cpu: 1);
+        IEnumerator<Op> Body(Proc p)
+        {
+            yield return Op.Lock(w.Exit.KernelLock);
+            yield return Op.Lock(w.Exit.KernelLock);
+            yield return Op.Work(1000);
+            yield return Op.Call(w.Exit.Exit1(p, 0, 0));
+        }
+        UserProcess(w, w.Init, cpu: 1, Body, pages: 256);
+        long acquiredAt = -1;
+        long cpu0Start = w.M.Cpus[0].Clock, cpu1Start = w.M.Cpus[1].Clock;   // the set-up ran on them already
+        long delay = cpu1Start + 5_000 - cpu0Start;                           // line cpu0 up with cpu1's clock
+        Assert.True(delay > 0);
+        Proc? other = null;
+        IEnumerator<Op> Other()
+        {
+            yield return Op.Work(delay);                                 // cpu1 time 5,000: inside uvm_purge
+            yield return Op.Lock(w.Exit.KernelLock);
+            acquiredAt = w.M.Cpus[0].Clock;
+            yield return Op.Unlock(w.Exit.KernelLock);
+        }
+        other = w.S.Spawn("other", Other(), 0);
+        w.Wait4(w.Init, -1, cpu: 0);
+        w.S.Run();
+        Assert.InRange(acquiredAt - cpu1Start, 5_000, 8_000);            // no waiting for the teardown
+        Assert.Equal(0, other.LockWaitCycles);
+        Assert.True(w.M.Cpus[1].Clock - cpu1Start > 10_000);             // cpu1 was still tearing down then
+        w.U.K.AssertCleanAndNoLeaks();
+    }
+
+    [Fact]
     public void A_parent_catching_SIGCHLD_has_it_posted_when_the_child_becomes_a_zombie()
     {
         var w = new KernExitWaitTests.World();

@@ -304,3 +304,37 @@ public sealed class SchedTimeoutTests
         Assert.Equal(["b@10000", "c@20000", "a@30000"], log);
     }
 }
+
+/// <summary>Causality: a request a frame makes after timed work of its own is served at that later time.</summary>
+public sealed class SchedCausalityTests
+{
+    [Fact]
+    public void A_lock_asked_for_after_timed_work_in_a_frame_goes_to_the_cpu_that_asked_earlier_in_simulated_time()
+    {
+        var m = new Machine(new MachineConfig { Cpus = 2, MemoryBytes = 16 * MachineConfig.MiB });
+        var s = new Sched(m, new SchedParams(ContextSwitchCycles: 0, LockHandoffCycles: 0));
+        var l = new MpLock("kernel_lock");
+        var order = new List<string>();
+        IEnumerator<Op> Late()
+        {
+            m.Cpus[0].AdvanceClock(10_000);               // e.g. a teardown done inside the frame, without yielding
+            yield return Op.Lock(l);
+            order.Add($"late@{m.Cpus[0].Clock}");
+            yield return Op.Unlock(l);
+        }
+        IEnumerator<Op> Early()
+        {
+            yield return Op.Work(5_000);
+            yield return Op.Lock(l);
+            order.Add($"early@{m.Cpus[1].Clock}");
+            yield return Op.Work(1_000);
+            yield return Op.Unlock(l);
+        }
+        var late = s.Spawn("late", Late(), 0);
+        s.Spawn("early", Early(), 1);
+        s.Run();
+        Assert.Equal(["early@5000", "late@10000"], order);
+        Assert.Equal(0, late.LockWaitCycles);              // released at 6,000, before it asked at 10,000
+        Assert.Equal(10_000, late.RunCycles);              // the frame's own timed work is charged to it
+    }
+}
