@@ -34,12 +34,8 @@ public sealed class Proc
     /// <summary>The frame stack, bottom first.</summary>
     internal IReadOnlyList<IEnumerator<Op>> Frames => _frames;
 
-    /// <summary>Sets the whole stack (fork fills a new thread's once the copies can refer to it).</summary>
-    internal void ReplaceFrames(IEnumerable<IEnumerator<Op>> frames)
-    {
-        _frames.Clear();
-        _frames.AddRange(frames);
-    }
+    /// <summary>Pushes frames, bottom first (fork fills a new thread's stack once the copies can refer to it).</summary>
+    internal void PushAll(IEnumerable<IEnumerator<Op>> frames) => _frames.AddRange(frames);
 
     /// <summary>p_p: the process this thread belongs to; null for a kernel thread such as the reaper.</summary>
     public Process? Process { get; internal set; }

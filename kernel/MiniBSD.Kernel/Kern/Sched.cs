@@ -74,13 +74,14 @@ public sealed class Sched
     }
 
     /// <summary>
-    /// fork_thread_start: a new thread with the given frame stack (bottom first), runnable from the parent's present on
-    /// the parent's CPU if it is idle, else an idle one (sched_choosecpu_fork). It reads 0 as what its top frame's call
-    /// returned, as a fork child does.
+    /// fork_thread_start: a new thread whose frame stack (bottom first) <paramref name="frames"/> makes for it (copies
+    /// may refer to the new thread), runnable from the parent's present on the parent's CPU if it is idle, else an
+    /// idle one (sched_choosecpu_fork). It reads 0 as what its top frame's call returned, as a fork child does.
     /// </summary>
-    public Proc SpawnChild(Proc parent, string name, IEnumerable<IEnumerator<Op>> frames)
+    public Proc SpawnChild(Proc parent, string name, Func<Proc, IEnumerable<IEnumerator<Op>>> frames)
     {
-        var p = new Proc(_nextId++, name, frames) { Cpu = parent.Cpu, Retval = 0 };
+        var p = new Proc(_nextId++, name, []) { Cpu = parent.Cpu, Retval = 0 };
+        p.PushAll(frames(p));
         Setrunnable(p, _cpus[parent.Cpu].Cpu.Clock);
         return p;
     }
