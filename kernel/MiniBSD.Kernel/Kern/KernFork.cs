@@ -49,12 +49,17 @@ public sealed class KernFork(KernProc procs, Uvm.Uvm uvm, Sched sched)
     /// <summary>cpu_fork + fork_thread_start: the child's thread, its stack a copy of the parent's below fork1's frame.</summary>
     private void StartThread(Proc p, Process child)
     {
-        var parentFrames = p.Frames;
-        var childThread = sched.SpawnChild(p, child.Command, thread =>
-            parentFrames.Take(parentFrames.Count - 1)                    // the top frame is this fork1
-                .Select(f => _cloner.Clone(f, p, thread, p.Process!, child))
-                .ToArray());
+        var childThread = sched.SpawnChild(p, child.Command, thread => CopyFrames(p, thread, child));
         childThread.Process = child;
         child.MainThread = childThread;
+    }
+
+    /// <summary>Copies of the parent's frames below fork1's own (the top one), bottom first.</summary>
+    private IEnumerator<Op>[] CopyFrames(Proc p, Proc thread, Process child)
+    {
+        var frames = p.Frames;
+        var copies = new IEnumerator<Op>[frames.Count - 1];
+        for (int i = 0; i < copies.Length; i++) copies[i] = _cloner.Clone(frames[i], p, thread, p.Process!, child);
+        return copies;
     }
 }
