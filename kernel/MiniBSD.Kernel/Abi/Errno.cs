@@ -26,6 +26,7 @@ public enum Errno
     ENFILE = 23,
     EMFILE = 24,
     ENOSPC = 28,
+    EROFS = 30,
     EPIPE = 32,
     ERANGE = 34,
     EAGAIN = 35,

@@ -20,6 +20,7 @@ public enum SysCall
     Dup = 41,
     Sigaction = 46,
     Sigprocmask = 48,
+    Reboot = 55,
     Execve = 59,
     Munmap = 73,
     Mprotect = 74,

@@ -16,7 +16,7 @@ public sealed class FrameCloner
     private static readonly MethodInfo MemberwiseCloneMethod =
         typeof(object).GetMethod(nameof(MemberwiseClone), BindingFlags.NonPublic | BindingFlags.Instance)!;
 
-    private readonly Dictionary<Type, Func<object, object, object, object, object, object>> _copiers = [];
+    private readonly Dictionary<Type, Func<object, object[], object>> _copiers = [];
 
     /// <summary>Copiers compiled so far (one per frame or program type).</summary>
     public int CompiledTypes => _copiers.Count;
@@ -26,45 +26,51 @@ public sealed class FrameCloner
     /// <paramref name="new1"/> instead, and likewise for <paramref name="old2"/>/<paramref name="new2"/>.
     /// </summary>
     public T Clone<T>(T frame, object old1, object new1, object old2, object new2) where T : class =>
-        (T)CopierFor(frame.GetType())(frame, old1, new1, old2, new2);
+        Clone(frame, [old1, new1, old2, new2]);
 
-    private Func<object, object, object, object, object, object> CopierFor(Type type)
+    /// <summary>
+    /// A shallow copy of <paramref name="frame"/> in which every field referring to <c>remap[2i]</c> refers to
+    /// <c>remap[2i + 1]</c> instead (pairs of like type: thread, process, program object).
+    /// </summary>
+    public T Clone<T>(T frame, object[] remap) where T : class =>
+        (T)CopierFor(frame.GetType())(frame, remap);
+
+    private Func<object, object[], object> CopierFor(Type type)
     {
         if (!_copiers.TryGetValue(type, out var copier)) _copiers[type] = copier = Compile(type);
         return copier;
     }
 
-    /// <summary>(src, old1, new1, old2, new2) => { var c = (T)src.MemberwiseClone(); remap each reference field; return c; }</summary>
-    private static Func<object, object, object, object, object, object> Compile(Type type)
+    /// <summary>What a reference field holds after the copy: its pair's new object, or the same.</summary>
+    public static object? Remap(object? value, object[] remap)
+    {
+        if (value is null) return null;
+        for (int i = 0; i < remap.Length; i += 2)
+            if (ReferenceEquals(value, remap[i])) return remap[i + 1];
+        return value;
+    }
+
+    /// <summary>(src, remap) => { var c = (T)src.MemberwiseClone(); c.f = (F)Remap(c.f, remap) for each reference field; return c; }</summary>
+    private static Func<object, object[], object> Compile(Type type)
     {
         var src = Expression.Parameter(typeof(object), "src");
-        var old1 = Expression.Parameter(typeof(object), "old1");
-        var new1 = Expression.Parameter(typeof(object), "new1");
-        var old2 = Expression.Parameter(typeof(object), "old2");
-        var new2 = Expression.Parameter(typeof(object), "new2");
+        var remap = Expression.Parameter(typeof(object[]), "remap");
         var copy = Expression.Variable(type, "copy");
         var body = new List<Expression>
         {
             Expression.Assign(copy, Expression.Convert(Expression.Call(src, MemberwiseCloneMethod), type)),
         };
+        var remapMethod = typeof(FrameCloner).GetMethod(nameof(Remap))!;
         for (var t = type; t is not null && t != typeof(object); t = t.BaseType)
             foreach (var f in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
             {
                 if (f.FieldType.IsValueType || f.IsInitOnly) continue;
                 var field = Expression.Field(copy, f);
-                var asObject = Expression.Convert(field, typeof(object));
-                body.Add(Remap(field, asObject, old1, new1, f.FieldType));
-                body.Add(Remap(field, Expression.Convert(field, typeof(object)), old2, new2, f.FieldType));
+                var remapped = Expression.Call(remapMethod, Expression.Convert(field, typeof(object)), remap);
+                body.Add(Expression.Assign(field, Expression.Convert(remapped, f.FieldType)));
             }
         body.Add(Expression.Convert(copy, typeof(object)));
-        var lambda = Expression.Lambda<Func<object, object, object, object, object, object>>(
-            Expression.Block([copy], body), src, old1, new1, old2, new2);
+        var lambda = Expression.Lambda<Func<object, object[], object>>(Expression.Block([copy], body), src, remap);
         return lambda.Compile();
     }
-
-    /// <summary>if (ReferenceEquals(field, old) &amp;&amp; new is assignable) field = (FieldType)new;</summary>
-    private static ConditionalExpression Remap(MemberExpression field, Expression value, ParameterExpression old, ParameterExpression replacement, Type fieldType) =>
-        Expression.IfThen(
-            Expression.AndAlso(Expression.ReferenceEqual(value, old), Expression.TypeIs(replacement, fieldType)),
-            Expression.Assign(field, Expression.Convert(replacement, fieldType)));
 }

@@ -44,6 +44,7 @@ public sealed partial class KernExit
         foreach (var child in pr.Children.ToArray()) KernProc.ProcReparent(child, init);
 
         pr.RunCycles += p.RunCycles;
+        pr.UserCycles += p.UserCycles;
         if (pr.Is(ProcessFlags.NoZombie))
         {
             var parent = pr.Parent!;

@@ -7,6 +7,7 @@ public sealed class WaitResult
 {
     public int Status { get; internal set; }
     public long ChildRunCycles { get; internal set; }
+    public long ChildUserCycles { get; internal set; }
 }
 
 /// <summary>
@@ -30,6 +31,8 @@ public sealed partial class KernExit
         sched.ExitHook = Exit2;
     }
 
+    internal Sched Sched => _sched;
+
     /// <summary>KERNEL_LOCK, the big lock exit1 releases around uvm_purge.</summary>
     public MpLock KernelLock { get; }
 
@@ -46,7 +49,8 @@ public sealed partial class KernExit
     /// options. Otherwise it sleeps on the parent until a child's exit wakes it, and looks again.
     /// pid: -1 any child, &gt; 0 that child, 0 any child in the caller's process group, &lt; -1 any in group -pid.
     /// </summary>
-    public IEnumerator<Op> Dowait6(Process parent, int pid, int options, WaitResult result)
+    /// <paramref name="catchSignals"/>: the sleep is PCATCH (a system call's; a signal ends it with EINTR).
+    public IEnumerator<Op> Dowait6(Process parent, int pid, int options, WaitResult result, bool catchSignals = false)
     {
         if ((options & ~ValidOptions) != 0)
         {
@@ -60,6 +64,7 @@ public sealed partial class KernExit
             {
                 result.Status = Wait.ExitCode(zombie.XExit, zombie.XSig);
                 result.ChildRunCycles = zombie.RunCycles + zombie.ChildRunCycles;
+                result.ChildUserCycles = zombie.UserCycles + zombie.ChildUserCycles;
                 _procs.ProcFinishWait(parent, zombie);
                 yield return Op.Return(zombie.Pid);
                 yield break;
@@ -74,7 +79,8 @@ public sealed partial class KernExit
                 yield return Op.Return(0);
                 yield break;
             }
-            yield return Op.Sleep(parent);   // tsleep(q->p_p, PWAIT, "wait"): exit1 and the reaper wake the parent
+            // tsleep(q->p_p, PWAIT | PCATCH, "wait"): exit1 and the reaper wake the parent
+            yield return catchSignals ? Op.SleepCatch(parent) : Op.Sleep(parent);
         }
     }
 

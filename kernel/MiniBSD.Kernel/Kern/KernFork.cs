@@ -29,6 +29,15 @@ public sealed class KernFork(KernProc procs, Uvm.Uvm uvm, Sched sched)
         yield return Op.Return(error == Errno.None ? child!.Pid : -(long)error);
     }
 
+    public void Register(Sysent s) => s.Add(SysCall.Fork, SysFork);
+
+    /// <summary>sys_fork: the child's pid in the parent; 0 in the child, which resumes here from fork1's return.</summary>
+    private IEnumerator<Op> SysFork(Proc p, SyscallArgs a)
+    {
+        yield return Op.Call(Fork1(p));
+        yield return Op.Return(p.Retval);
+    }
+
     private Errno Fork1Now(Proc p, Process parent, out Process? child)
     {
         child = null;
@@ -51,15 +60,28 @@ public sealed class KernFork(KernProc procs, Uvm.Uvm uvm, Sched sched)
     {
         var childThread = sched.SpawnChild(p, child.Command, thread => CopyFrames(p, thread, child));
         childThread.Process = child;
+        childThread.UserFrames = p.UserFrames;
+        childThread.UserMode = p.UserMode;
+        childThread.Carry = p.Carry;
         child.MainThread = childThread;
     }
 
-    /// <summary>Copies of the parent's frames below fork1's own (the top one), bottom first.</summary>
+    /// <summary>
+    /// Copies of the parent's frames below fork1's own (the top one), bottom first, with the thread, the process and
+    /// the program object (copied first: the frames' &lt;&gt;4__this) re-pointed at the child's.
+    /// </summary>
     private IEnumerator<Op>[] CopyFrames(Proc p, Proc thread, Process child)
     {
+        object[] remap = [p, thread, p.Process!, child];
+        if (p.Program is { } program)
+        {
+            var copy = _cloner.Clone(program, remap);
+            remap = [.. remap, program, copy];
+            thread.Program = copy;
+        }
         var frames = p.Frames;
         var copies = new IEnumerator<Op>[frames.Count - 1];
-        for (int i = 0; i < copies.Length; i++) copies[i] = _cloner.Clone(frames[i], p, thread, p.Process!, child);
+        for (int i = 0; i < copies.Length; i++) copies[i] = _cloner.Clone(frames[i], remap);
         return copies;
     }
 }

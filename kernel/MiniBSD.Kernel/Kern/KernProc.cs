@@ -87,6 +87,7 @@ public sealed class KernProc
     {
         Kassert(zombie.Is(ProcessFlags.Zombie) && zombie.Parent == parent, $"proc_finish_wait: {zombie} is not a zombie of {parent}");
         parent.ChildRunCycles += zombie.RunCycles + zombie.ChildRunCycles;
+        parent.ChildUserCycles += zombie.UserCycles + zombie.ChildUserCycles;
         Kassert(_zombies.Remove(zombie.Pid), $"proc_finish_wait: {zombie} not in zombprocess");
         Pids.FreePid(zombie.Pid);
         ProcessZap(zombie);

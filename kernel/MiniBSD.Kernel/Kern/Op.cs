@@ -28,23 +28,37 @@ public enum OpKind : byte
     ReleaseAll,
     /// <summary>The thread ends.</summary>
     Exit,
+    /// <summary>
+    /// SVC from a user frame: system call <see cref="Op.Value"/> (x8) with <see cref="Op.Args"/> (x0-x5). The result
+    /// comes back in x0, with PSTATE.C set on an error (<see cref="Abi.IUserContext"/>).
+    /// </summary>
+    Syscall,
 }
 
 /// <summary>
 /// One request from a coroutine frame: a small struct, so yielding allocates nothing. Frames are
 /// <see cref="IEnumerator{Op}"/> iterators; a thread is a stack of them.
 /// </summary>
-public readonly record struct Op(OpKind Kind, long Value = 0, object? Target = null, IEnumerator<Op>? Frame = null)
+/// <param name="Catch">PCATCH on a sleep: a signal ends it early, and the system call it is part of fails with EINTR.</param>
+public readonly record struct Op(OpKind Kind, long Value = 0, object? Target = null, IEnumerator<Op>? Frame = null,
+    Abi.SyscallArgs Args = default, bool Catch = false)
 {
     public static Op Work(long cycles) => new(OpKind.Work, cycles);
     public static Op Call(IEnumerator<Op> frame) => new(OpKind.Call, Frame: frame);
     public static Op Return(long value) => new(OpKind.Return, value);
     public static Op Sleep(object channel) => new(OpKind.Sleep, Target: channel);
     public static Op Sleep(object channel, long timeoutCycles) => new(OpKind.SleepTimeout, timeoutCycles, channel);
+    /// <summary>tsleep with PCATCH: a signal posted to the process interrupts it (the system call returns EINTR).</summary>
+    public static Op SleepCatch(object channel) => new(OpKind.Sleep, Target: channel, Catch: true);
+    public static Op SleepCatch(object channel, long timeoutCycles) => new(OpKind.SleepTimeout, timeoutCycles, channel, Catch: true);
     public static Op Wakeup(object channel) => new(OpKind.Wakeup, Target: channel);
     public static Op Yield => new(OpKind.Yield);
     public static Op Lock(MpLock l) => new(OpKind.Lock, Target: l);
     public static Op Unlock(MpLock l) => new(OpKind.Unlock, Target: l);
     public static Op ReleaseAll(MpLock l) => new(OpKind.ReleaseAll, Target: l);
     public static Op Exit(long status) => new(OpKind.Exit, status);
+
+    /// <summary>svc #0 with x8 = <paramref name="code"/> and x0-x5 = the arguments (user frames only).</summary>
+    public static Op Syscall(Abi.SysCall code, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0, long a5 = 0) =>
+        new(OpKind.Syscall, (long)code, Args: new(a0, a1, a2, a3, a4, a5));
 }

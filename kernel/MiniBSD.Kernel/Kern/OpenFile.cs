@@ -42,6 +42,9 @@ public sealed class OpenFile(DType type, FileFlags flag, IFileOps ops, object da
     /// <summary>f_data: the object behind the file (a <see cref="Pipe"/>, a device).</summary>
     public object Data { get; } = data;
 
+    /// <summary>f_offset: where the next read of a plain file starts (shared by every descriptor of the file).</summary>
+    public long Offset { get; internal set; }
+
     /// <summary>f_count: descriptors (in every process) that refer to this file.</summary>
     public int Count { get; internal set; } = 1;
 

@@ -14,7 +14,7 @@ public enum ProcState : byte
 /// struct proc (OpenBSD sys/proc.h): a thread. Its execution state is a stack of coroutine frames (user frames,
 /// then kernel frames during a system call); the scheduler steps the top one. Locks: [s] the scheduler.
 /// </summary>
-public sealed class Proc
+public sealed class Proc : Abi.IUserContext
 {
     private readonly List<IEnumerator<Op>> _frames = [];
 
@@ -68,10 +68,58 @@ public sealed class Proc
     /// <summary>Cycles spent running, waiting for locks, and switches in.</summary>
     public long RunCycles { get; internal set; }
     public long LockWaitCycles { get; internal set; }
+
+    /// <summary>Of <see cref="RunCycles"/>, those spent in user mode (the rest is system time).</summary>
+    public long UserCycles { get; internal set; }
     public int Switches { get; internal set; }
 
     /// <summary>Spin locks held now (the thread is not preempted while it holds any).</summary>
     public int LocksHeld { get; internal set; }
+
+    /// <summary>
+    /// How many frames at the bottom of the stack are user code (the program's frames); the rest, above them, are the
+    /// kernel's, pushed by a system call or a trap. The thread is in user mode when every frame is a user frame.
+    /// </summary>
+    public int UserFrames { get; internal set; }
+
+    /// <summary>The thread runs user code now: it has user frames and nothing of the kernel's above them.</summary>
+    public bool InUser => UserFrames > 0 && UserFrames == _frames.Count;
+
+    /// <summary>The program object of the image it runs (execve makes it; fork copies it with the frames).</summary>
+    public Abi.IProgram? Program { get; internal set; }
+
+    /// <summary>The kernel's user-mode support (system calls, user memory access, traps); set by execve.</summary>
+    internal IUserMode? UserMode { get; set; }
+
+    /// <summary>[s] It sleeps with PCATCH: a signal may end the sleep.</summary>
+    internal bool SleepCatches { get; set; }
+
+    /// <summary>The system call it is in, or 0.</summary>
+    public Abi.SysCall Syscall { get; internal set; }
+
+    /// <summary>PSTATE.C as the last system call left it (set on error).</summary>
+    public bool Carry { get; internal set; }
+
+    long Abi.IUserContext.X0 => Retval;
+
+    bool Abi.IUserContext.Load(ulong va, Span<byte> destination) => UserMode!.Load(this, va, destination);
+
+    bool Abi.IUserContext.Store(ulong va, ReadOnlySpan<byte> source) => UserMode!.Store(this, va, source);
+
+    /// <summary>execve: the user frames are replaced by the new image's first frame; kernel frames above stay.</summary>
+    internal void ReplaceUserFrames(IEnumerator<Op> entry)
+    {
+        for (int i = 0; i < UserFrames; i++) _frames[i].Dispose();
+        _frames.RemoveRange(0, UserFrames);
+        _frames.Insert(0, entry);
+        UserFrames = 1;
+    }
+
+    /// <summary>Drops the kernel frames above the user frames (a system call interrupted by a signal unwinds).</summary>
+    internal void UnwindKernelFrames()
+    {
+        while (_frames.Count > UserFrames) Pop();
+    }
 
     public int Depth => _frames.Count;
     internal IEnumerator<Op> Top => _frames[^1];

@@ -69,6 +69,10 @@ public sealed class Process(int pid, string command)
     public long RunCycles { get; internal set; }
     public long ChildRunCycles { get; internal set; }
 
+    /// <summary>Of those, the cycles spent in user mode (ru_utime; the rest is ru_stime).</summary>
+    public long UserCycles { get; internal set; }
+    public long ChildUserCycles { get; internal set; }
+
     public bool Is(ProcessFlags flag) => (Flags & flag) != 0;
 
     public override string ToString() => $"{Command}[{Pid}] {Flags}";

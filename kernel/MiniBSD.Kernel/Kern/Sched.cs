@@ -11,7 +11,7 @@ namespace MiniBSD.Kernel.Kern;
 /// preempted inside a critical section). The same threads, parameters and seed give the same run, event for event:
 /// <see cref="TraceHash"/> folds every event.
 /// </summary>
-public sealed class Sched
+public sealed partial class Sched
 {
     private sealed class PerCpu(Cpu cpu)
     {
@@ -145,6 +145,7 @@ public sealed class Sched
         }
         else
         {
+            if (p.InUser && BeforeUserCode(c, p)) return;
             long before = cpu.Clock;
             op = p.Top.MoveNext() ? p.Top.Current : Op.Return(p.Retval);   // a frame that ends returns what it had
             if (cpu.Clock != before)
@@ -152,11 +153,17 @@ public sealed class Sched
                 // The frame did timed work itself (faults, a teardown): its request happens at the new time, so it
                 // waits until every CPU behind this one has caught up (a lock taken "in the future" is not visible).
                 p.RunCycles += cpu.Clock - before;
+                if (p.InUser) p.UserCycles += cpu.Clock - before;
                 (c.Pending, c.HasPending) = (op, true);
                 return;
             }
         }
         Trace(cpu, p, op.Kind);
+        if (p.InUser)
+        {
+            StepUser(c, p, op);
+            return;
+        }
         switch (op.Kind)
         {
             case OpKind.Work:
@@ -167,10 +174,11 @@ public sealed class Sched
             case OpKind.Return:
                 p.Retval = op.Value;
                 if (!p.Pop()) Exit(c, p, op.Value);
+                else if (p.InUser) p.UserMode!.SyscallReturn(cpu, p, op.Value);   // back to user mode: x0, PSTATE.C, ERET
                 return;
-            case OpKind.Sleep: Tsleep(c, p, op.Target!); return;
+            case OpKind.Sleep: Tsleep(c, p, op.Target!, op.Catch); return;
             case OpKind.SleepTimeout:
-                Tsleep(c, p, op.Target!);
+                Tsleep(c, p, op.Target!, op.Catch);
                 p.Timeout = (cpu.Clock + op.Value, _timeoutSeq++);
                 _timeouts.Add((p.Timeout.Value.At, p.Timeout.Value.Seq, p));
                 return;
@@ -183,8 +191,9 @@ public sealed class Sched
             case OpKind.ReleaseAll: p.Retval = ReleaseAll(c, p, (MpLock)op.Target!); break;
             case OpKind.Exit: Exit(c, p, op.Value); return;
         }
-        // The slice ended: round robin, unless the thread holds a lock (the kernel is not preempted there).
-        if (cpu.Clock >= c.SliceEnd && c.RunQueue.Count > 0 && p.LocksHeld == 0) Requeue(c, p);
+        // The slice ended: round robin for a kernel thread that holds no lock. A process's thread is preempted only
+        // in user mode, by the timer (the kernel is not preemptible; OpenBSD preempts in userret).
+        if (cpu.Clock >= c.SliceEnd && c.RunQueue.Count > 0 && p.LocksHeld == 0 && p.UserFrames == 0) Requeue(c, p);
     }
 
     /// <summary>cpu_switchto: the next thread of the run queue starts (or resumes) running here.</summary>
@@ -206,6 +215,7 @@ public sealed class Sched
         c.SliceEnd = cpu.Clock + Params.QuantumCycles + jitter;
         Trace(cpu, p, (OpKind)255);
         SwitchHook?.Invoke(cpu, previous, p);
+        if (p.InUser) ResumeUser(c, p);
     }
 
     private void Requeue(PerCpu c, Proc p)
@@ -217,10 +227,11 @@ public sealed class Sched
     }
 
     /// <summary>tsleep: the thread waits on <paramref name="channel"/>; no spin lock may be held across it.</summary>
-    private void Tsleep(PerCpu c, Proc p, object channel)
+    private void Tsleep(PerCpu c, Proc p, object channel, bool catchSignals)
     {
         Kassert(p.LocksHeld == 0, $"tsleep: {p} sleeps holding a spin lock");
         p.State = ProcState.Sleeping;
+        p.SleepCatches = catchSignals;
         p.WaitChannel = channel;
         if (!_sleepQueues.TryGetValue(channel, out var q)) _sleepQueues[channel] = q = [];
         q.Add(p);
@@ -247,15 +258,24 @@ public sealed class Sched
     /// <summary>endtsleep: a sleep's time is up; the thread leaves its channel and runs again, seeing EWOULDBLOCK.</summary>
     private void Endtsleep(Proc p)
     {
-        var t = p.Timeout!.Value;
-        _timeouts.Remove((t.At, t.Seq, p));
-        p.Timeout = null;
+        long at = p.Timeout!.Value.At;
+        Unsleep(p);
+        p.Retval = (long)Abi.Errno.EAGAIN;   // EWOULDBLOCK
+        Setrunnable(p, at);
+    }
+
+    /// <summary>unsleep: off its channel's queue and its timeout cancelled.</summary>
+    private void Unsleep(Proc p)
+    {
+        if (p.Timeout is { } t)
+        {
+            _timeouts.Remove((t.At, t.Seq, p));
+            p.Timeout = null;
+        }
         var q = _sleepQueues[p.WaitChannel!];
         q.Remove(p);
         if (q.Count == 0) _sleepQueues.Remove(p.WaitChannel!);
         p.WaitChannel = null;
-        p.Retval = (long)Abi.Errno.EAGAIN;   // EWOULDBLOCK
-        Setrunnable(p, t.At);
     }
 
     private void Lock(PerCpu c, Proc p, MpLock l)

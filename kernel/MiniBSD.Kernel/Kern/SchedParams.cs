@@ -7,6 +7,8 @@ namespace MiniBSD.Kernel.Kern;
 /// <param name="ContextSwitchCycles">Software cost of cpu_switchto (save and restore registers, pick the next thread):
 /// about 200 cycles on a Cortex-A76 class core; the TTBR write and exception costs are charged by the HAL.</param>
 /// <param name="LockHandoffCycles">Moving a contended lock's cache line to the next owner: ~100 cycles on a mesh.</param>
+/// <param name="SyscallDispatchCycles">svc_handler's software part: save the registers into the trapframe, find the
+/// sysent entry, copy the arguments (~80 cycles); the exception entry and return are the HAL's.</param>
 /// <param name="Seed">Seeds the optional jitter of time slices, so different seeds give different but reproducible
 /// interleavings (as Pintos's -j does).</param>
 /// <param name="JitterCycles">Each slice is lengthened by a seeded random amount below this (0: no jitter).</param>
@@ -14,5 +16,6 @@ public sealed record SchedParams(
     long QuantumCycles = 25_000_000,
     long ContextSwitchCycles = 200,
     long LockHandoffCycles = 100,
+    long SyscallDispatchCycles = 80,
     int Seed = 0,
     long JitterCycles = 0);

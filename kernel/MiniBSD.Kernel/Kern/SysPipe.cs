@@ -64,7 +64,7 @@ public static class SysPipe
             }
             if (pipe.WriterClosed || nread > 0) break;     // PIPE_EOF, or a short read of what was there
             pipe.WantRead = true;
-            yield return Op.Sleep(pipe.ReadChannel);
+            yield return Op.SleepCatch(pipe.ReadChannel);   // "piperd", PCATCH
         }
         yield return Op.Return(nread);
     }
@@ -97,7 +97,7 @@ public static class SysPipe
                 continue;
             }
             pipe.WantWrite = true;
-            yield return Op.Sleep(pipe.WriteChannel);
+            yield return Op.SleepCatch(pipe.WriteChannel);  // "pipewr", PCATCH
         }
         yield return Op.Return(original);
     }

@@ -11,6 +11,35 @@ namespace MiniBSD.Kernel.Arch.Arm64;
 /// </summary>
 public static class Copy
 {
+    /// <summary>copyin for the thread <paramref name="p"/>, on its CPU and in its address space.</summary>
+    public static Errno Copyin(Uvm.Uvm uvm, Kern.Proc p, ulong uaddr, Span<byte> destination) =>
+        Copyin(uvm.Machine.Cpus[p.Cpu], uvm, p.Process!.Vmspace!.Map, uaddr, destination);
+
+    /// <summary>copyout for the thread <paramref name="p"/>.</summary>
+    public static Errno Copyout(Uvm.Uvm uvm, Kern.Proc p, ReadOnlySpan<byte> source, ulong uaddr) =>
+        Copyout(uvm.Machine.Cpus[p.Cpu], uvm, p.Process!.Vmspace!.Map, source, uaddr);
+
+    /// <summary>copyinstr for the thread <paramref name="p"/>.</summary>
+    public static Errno Copyinstr(Uvm.Uvm uvm, Kern.Proc p, ulong uaddr, int maxLength, out string text) =>
+        Copyinstr(uvm.Machine.Cpus[p.Cpu], uvm, p.Process!.Vmspace!.Map, uaddr, maxLength, out text);
+
+    /// <summary>copyout of one 8-byte word (a pointer, an int64), little-endian as arm64 user space is.</summary>
+    public static Errno CopyoutLong(Uvm.Uvm uvm, Kern.Proc p, long value, ulong uaddr)
+    {
+        Span<byte> b = stackalloc byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(b, value);
+        return Copyout(uvm, p, b, uaddr);
+    }
+
+    /// <summary>copyin of one 8-byte word.</summary>
+    public static Errno CopyinLong(Uvm.Uvm uvm, Kern.Proc p, ulong uaddr, out long value)
+    {
+        Span<byte> b = stackalloc byte[8];
+        var error = Copyin(uvm, p, uaddr, b);
+        value = error == Errno.None ? System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(b) : 0;
+        return error;
+    }
+
     public static Errno Copyin(Cpu cpu, Uvm.Uvm uvm, VmMap map, ulong uaddr, Span<byte> destination)
     {
         for (int i = 0; i < destination.Length; i++)

@@ -1,0 +1,148 @@
+using MiniBSD.Hal;
+using MiniBSD.Hal.Isa;
+using MiniBSD.Kernel.Abi;
+using MiniBSD.Kernel.Kern;
+using MiniBSD.Kernel.Uvm;
+using static MiniBSD.Kernel.Kern.Systm;
+
+namespace MiniBSD.Kernel.Arch.Arm64;
+
+/// <summary>
+/// OpenBSD arm64's syscall.c (svc_handler), trap.c's user half (data aborts from EL0, userret) and the return to
+/// user space: a user frame's SVC is taken to EL1 (ESR_EL1.EC = 0x15), the number (x8) finds the sysent entry, its
+/// frame runs, and x0 gets the result with PSTATE.C clear, or the errno with PSTATE.C set; then ERET back to EL0.
+/// A user program's loads and stores run at EL0 on its CPU; a fault goes through <see cref="Trap.DataAbort"/>.
+/// </summary>
+internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernExit exit, long dispatchCycles) : IUserMode
+{
+    /// <summary>The address ERET returns to: MiniBSD does not emulate instructions, so a user PC is the text's start.</summary>
+    private const ulong UserPc = VmLayout.UserMin;
+
+    /// <summary>System calls taken, and those sys_nosys answered.</summary>
+    public long Calls { get; private set; }
+    public long NoSys { get; private set; }
+
+    public IEnumerator<Op> Svc(Cpu cpu, Proc p, in Op op)
+    {
+        Kassert(cpu.El == 0, $"svc: {p} is not at EL0");
+        cpu.Svc(0);                                     // ESR_EL1 = EC 0x15, IL, imm16 0; ELR_EL1 = PC + 4
+        cpu.AdvanceClock(dispatchCycles);               // save the trapframe, look the number up, copy the arguments
+        Calls++;
+        p.Syscall = (SysCall)op.Value;
+        if (sysent.Lookup(op.Value) is { } handler) return handler(p, op.Args);
+        NoSys++;
+        return SysNosys(p);
+    }
+
+    /// <summary>sys_nosys: SIGSYS, and ENOSYS should the signal be ignored.</summary>
+    private IEnumerator<Op> SysNosys(Proc p)
+    {
+        KernSigPost.Ptsignal(exit.Sched, p.Process!, Signal.SIGSYS, machine.Cpus[p.Cpu].Clock);
+        yield return Op.Return(-(long)Errno.ENOSYS);
+    }
+
+    public void SyscallReturn(Cpu cpu, Proc p, long value)
+    {
+        // syscall.c: success clears PSR_C and puts the result in x0; an error sets PSR_C and puts the errno in x0.
+        (p.Retval, p.Carry) = value < 0 ? (-value, true) : (value, false);
+        p.Syscall = 0;
+        if (!Deliverable(p.Process!)) EnterUser(cpu, p);   // else userret delivers the signal before the ERET
+    }
+
+    public IEnumerator<Op>? Ast(Cpu cpu, Proc p)
+    {
+        var pr = p.Process!;
+        if (!Deliverable(pr)) return null;
+        if (cpu.El == 0) cpu.TakeInterrupt();             // posted while it ran in user mode: the AST's interrupt
+        for (var signal = pr.SigActs.Cursig(pr.SigList); signal != Signal.None; signal = pr.SigActs.Cursig(pr.SigList))
+        {
+            pr.SigList &= ~SigSet.Mask(signal);            // postsig
+            if (pr.SigActs.Disposition(signal) is SigDisposition.Terminate or SigDisposition.Core)
+                return exit.Exit1(p, 0, (int)signal);      // sigexit; no core file (MiniBSD has no file system)
+        }
+        EnterUser(cpu, p);   // ignored, or a stop/continue (no job control in MiniBSD)
+        return null;
+    }
+
+    /// <summary>A pending signal that is not blocked.</summary>
+    private static bool Deliverable(Process pr) => (pr.SigList & ~pr.SigActs.Blocked) != 0;
+
+    public IEnumerator<Op> IllegalOp(Cpu cpu, Proc p, in Op op)
+    {
+        cpu.Svc(0);   // stands for the Undefined Instruction exception (EC 0x00), which the HAL does not model
+        KernSigPost.Trapsignal(p.Process!, Signal.SIGILL);
+        return ReturnToUser(0);
+    }
+
+    public IEnumerator<Op> FellOff(Cpu cpu, Proc p, long value)
+    {
+        cpu.Svc(0);                                      // crt0's svc for exit(main's value)
+        return exit.Exit1(p, (int)(value & 0xff), 0);
+    }
+
+    private static IEnumerator<Op> ReturnToUser(long value)
+    {
+        yield return Op.Return(value);
+    }
+
+    public void EnterUser(Cpu cpu, Proc p)
+    {
+        if (cpu.El == 0) return;
+        cpu.EnterUser(UserPc);   // restore SPSR_EL1 (EL0t) and ELR_EL1 from the trapframe, ERET
+    }
+
+    public void Interrupt(Cpu cpu, Proc p)
+    {
+        cpu.TakeInterrupt();                                 // IRQ at EL0: to EL1
+        cpu.Msr(SysReg.CntvCtlEl0, 0);                       // the handler turns the timer off until the next slice
+    }
+
+    public void ArmTimer(Cpu cpu, long deadline)
+    {
+        ulong ticks = (ulong)((deadline + Cpu.CyclesPerTick - 1) / Cpu.CyclesPerTick);
+        cpu.Msr(SysReg.CntvCvalEl0, ticks);
+        cpu.Msr(SysReg.CntvCtlEl0, Cpu.TimerEnable);
+    }
+
+    public bool Load(Proc p, ulong va, Span<byte> destination)
+    {
+        for (int i = 0; i < destination.Length; i++)
+        {
+            if (!Access(p, va + (ulong)i, write: false, 0, out ulong v)) return false;
+            destination[i] = (byte)v;
+        }
+        return true;
+    }
+
+    public bool Store(Proc p, ulong va, ReadOnlySpan<byte> source)
+    {
+        for (int i = 0; i < source.Length; i++)
+            if (!Access(p, va + (ulong)i, write: true, source[i], out _)) return false;
+        return true;
+    }
+
+    /// <summary>
+    /// One byte loaded or stored at EL0. A fault is taken to EL1; data_abort lets uvm_fault map the page and the
+    /// access is retried after ERET, or posts the signal (trapsignal) and the access fails. Once a fatal signal is
+    /// pending, no further access is made: the program stops at its next yield.
+    /// </summary>
+    private bool Access(Proc p, ulong va, bool write, byte store, out ulong value)
+    {
+        value = 0;
+        var cpu = machine.Cpus[p.Cpu];
+        var pr = p.Process!;
+        Kassert(cpu.El == 0, $"user access: {p} is not at EL0 on cpu{cpu.Id}");
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            if (KernSigPost.FatalPending(pr)) return false;
+            if (write ? cpu.TryWrite(va, 1, store) : cpu.TryRead(va, 1, out value)) return true;
+            var outcome = va < VmParam.VmMaxUserAddress
+                ? Trap.DataAbort(cpu, uvm, pr.Vmspace!.Map)
+                : new TrapOutcome(false, Signal.SIGSEGV, SigCode.SegvAccErr, va);   // a kernel address from EL0
+            if (!outcome.Resolved) KernSigPost.Trapsignal(pr, outcome.Signal);
+            EnterUser(cpu, p);
+            if (!outcome.Resolved) return false;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,38 @@
+using MiniBSD.Hal;
+
+namespace MiniBSD.Kernel.Kern;
+
+/// <summary>
+/// The machine-dependent half of running user code, which the scheduler calls at the user/kernel boundary
+/// (OpenBSD arm64 trap.c, syscall.c and userret): the SVC entry, the return to EL0, the AST check before user code
+/// runs again, the timer interrupt, and user memory access with its faults.
+/// </summary>
+internal interface IUserMode
+{
+    /// <summary>svc_handler: the SVC is taken; returns the kernel frame that does the call.</summary>
+    IEnumerator<Op> Svc(Cpu cpu, Proc p, in Op op);
+
+    /// <summary>The system call's frame returned <paramref name="value"/> (-errno on error): x0 and PSTATE.C, then ERET.</summary>
+    void SyscallReturn(Cpu cpu, Proc p, long value);
+
+    /// <summary>userret/ast before user code runs: a frame to run first (a pending signal's action), or null.</summary>
+    IEnumerator<Op>? Ast(Cpu cpu, Proc p);
+
+    /// <summary>A user frame yielded something only the kernel may ask for: the frame that signals the process.</summary>
+    IEnumerator<Op> IllegalOp(Cpu cpu, Proc p, in Op op);
+
+    /// <summary>The bottom user frame ended without calling exit (a program must exit through crt0): as illegal.</summary>
+    IEnumerator<Op> FellOff(Cpu cpu, Proc p, long value);
+
+    /// <summary>Entering user mode on this CPU (the thread was switched in, or a trap returns): ERET to EL0.</summary>
+    void EnterUser(Cpu cpu, Proc p);
+
+    /// <summary>The timer interrupt taken in user mode: IRQ entry to EL1, before the thread is preempted.</summary>
+    void Interrupt(Cpu cpu, Proc p);
+
+    /// <summary>Programs the CPU's timer for the end of the slice (at switch in of a user thread).</summary>
+    void ArmTimer(Cpu cpu, long deadline);
+
+    bool Load(Proc p, ulong va, Span<byte> destination);
+    bool Store(Proc p, ulong va, ReadOnlySpan<byte> source);
+}

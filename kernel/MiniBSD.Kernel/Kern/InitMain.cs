@@ -1,0 +1,148 @@
+using MiniBSD.Hal;
+using MiniBSD.Kernel.Abi;
+using MiniBSD.Kernel.Arch.Arm64;
+using MiniBSD.Kernel.Dev;
+using MiniBSD.Kernel.Uvm;
+using static MiniBSD.Kernel.Kern.Systm;
+
+namespace MiniBSD.Kernel.Kern;
+
+/// <summary>What the kernel is built with: the seed (pids, time-slice jitter), kern.maxproc, scheduler costs, init.</summary>
+public sealed record KernelOptions(int Seed = 0, int MaxProcesses = 1000, SchedParams? Sched = null, string InitPath = "/sbin/init")
+{
+    public SchedParams SchedParams => Sched ?? new SchedParams(Seed: Seed, JitterCycles: Seed == 0 ? 0 : 250_000);
+}
+
+/// <summary>
+/// init_main.c's main(): the kernel as one value. Building it runs locore (MMU on every CPU) and makes each
+/// subsystem (page allocator, pmap, uvm, scheduler, process table, exit/fork/exec, the system call table and the
+/// devices); <see cref="Start"/> starts the reaper and process 1, which execs /sbin/init (start_init). Two kernels can
+/// live side by side in one test: nothing is static.
+/// </summary>
+public sealed class InitMain
+{
+    private readonly object _halt = new();
+    private readonly Dictionary<PageUse, long> _baseline;
+
+    public InitMain(Machine machine, ProgramRegistry programs, KernelOptions? options = null)
+    {
+        Options = options ?? new KernelOptions();
+        Machine = machine;
+        Programs = programs;
+        Boot = Locore.Start(machine);
+        Pages = new UvmPage(machine, Boot.FirstFree);
+        Pmaps = new PmapSystem(machine, Boot, Pages);
+        Uvm = new Uvm.Uvm(machine, Pages, Pmaps);
+        Sched = new Sched(machine, Options.SchedParams);
+        Procs = new KernProc(new Random(Options.Seed), Options.MaxProcesses);
+        Exit = new KernExit(Procs, Uvm, Sched, new MpLock("kernel_lock"));
+        Fork = new KernFork(Procs, Uvm, Sched);
+        Exec = new KernExec(Uvm, programs, Exit);
+        Cons = new Cons(machine);
+        var copy = machine.Costs.FrameCopy;
+        var syscall = new Syscall(machine, Uvm, Sysent, Exit, Sched.Params.SyscallDispatchCycles);
+        Syscalls = syscall;
+        Exec.UserMode = syscall;
+        Exit.Register(Sysent);
+        Fork.Register(Sysent);
+        Exec.Register(Sysent);
+        new FileSyscalls(Uvm, Sched, Cons, new DevNull(), new PipeFileOps(copy), new VfsFileOps(copy), programs).Register(Sysent);
+        new ProcSyscalls(Uvm, Sched, Procs).Register(Sysent);
+        Sysent.Add(SysCall.Reboot, SysReboot);
+        // cpu_switchto's pmap_setttb: the incoming thread's address space, or the kernel's for a kernel thread.
+        Sched.SwitchHook = (cpu, _, next) => Pmaps.PmapSetTtb(cpu, next.Process?.Vmspace?.Pmap ?? Pmaps.Kernel);
+        _baseline = Enum.GetValues<PageUse>().ToDictionary(u => u, u => Pages.Count(u));
+    }
+
+    public KernelOptions Options { get; }
+    public Machine Machine { get; }
+    public ProgramRegistry Programs { get; }
+    public BootInfo Boot { get; }
+    public UvmPage Pages { get; }
+    public PmapSystem Pmaps { get; }
+    public Uvm.Uvm Uvm { get; }
+    public Sched Sched { get; }
+    public KernProc Procs { get; }
+    public KernExit Exit { get; }
+    public KernFork Fork { get; }
+    public KernExec Exec { get; }
+    public Cons Cons { get; }
+    public Sysent Sysent { get; } = new();
+    internal Syscall Syscalls { get; }
+
+    /// <summary>Process 1, once started.</summary>
+    public Process? Init { get; private set; }
+
+    /// <summary>init called reboot(2): the run is over; <see cref="HaltStatus"/> is what init passed (/etc/rc's status).</summary>
+    public bool Halted { get; private set; }
+    public int HaltStatus { get; private set; }
+
+    /// <summary>System calls made, and those of unknown numbers (answered with SIGSYS/ENOSYS).</summary>
+    public long SyscallCount => Syscalls.Calls;
+
+    /// <summary>
+    /// Starts the reaper and process 1 (start_init): a thread of a process with no address space yet, which execs
+    /// <paramref name="argv"/>[0] (default: the options' init path) from the kernel, as start_init does.
+    /// </summary>
+    public Process Start(params string[] argv)
+    {
+        Kassert(Init is null, "main: init already started");
+        if (argv.Length == 0) argv = [Options.InitPath];
+        Exit.StartReaper(cpu: 0);
+        Kassert(Procs.ProcessNew(null, "init", out var init) == Errno.None && init!.Pid == 1, "main: cannot make process 1");
+        init!.Fd = new FileDesc();
+        Proc? p = null;
+        var thread = Sched.Spawn("init", StartInit(() => p!, argv), cpu: 0);
+        p = thread;
+        thread.Process = init;
+        init.MainThread = thread;
+        return Init = init;
+    }
+
+    private IEnumerator<Op> StartInit(Func<Proc> self, string[] argv)
+    {
+        var p = self();
+        yield return Op.Call(Exec.Execve(p, argv[0], argv, []));
+        Kassert(p.Retval == 0, $"start_init: cannot exec {argv[0]}: {(Errno)(-p.Retval)}");
+        yield return Op.Return(0);
+    }
+
+    /// <summary>Runs the machine until nothing can run (after a halt, every thread sleeps) or every CPU reaches <paramref name="until"/>.</summary>
+    public void Run(long until = long.MaxValue) => Sched.Run(until);
+
+    /// <summary>
+    /// sys_reboot(howto, status): init only (EPERM otherwise). MiniBSD's halt: init's descriptors are closed and
+    /// its address space torn down as exit1 would (so a leak check can expect every frame free), the program cache
+    /// is dropped, and init sleeps for good. The second argument, /etc/rc's exit status, is MiniBSD's addition so
+    /// that `minibsd run` can exit with it.
+    /// </summary>
+    private IEnumerator<Op> SysReboot(Proc p, SyscallArgs a)
+    {
+        var pr = p.Process!;
+        if (pr.Pid != 1)
+        {
+            yield return Op.Return(-(long)Errno.EPERM);
+            yield break;
+        }
+        (Halted, HaltStatus) = (true, (int)a.A1);
+        if (pr.Fd is { } fd)
+        {
+            pr.Fd = null;
+            yield return Op.Call(fd.FdFree());
+        }
+        var cpu = Machine.Cpus[p.Cpu];
+        var vm = pr.Vmspace!;
+        Uvm.UvmPurge(cpu, vm);
+        pr.Vmspace = null;
+        Uvm.UvmExit(cpu, vm);
+        Exec.FlushCache();
+        while (true) yield return Op.Sleep(_halt);
+    }
+
+    /// <summary>Frames allocated since the kernel was built, by use, that are still in use (all 0 after a clean halt).</summary>
+    public IReadOnlyDictionary<PageUse, long> LeakedFrames() =>
+        Enum.GetValues<PageUse>().Where(u => u != PageUse.Free).ToDictionary(u => u, u => Pages.Count(u) - _baseline[u]);
+
+    /// <summary>User ASIDs still allocated.</summary>
+    public int LeakedAsids => Pmaps.Asids.InUse;
+}

@@ -1,0 +1,91 @@
+using MiniBSD.Kernel.Abi;
+
+namespace MiniBSD.Kernel.Kern;
+
+/// <summary>
+/// The scheduler at the user/kernel boundary: user frames run at EL0 and may compute (Work), call subroutine frames,
+/// return, and make system calls; anything else is an illegal instruction. Before user code runs, pending signals act
+/// (userret) and an expired time slice is a timer interrupt that preempts the thread (OpenBSD preempts only there:
+/// the kernel itself is not preemptible).
+/// </summary>
+public sealed partial class Sched
+{
+    /// <summary>userret and the timer: true when the thread does not run user code now (a signal's action, or preempted).</summary>
+    private bool BeforeUserCode(PerCpu c, Proc p)
+    {
+        var um = p.UserMode!;
+        var cpu = c.Cpu;
+        if (um.Ast(cpu, p) is { } action)
+        {
+            p.Push(action);
+            return true;
+        }
+        if (!cpu.TimerInterruptPending) return false;
+        um.Interrupt(cpu, p);                        // the IRQ is taken to EL1
+        c.SliceEnd = cpu.Clock + Params.QuantumCycles;
+        if (c.RunQueue.Count > 0)
+        {
+            Trace(cpu, p, OpKind.Yield);
+            Requeue(c, p);                           // roundrobin's need_resched, acted on at userret: preempt()
+            return true;
+        }
+        ResumeUser(c, p);                            // nobody else wants the CPU: a new slice, back to EL0
+        return false;
+    }
+
+    /// <summary>Back to user code on this CPU: the timer armed for the slice's end, then ERET to EL0.</summary>
+    private void ResumeUser(PerCpu c, Proc p)
+    {
+        p.UserMode!.ArmTimer(c.Cpu, c.SliceEnd);
+        p.UserMode.EnterUser(c.Cpu, p);
+    }
+
+    /// <summary>What a user frame asked for.</summary>
+    private void StepUser(PerCpu c, Proc p, in Op op)
+    {
+        var cpu = c.Cpu;
+        var um = p.UserMode!;
+        switch (op.Kind)
+        {
+            case OpKind.Work:
+                cpu.AdvanceClock(op.Value);
+                p.RunCycles += op.Value;
+                p.UserCycles += op.Value;
+                return;
+            case OpKind.Call:
+                p.Push(op.Frame!);
+                p.UserFrames++;
+                return;
+            case OpKind.Return:
+                p.Retval = op.Value;
+                if (p.UserFrames == 1)
+                {
+                    p.Push(um.FellOff(cpu, p, op.Value));   // the first frame ended: the process exits
+                    return;
+                }
+                p.Pop();
+                p.UserFrames--;
+                return;
+            case OpKind.Syscall:
+                p.Push(um.Svc(cpu, p, op));
+                return;
+            default:
+                p.Push(um.IllegalOp(cpu, p, op));
+                return;
+        }
+    }
+
+    /// <summary>
+    /// psignal's wakeup of a thread in a PCATCH sleep: it leaves the sleep queue, its system call is abandoned (the
+    /// kernel frames are unwound) and returns EINTR, and it runs from <paramref name="at"/>; the signal then acts in
+    /// userret. A thread in any other state is left alone (it sees the signal at its next return to user mode).
+    /// </summary>
+    public void InterruptSleep(Proc p, long at)
+    {
+        if (p.State != ProcState.Sleeping || !p.SleepCatches || p.UserFrames == 0) return;
+        Unsleep(p);
+        p.UnwindKernelFrames();
+        (p.Retval, p.Carry, p.Syscall) = ((long)Errno.EINTR, true, 0);
+        Setrunnable(p, at);
+    }
+}

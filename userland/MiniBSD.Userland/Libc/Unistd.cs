@@ -1,0 +1,115 @@
+using System.Text;
+using MiniBSD.Kernel.Abi;
+using MiniBSD.Kernel.Kern;
+
+namespace MiniBSD.Userland.Libc;
+
+/// <summary>The system call wrappers (unistd.h, sys/wait.h, signal.h, sys/mman.h, time.h).</summary>
+public abstract partial class UserProgram
+{
+    protected static Op Sys(SysCall code, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0, long a5 = 0) =>
+        Op.Syscall(code, a0, a1, a2, a3, a4, a5);
+
+    /// <summary>_exit(status): never returns.</summary>
+    protected static Op Exit(long status) => Sys(SysCall.Exit, status);
+
+    /// <summary>fork(): a frame; afterwards <see cref="Ret"/> is the child's pid in the parent, 0 in the child.</summary>
+    protected Op Fork() => Op.Call(ForkFrame());
+
+    private IEnumerator<Op> ForkFrame()
+    {
+        yield return Sys(SysCall.Fork);
+        if (!Ctx.Carry && Ctx.X0 == 0) AtForkChild();
+        yield return Op.Return(Ctx.X0);
+    }
+
+    protected static Op Getpid() => Sys(SysCall.Getpid);
+    protected static Op Getppid() => Sys(SysCall.Getppid);
+    protected static Op SchedYield() => Sys(SysCall.SchedYield);
+    protected static Op Close(int fd) => Sys(SysCall.Close, fd);
+    protected static Op Dup(int fd) => Sys(SysCall.Dup, fd);
+    protected static Op Dup2(int from, int to) => Sys(SysCall.Dup2, from, to);
+    protected static Op Kill(long pid, Signal signal) => Sys(SysCall.Kill, pid, (long)signal);
+
+    /// <summary>open(path, flags).</summary>
+    protected Op Open(string path, int flags)
+    {
+        StoreString(Buffer, path);
+        return Sys(SysCall.Open, (long)Buffer, flags);
+    }
+
+    /// <summary>write(fd, text) of a string's UTF-8 bytes, from the buffer (at most 60 KiB per call).</summary>
+    protected Op Write(int fd, string text) => Write(fd, Encoding.UTF8.GetBytes(text));
+
+    protected Op Write(int fd, ReadOnlySpan<byte> bytes)
+    {
+        int n = Math.Min(bytes.Length, BufferSize);
+        Store(Buffer, bytes[..n]);
+        return Sys(SysCall.Write, fd, (long)Buffer, n);
+    }
+
+    /// <summary>read(fd, buffer, n) into the buffer; afterwards <see cref="ReadResult"/> gives the bytes.</summary>
+    protected Op Read(int fd, int n = BufferSize) => Sys(SysCall.Read, fd, (long)Buffer, Math.Min(n, BufferSize));
+
+    /// <summary>The bytes the last read returned (call right after it; <paramref name="n"/> is its result).</summary>
+    protected byte[] ReadResult(long n) => n > 0 ? LoadBytes(Buffer, (int)n) : [];
+
+    /// <summary>pipe(fds): afterwards <see cref="PipeFds"/> gives (read end, write end).</summary>
+    protected Op Pipe() => Sys(SysCall.Pipe, (long)OutArea);
+
+    protected (int Read, int Write) PipeFds => (LoadInt(OutArea), LoadInt(OutArea + 4));
+
+    /// <summary>wait4(pid, &amp;status, options, NULL): afterwards <see cref="WaitStatus"/> is the status.</summary>
+    protected Op Wait4(long pid, int options = 0) => Sys(SysCall.Wait4, pid, (long)OutArea, options, 0);
+
+    protected int WaitStatus => LoadInt(OutArea);
+
+    /// <summary>execve(path, argv, envp): strings and vectors are built in the buffer.</summary>
+    protected Op Execve(string path, IReadOnlyList<string> argv, IReadOnlyList<string>? envp = null)
+    {
+        envp ??= [];
+        ulong vector = Buffer;
+        ulong strings = vector + (ulong)(argv.Count + envp.Count + 2) * 8;
+        ulong at = strings;
+        int slot = 0;
+        foreach (var list in new[] { argv, envp })
+        {
+            foreach (var s in list)
+            {
+                StoreLong(vector + 8 * (ulong)slot++, (long)at);
+                at = StoreString(at, s);
+            }
+            StoreLong(vector + 8 * (ulong)slot++, 0);
+        }
+        StoreString(at, path);
+        return Sys(SysCall.Execve, (long)at, (long)vector, (long)(vector + 8 * (ulong)(argv.Count + 1)));
+    }
+
+    /// <summary>nanosleep for <paramref name="nanoseconds"/> of simulated time.</summary>
+    protected Op Nanosleep(long nanoseconds)
+    {
+        StoreLong(OutArea, nanoseconds / 1_000_000_000);
+        StoreLong(OutArea + 8, nanoseconds % 1_000_000_000);
+        return Sys(SysCall.Nanosleep, (long)OutArea, 0);
+    }
+
+    /// <summary>sigaction(signal, {handler}, NULL) with SIG_DFL or SIG_IGN and flags.</summary>
+    protected Op Sigaction(Signal signal, ulong handler, SaFlags flags = SaFlags.None)
+    {
+        StoreLong(OutArea, (long)handler);
+        StoreLong(OutArea + 8, (long)((ulong)(uint)flags << 32));
+        return Sys(SysCall.Sigaction, (long)signal, (long)OutArea, 0);
+    }
+
+    /// <summary>getrusage(who): afterwards <see cref="RusageMicroseconds"/> gives (user, system) time.</summary>
+    protected Op Getrusage(int who) => Sys(SysCall.Getrusage, who, (long)OutArea);
+
+    protected (long User, long System) RusageMicroseconds =>
+        (Rusage.ReadMicroseconds(LoadBytes(OutArea, 16)), Rusage.ReadMicroseconds(LoadBytes(OutArea + 16, 16)));
+
+    /// <summary>mmap(NULL, length, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANON, -1, 0).</summary>
+    protected static Op MmapAnon(long length) =>
+        Sys(SysCall.Mmap, 0, length, 3, (long)(MapFlags.Private | MapFlags.Anon), -1, 0);
+
+    protected static Op Munmap(ulong addr, long length) => Sys(SysCall.Munmap, (long)addr, length);
+}

@@ -1,0 +1,340 @@
+using MiniBSD.Kernel.Abi;
+using MiniBSD.Kernel.Kern;
+
+namespace MiniBSD.Userland.Sh;
+
+/// <summary>Running the parsed script: lists, and-or lists, pipelines, commands (each a frame returning its status).</summary>
+public sealed partial class Shell
+{
+    private IEnumerator<Op> RunScript(Script script)
+    {
+        foreach (var item in script.Items)
+        {
+            if (!item.Background)
+            {
+                yield return Op.Call(RunAndOr(item.Command));
+                _status = Result;
+                continue;
+            }
+            yield return Fork();
+            long pid = Ret;
+            if (pid == 0)
+            {
+                // XCU 2.9.3.1: without job control, an asynchronous list's standard input is /dev/null.
+                yield return Open("/dev/null", Fcntl.O_RDONLY);
+                long devNull = Ret;
+                if (devNull > 0)
+                {
+                    yield return Dup2((int)devNull, 0);
+                    yield return Close((int)devNull);
+                }
+                yield return Op.Call(RunAndOr(item.Command));
+                yield return Exit(Result);
+            }
+            if (pid < 0)
+            {
+                yield return Print(2, $"sh: fork: {Strerror(Errno)}\n");
+                _status = 2;
+                continue;
+            }
+            _lastBackground = pid;
+            _status = 0;
+        }
+        yield return Op.Return(_status);
+    }
+
+    private IEnumerator<Op> RunAndOr(AndOr list)
+    {
+        yield return Op.Call(RunPipeline(list.Pipelines[0]));
+        int status = Result;
+        for (int i = 0; i < list.Ops.Count; i++)
+        {
+            if ((list.Ops[i] == "&&") != (status == 0)) continue;
+            yield return Op.Call(RunPipeline(list.Pipelines[i + 1]));
+            status = Result;
+        }
+        yield return Op.Return(status);
+    }
+
+    private IEnumerator<Op> RunPipeline(Pipeline pipeline)
+    {
+        int status;
+        if (pipeline.Commands.Count == 1)
+        {
+            yield return Op.Call(RunCommand(pipeline.Commands[0], forked: false));
+            status = Result;
+        }
+        else
+        {
+            yield return Op.Call(RunPipe(pipeline.Commands));
+            status = Result;
+        }
+        _status = pipeline.Negated ? (status == 0 ? 1 : 0) : status;
+        yield return Op.Return(_status);
+    }
+
+    /// <summary>cmd1 | cmd2 | ...: n-1 pipes, a child per command, then a wait for each; the status is the last one's.</summary>
+    private IEnumerator<Op> RunPipe(IReadOnlyList<Command> commands)
+    {
+        var fds = new int[(commands.Count - 1) * 2];
+        for (int i = 0; i < commands.Count - 1; i++)
+        {
+            yield return Pipe();
+            if (Ret < 0)
+            {
+                yield return Print(2, $"sh: pipe: {Strerror(Errno)}\n");
+                yield return Op.Return(2);
+                yield break;
+            }
+            (fds[2 * i], fds[2 * i + 1]) = PipeFds;
+        }
+        var pids = new long[commands.Count];
+        for (int i = 0; i < commands.Count; i++)
+        {
+            yield return Fork();
+            pids[i] = Ret;
+            if (pids[i] != 0) continue;
+            if (i > 0) yield return Dup2(fds[2 * (i - 1)], 0);
+            if (i < commands.Count - 1) yield return Dup2(fds[2 * i + 1], 1);
+            foreach (int fd in fds) yield return Close(fd);
+            yield return Op.Call(RunCommand(commands[i], forked: true));
+            yield return Exit(Result);
+        }
+        foreach (int fd in fds) yield return Close(fd);
+        int status = 0;
+        foreach (long pid in pids)
+        {
+            if (pid < 0) { status = 2; continue; }
+            yield return Wait4(pid);
+            status = StatusOf(WaitStatus);
+        }
+        yield return Op.Return(status);
+    }
+
+    /// <summary>A command in this shell process; <paramref name="forked"/>: this process exists only to run it (a simple command may exec at once).</summary>
+    private IEnumerator<Op> RunCommand(Command command, bool forked)
+    {
+        if (command is SimpleCommand simple)
+        {
+            yield return Op.Call(RunSimple(simple, forked));
+            yield return Op.Return(Result);
+            yield break;
+        }
+        if (command is GroupCommand { Subshell: true } && !forked)
+        {
+            yield return Fork();
+            long pid = Ret;
+            if (pid == 0)
+            {
+                yield return Op.Call(RunCommand(command, forked: true));
+                yield return Exit(Result);
+            }
+            yield return Wait4(pid);
+            yield return Op.Return(StatusOf(WaitStatus));
+            yield break;
+        }
+        var saves = new List<(int Fd, int Saved)>();
+        yield return Op.Call(Redirect(command.Redirections, saves));
+        int status = Result;
+        if (status == 0)
+        {
+            yield return Op.Call(command switch
+            {
+                GroupCommand g => RunScript(g.Body),
+                IfCommand i => RunIf(i),
+                WhileCommand w => RunWhile(w),
+                ForCommand f => RunFor(f),
+                _ => throw new InvalidOperationException(command.GetType().Name),
+            });
+            status = Result;
+        }
+        yield return Op.Call(Restore(saves));
+        yield return Op.Return(status);
+    }
+
+    private IEnumerator<Op> RunIf(IfCommand command)
+    {
+        foreach (var (condition, body) in command.Branches)
+        {
+            yield return Op.Call(RunScript(condition));
+            if (Result != 0) continue;
+            yield return Op.Call(RunScript(body));
+            yield return Op.Return(Result);
+            yield break;
+        }
+        if (command.Else is { } otherwise)
+        {
+            yield return Op.Call(RunScript(otherwise));
+            yield return Op.Return(Result);
+            yield break;
+        }
+        yield return Op.Return(0);
+    }
+
+    private IEnumerator<Op> RunWhile(WhileCommand command)
+    {
+        int status = 0;
+        while (true)
+        {
+            yield return Op.Call(RunScript(command.Condition));
+            if ((Result == 0) == command.Until) break;
+            yield return Op.Call(RunScript(command.Body));
+            status = Result;
+        }
+        yield return Op.Return(status);
+    }
+
+    private IEnumerator<Op> RunFor(ForCommand command)
+    {
+        var words = new List<string>();
+        if (command.Words is null) words.AddRange(_positional);
+        else yield return Op.Call(ExpandWords(command.Words, words));
+        int status = 0;
+        foreach (var w in words)
+        {
+            SetVar(command.Name, w);
+            yield return Op.Call(RunScript(command.Body));
+            status = Result;
+        }
+        yield return Op.Return(status);
+    }
+
+    /// <summary>A simple command: expand, then assignments only, a builtin, or fork + exec + wait.</summary>
+    private IEnumerator<Op> RunSimple(SimpleCommand command, bool forked)
+    {
+        _substStatus = -1;
+        var fields = new List<string>();
+        yield return Op.Call(ExpandWords(command.Words, fields));
+        var assignments = new List<(string, string)>();
+        foreach (var (name, value) in command.Assignments)
+        {
+            yield return Op.Call(ExpandString(value));
+            assignments.Add((name, _expanded));
+        }
+        if (fields.Count == 0 || IsBuiltin(fields[0]))
+        {
+            foreach (var (n, v) in assignments) SetVar(n, v);
+            var saves = new List<(int, int)>();
+            yield return Op.Call(Redirect(command.Redirections, saves));
+            int status = Result;
+            if (status == 0 && fields.Count > 0)
+            {
+                yield return Op.Call(RunBuiltin(fields));
+                status = Result;
+            }
+            else if (status == 0 && _substStatus >= 0) status = _substStatus;
+            yield return Op.Call(Restore(saves));
+            yield return Op.Return(status);
+            yield break;
+        }
+        if (forked)
+        {
+            yield return Op.Call(ExecCommand(fields, assignments, command.Redirections));
+            yield break;   // not reached: it execs or exits
+        }
+        yield return Fork();
+        long pid = Ret;
+        if (pid == 0) yield return Op.Call(ExecCommand(fields, assignments, command.Redirections));
+        if (pid < 0)
+        {
+            yield return Print(2, $"sh: fork: {Strerror(Errno)}\n");
+            yield return Op.Return(2);
+            yield break;
+        }
+        yield return Wait4(pid);
+        int ws = WaitStatus;
+        if (SignalMessage(ws) is { } message) yield return Print(2, message + "\n");
+        yield return Op.Return(StatusOf(ws));
+    }
+
+    /// <summary>In the child: redirections, then execve along PATH; 127 for a command not found, 126 when it cannot run.</summary>
+    private IEnumerator<Op> ExecCommand(List<string> fields, List<(string, string)> assignments, IReadOnlyList<Redirection> redirections)
+    {
+        yield return Op.Call(Redirect(redirections, null));
+        if (Result != 0) yield return Exit(1);
+        string name = fields[0];
+        var env = Environment(assignments);
+        var candidates = name.Contains('/') ? [name] : (GetVar("PATH") ?? "").Split(':').Select(d => $"{d}/{name}").ToList();
+        int error = (int)Kernel.Abi.Errno.ENOENT;
+        foreach (var path in candidates)
+        {
+            yield return Execve(path, fields, env);
+            if (Ret < 0 && Errno != (int)Kernel.Abi.Errno.ENOENT) error = Errno;
+        }
+        if (error == (int)Kernel.Abi.Errno.ENOENT)
+        {
+            yield return Print(2, $"sh: {name}: not found\n");
+            yield return Exit(127);
+        }
+        yield return Print(2, $"sh: {name}: {Strerror(error)}\n");
+        yield return Exit(126);
+    }
+
+    /// <summary>Applies redirections in order; with <paramref name="saves"/>, first keeps each descriptor it replaces (fd 10 and up) for <see cref="Restore"/>.</summary>
+    private IEnumerator<Op> Redirect(IReadOnlyList<Redirection> redirections, List<(int Fd, int Saved)>? saves)
+    {
+        foreach (var r in redirections)
+        {
+            yield return Op.Call(ExpandString(r.Target));
+            string target = _expanded;
+            if (saves is not null)
+            {
+                int slot = 10 + saves.Count;
+                yield return Dup2(r.Fd, slot);
+                saves.Add((r.Fd, Ret < 0 ? -1 : slot));
+            }
+            if (r.Op is ">&" or "<&")
+            {
+                if (target == "-") { yield return Close(r.Fd); continue; }
+                if (!ParseNumber(target, out long from))
+                {
+                    yield return Print(2, $"sh: {target}: bad file descriptor\n");
+                    yield return Op.Return(1);
+                    yield break;
+                }
+                yield return Dup2((int)from, r.Fd);
+                if (Ret < 0)
+                {
+                    yield return Print(2, $"sh: {from}: {Strerror(Errno)}\n");
+                    yield return Op.Return(1);
+                    yield break;
+                }
+                continue;
+            }
+            int flags = r.Op switch
+            {
+                "<" => Fcntl.O_RDONLY,
+                ">>" => Fcntl.O_WRONLY | Fcntl.O_CREAT | Fcntl.O_APPEND,
+                _ => Fcntl.O_WRONLY | Fcntl.O_CREAT | Fcntl.O_TRUNC,
+            };
+            yield return Open(target, flags);
+            long fd = Ret;
+            if (fd < 0)
+            {
+                string what = r.Op == "<" ? "cannot open" : "cannot create";
+                yield return Print(2, $"sh: {what} {target}: {Strerror(Errno)}\n");
+                yield return Op.Return(1);
+                yield break;
+            }
+            if (fd != r.Fd)
+            {
+                yield return Dup2((int)fd, r.Fd);
+                yield return Close((int)fd);
+            }
+        }
+        yield return Op.Return(0);
+    }
+
+    /// <summary>Puts back what <see cref="Redirect"/> saved, last first.</summary>
+    private IEnumerator<Op> Restore(List<(int Fd, int Saved)> saves)
+    {
+        for (int i = saves.Count - 1; i >= 0; i--)
+        {
+            var (fd, saved) = saves[i];
+            if (saved < 0) { yield return Close(fd); continue; }
+            yield return Dup2(saved, fd);
+            yield return Close(saved);
+        }
+        yield return Op.Return(0);
+    }
+}
