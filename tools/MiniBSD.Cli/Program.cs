@@ -4,7 +4,7 @@ using MiniBSD.Cli.MmuAt;
 
 namespace MiniBSD.Cli;
 
-/// <summary>The <c>minibsd</c> command: boot the machine, and the MMU translation explainer.</summary>
+/// <summary>The <c>minibsd</c> command: boot, run a script, benchmarks, and the MMU translation explainer.</summary>
 public static class Program
 {
     public static int Main(string[] args) => Build(Console.Out, Console.Error).Parse(args).Invoke();
@@ -13,34 +13,57 @@ public static class Program
     {
         var root = new RootCommand("MiniBSD: a small BSD kernel on an emulated arm64 machine");
         root.Subcommands.Add(BootCommandLine(stdout, stderr));
+        root.Subcommands.Add(RunCommandLine(stdout, stderr));
         var mmu = new Command("mmu", "The emulated MMU: translate addresses and explain walks");
         mmu.Subcommands.Add(MmuAtCommandLine(stdout, stderr));
         root.Subcommands.Add(mmu);
         return root;
     }
 
-    private static Command BootCommandLine(TextWriter stdout, TextWriter stderr)
+    /// <summary>The options boot and run share, and a reader that turns a parse result into <see cref="SystemOptions"/>.</summary>
+    private static (Option[] Options, Func<ParseResult, TextWriter, SystemOptions?> Read) SystemOptionsLine(string command)
     {
         var cpus = new Option<int>("--cpus") { Description = "Number of CPUs (1-64)", DefaultValueFactory = _ => 4 };
         var memory = new Option<string>("--memory") { Description = "RAM size, e.g. 512M or 4G", DefaultValueFactory = _ => "512M" };
-        var paBits = new Option<int>("--pa-bits") { Description = "Physical address width (ID_AA64MMFR0_EL1.PARange): 32, 36, 40, 42, 44 or 48", DefaultValueFactory = _ => 48 };
+        var seed = new Option<int>("--seed") { Description = "Seed for pids and time-slice jitter: the same seed gives the same run", DefaultValueFactory = _ => 0 };
         var asidBits = new Option<int>("--asid-bits") { Description = "ASID width: 8 or 16", DefaultValueFactory = _ => 16 };
-        var trace = new Option<bool>("--trace") { Description = "Print every system instruction with its encoding and disassembly" };
+        var paBits = new Option<int>("--pa-bits") { Description = "Physical address width (ID_AA64MMFR0_EL1.PARange): 32, 36, 40, 42, 44 or 48", DefaultValueFactory = _ => 48 };
+        var maxproc = new Option<int>("--maxproc") { Description = "kern.maxproc: processes at most (fork fails with EAGAIN beyond)", DefaultValueFactory = _ => 1000 };
+        var verbose = new Option<bool>("--verbose") { Description = "Print the kernel's messages (dmesg, with simulated timestamps) to stderr" };
+        var trace = new Option<bool>("--trace") { Description = "Print every system instruction with its encoding and disassembly to stderr" };
         var costs = new Option<string?>("--costs") { Description = "A JSON file overriding entries of the simulated-cycle cost table, e.g. {\"WalkRead\": 40}" };
-        var cmd = new Command("boot", "Boot the machine: MMU bring-up on every CPU and a self-check of translation and TLB maintenance")
-        {
-            cpus, memory, paBits, asidBits, trace, costs,
-        };
-        cmd.SetAction(r =>
+        var noCheck = new Option<bool>("--no-check") { Description = "Turn the TLB coherence checker off (faster; the summary then cannot vouch for TLB maintenance)" };
+        Option[] all = [cpus, memory, seed, asidBits, paBits, maxproc, verbose, trace, costs, noCheck];
+        SystemOptions? Read(ParseResult r, TextWriter stderr)
         {
             string size = r.GetValue(memory)!;
-            if (!BootCommand.TryParseSize(size, out ulong bytes))
+            if (!BootSizes.TryParse(size, out ulong bytes))
             {
-                stderr.WriteLine($"minibsd boot: --memory '{size}' is not a size such as 512M or 4G");
-                return 2;
+                stderr.WriteLine($"minibsd {command}: --memory '{size}' is not a size such as 512M or 4G");
+                return null;
             }
-            return BootCommand.Run(new BootOptions(r.GetValue(cpus), bytes, r.GetValue(paBits), r.GetValue(asidBits), r.GetValue(trace), r.GetValue(costs)), stdout, stderr);
-        });
+            return new SystemOptions(r.GetValue(cpus), bytes, r.GetValue(paBits), r.GetValue(asidBits), r.GetValue(seed), r.GetValue(maxproc),
+                r.GetValue(trace), r.GetValue(costs), r.GetValue(verbose), !r.GetValue(noCheck));
+        }
+        return (all, Read);
+    }
+
+    private static Command BootCommandLine(TextWriter stdout, TextWriter stderr)
+    {
+        var (options, read) = SystemOptionsLine("boot");
+        var cmd = new Command("boot", "Boot MiniBSD and run the default /etc/rc (fork, exec, copy-on-write, exit, wait); the console goes to stdout, the summary to stderr");
+        foreach (var o in options) cmd.Options.Add(o);
+        cmd.SetAction(r => read(r, stderr) is { } o ? SystemCommand.Boot(o, stdout, stderr) : 2);
+        return cmd;
+    }
+
+    private static Command RunCommandLine(TextWriter stdout, TextWriter stderr)
+    {
+        var (options, read) = SystemOptionsLine("run");
+        var script = new Argument<string>("SCRIPT") { Description = "A workload script for MiniBSD's sh; it runs as /etc/rc" };
+        var cmd = new Command("run", "Boot MiniBSD and run SCRIPT as /etc/rc; exits with the script's status") { script };
+        foreach (var o in options) cmd.Options.Add(o);
+        cmd.SetAction(r => read(r, stderr) is { } o ? SystemCommand.RunScript(o, r.GetValue(script)!, stdout, stderr) : 2);
         return cmd;
     }
 

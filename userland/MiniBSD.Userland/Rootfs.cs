@@ -34,12 +34,32 @@ public static class Rootfs
     /// <summary>The directories sh searches (its default PATH).</summary>
     public static readonly string[] Path = ["/bin", "/usr/bin", "/sbin"];
 
-    /// <summary>A registry with every program and <paramref name="rc"/> as /etc/rc.</summary>
-    public static ProgramRegistry Create(string rc)
+    /// <summary>
+    /// The default /etc/rc that <c>minibsd boot</c> runs: a short tour of fork, exec, copy-on-write, exit and wait
+    /// whose output does not depend on the seed or the number of CPUs.
+    /// </summary>
+    public const string DefaultRc = """
+        # MiniBSD's default /etc/rc: fork, exec, copy-on-write, exit and wait at work.
+        echo "rc: MiniBSD is up; running the default workload"
+        echo "fork + exec + wait: $(echo hello from a child process)"
+        cowtest 16
+        memtouch 64 && echo "memtouch: 64 fresh pages written (zero-fill faults)"
+        forkbench 20 16 && echo "forkbench: 20 x (fork, child writes 16 copy-on-write pages, exit, wait)"
+        exitstorm 16 8 && echo "exitstorm: 16 children at once, 8 pages each, all reaped"
+        echo "pipeline: $(seq 1 1000 | wc -l) lines counted"
+        sh -c 'exit 3'; echo "sh -c 'exit 3' gave $?"
+        sleep 0.001 & echo "a sleeper runs in the background"; wait; echo "wait: reaped it"
+        n=0; for i in $(seq 1 10); do n=$((n + i)); done; echo "sum of 1..10 is $n"
+        echo "rc: done"
+
+        """;
+
+    /// <summary>A registry with every program and <paramref name="rc"/> at <paramref name="rcPath"/> (init runs it).</summary>
+    public static ProgramRegistry Create(string rc, string rcPath = "/etc/rc")
     {
         var r = new ProgramRegistry();
         foreach (var image in Images) r.Add(image);
-        r.AddFile("/etc/rc", Encoding.UTF8.GetBytes(rc));
+        r.AddFile(rcPath, Encoding.UTF8.GetBytes(rc));
         return r;
     }
 }

@@ -24,9 +24,10 @@ public sealed class InitMain
     private readonly object _halt = new();
     private readonly Dictionary<PageUse, long> _baseline;
 
-    public InitMain(Machine machine, ProgramRegistry programs, KernelOptions? options = null)
+    public InitMain(Machine machine, ProgramRegistry programs, KernelOptions? options = null, Dmesg? dmesg = null)
     {
         Options = options ?? new KernelOptions();
+        Dmesg = dmesg ?? new Dmesg(null, machine.Costs.FrequencyHz);
         Machine = machine;
         Programs = programs;
         Boot = Locore.Start(machine);
@@ -51,8 +52,17 @@ public sealed class InitMain
         Sysent.Add(SysCall.Reboot, SysReboot);
         // cpu_switchto's pmap_setttb: the incoming thread's address space, or the kernel's for a kernel thread.
         Sched.SwitchHook = (cpu, _, next) => Pmaps.PmapSetTtb(cpu, next.Process?.Vmspace?.Pmap ?? Pmaps.Kernel);
+        Exec.Dmesg = Exit.Dmesg = Dmesg;
         _baseline = Enum.GetValues<PageUse>().ToDictionary(u => u, u => Pages.Count(u));
+        var cpu0 = machine.Cpus[0];
+        Dmesg.Printf(cpu0, $"MiniBSD: {machine.Cpus.Count} CPUs, {machine.Memory.Size >> 20} MiB RAM at 0x{machine.Memory.Base:X}, {cpu0.IdAa64Mmfr0.PhysicalAddressBits}-bit PAs, {cpu0.IdAa64Mmfr0.AsidBits}-bit ASIDs");
+        Dmesg.Printf(cpu0, $"locore: MMU on; kernel tables at 0x{Boot.KernelL0:X}, direct map of RAM in {Boot.DirectMapBlocks} 2 MiB blocks");
+        Dmesg.Printf(cpu0, $"uvm: {Pages.TotalPages} pages managed; pmap: {Pmaps.Asids.Count - 1} user ASIDs");
+        Dmesg.Printf(cpu0, $"sysent: {Sysent.Implemented.Count()} system calls; {Options.MaxProcesses} processes at most; seed {Options.Seed}");
     }
+
+    /// <summary>The kernel message buffer.</summary>
+    public Dmesg Dmesg { get; }
 
     public KernelOptions Options { get; }
     public Machine Machine { get; }
@@ -125,6 +135,7 @@ public sealed class InitMain
             yield break;
         }
         (Halted, HaltStatus) = (true, (int)a.A1);
+        Dmesg.Printf(Machine.Cpus[p.Cpu], $"init: halting (/etc/rc exited {HaltStatus})");
         if (pr.Fd is { } fd)
         {
             pr.Fd = null;

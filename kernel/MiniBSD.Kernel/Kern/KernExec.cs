@@ -34,6 +34,8 @@ public sealed class KernExec(Uvm.Uvm uvm, ProgramRegistry programs, KernExit exi
 
     public long Execs { get; private set; }
 
+    internal Dmesg? Dmesg { get; set; }
+
     public void Register(Sysent s) => s.Add(SysCall.Execve, SysExecve);
 
     /// <summary>sys_execve(path, argv, envp): the strings are copied in; then <see cref="Execve"/>.</summary>
@@ -99,6 +101,7 @@ public sealed class KernExec(Uvm.Uvm uvm, ProgramRegistry programs, KernExit exi
             yield break;
         }
         Execs++;
+        Dmesg?.Debug(cpu, $"pid {pr.Pid}: exec {image!.Path}{(argv.Length > 1 ? " " + string.Join(' ', argv[1..]) : "")}");
         yield return Op.Return(0);
     }
 
@@ -154,6 +157,7 @@ public sealed class KernExec(Uvm.Uvm uvm, ProgramRegistry programs, KernExit exi
         p.Program = program;
         p.UserMode = UserMode;
         p.ReplaceUserFrames(program.Start(p, argv.Length, argvVa, envpVa, sp));
+        p.FetchEntry = true;
         return true;
     }
 

@@ -23,6 +23,8 @@ public sealed partial class KernExit
         Kassert(!pr.Is(ProcessFlags.Exiting), $"exit1: {pr} is already exiting");
         pr.Flags |= ProcessFlags.Exiting;
         (pr.XExit, pr.XSig) = (xexit, xsig);
+        if (xsig != 0) Dmesg?.Printf(CurCpu(p), $"pid {pr.Pid} ({pr.Command}): killed by {(Abi.Signal)xsig}");
+        else Dmesg?.Debug(CurCpu(p), $"pid {pr.Pid} ({pr.Command}): exit {xexit}");
 
         if (pr.Fd is { } fd)
         {

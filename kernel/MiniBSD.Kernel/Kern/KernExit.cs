@@ -33,6 +33,8 @@ public sealed partial class KernExit
 
     internal Sched Sched => _sched;
 
+    internal Dmesg? Dmesg { get; set; }
+
     /// <summary>KERNEL_LOCK, the big lock exit1 releases around uvm_purge.</summary>
     public MpLock KernelLock { get; }
 

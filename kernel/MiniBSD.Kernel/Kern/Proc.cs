@@ -91,6 +91,9 @@ public sealed class Proc : Abi.IUserContext
     /// <summary>The kernel's user-mode support (system calls, user memory access, traps); set by execve.</summary>
     internal IUserMode? UserMode { get; set; }
 
+    /// <summary>execve made a new image: the first return to user mode fetches its entry instruction.</summary>
+    internal bool FetchEntry { get; set; }
+
     /// <summary>[s] It sleeps with PCATCH: a signal may end the sleep.</summary>
     internal bool SleepCatches { get; set; }
 

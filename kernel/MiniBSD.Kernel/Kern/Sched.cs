@@ -47,6 +47,9 @@ public sealed partial class Sched
     /// <summary>FNV-1a over every scheduling event (CPU, clock, thread, what happened): equal for equal runs.</summary>
     public ulong TraceHash => _hash;
 
+    /// <summary>cpu_switchto calls: threads switched in.</summary>
+    public long ContextSwitches { get; private set; }
+
     /// <summary>Events folded into the hash so far.</summary>
     public long Events { get; private set; }
 
@@ -209,6 +212,7 @@ public sealed partial class Sched
         cpu.AdvanceClock(Params.ContextSwitchCycles);
         p.State = ProcState.OnProc;
         p.Switches++;
+        ContextSwitches++;
         var previous = c.Cur;
         c.Cur = p;
         long jitter = Params.JitterCycles > 0 ? _jitter.NextInt64(Params.JitterCycles) : 0;

@@ -14,6 +14,9 @@ public sealed partial class Uvm(Machine machine, UvmPage pages, PmapSystem pmaps
     public UvmPage Pages { get; } = pages;
     public PmapSystem Pmaps { get; } = pmaps;
 
+    /// <summary>uvmexp's fault counters.</summary>
+    public UvmExp Exp { get; } = new();
+
     /// <summary>uvm_anon_pool: anons whose last reference went, ready for the next fault.</summary>
     private readonly Stack<VmAnon> _anonPool = new();
 }

@@ -30,9 +30,13 @@ public sealed partial class Uvm
     {
         Kassert(access is VmProt.Read or VmProt.Write or VmProt.Execute, $"uvm_fault: access must be one of read, write, execute (was {access})");
         ulong page = va & ~0xFFFUL;
+        Exp.Faults++;
         var entry = map.Lookup(page);
-        if (entry is null) return FaultResult.InvalidAddress;
-        if ((entry.Protection & access) == 0) return FaultResult.ProtectionFailure;
+        if (entry is null || (entry.Protection & access) == 0)
+        {
+            Exp.Failed++;
+            return entry is null ? FaultResult.InvalidAddress : FaultResult.ProtectionFailure;
+        }
         bool write = access == VmProt.Write;
         if (write && entry.NeedsCopy) AmapCopy(entry);
         var existing = entry.Amap?.Anons[entry.Slot(page)];
@@ -40,6 +44,7 @@ public sealed partial class Uvm
         {
             // The object layer: map the shared object page, never writable (a write must copy it first).
             ulong objectPage = obj.Pages[entry.ObjectPage(page)];
+            Exp.ObjectMap++;
             return Pmaps.PmapEnter(cpu, map.Pmap, page, objectPage, entry.Protection & ~VmProt.Write) ? FaultResult.Resolved : FaultResult.NoMemory;
         }
         if (entry.Amap is null) AmapAlloc(entry);
@@ -50,19 +55,29 @@ public sealed partial class Uvm
         {
             // Zero-fill, or promote the object's page into a private anon (copy-on-write of text or data).
             anon = entry.Object is { } source ? AnonCopyPage(cpu, source.Pages[entry.ObjectPage(page)]) : AnonAllocZeroed(cpu);
-            if (anon is null) return FaultResult.NoMemory;
+            if (anon is null) return Fail();
+            if (entry.Object is null) Exp.ZeroFill++;
+            else Exp.ObjectCopy++;
             amap.Anons[slot] = anon;
         }
         else if (write && anon.Ref > 1)
         {
             var copy = AnonCopyPage(cpu, anon.Page);                       // copy-on-write: break the sharing
-            if (copy is null) return FaultResult.NoMemory;
+            if (copy is null) return Fail();
+            Exp.AnonCopy++;
             AnonUnref(anon);
             amap.Anons[slot] = anon = copy;
         }
+        else Exp.AnonMap++;
         var prot = entry.Protection;
         if (anon.Ref > 1 || entry.NeedsCopy) prot &= ~VmProt.Write;       // still shared: a later write must fault
         return Pmaps.PmapEnter(cpu, map.Pmap, page, anon.Page, prot) ? FaultResult.Resolved : FaultResult.NoMemory;
+    }
+
+    private FaultResult Fail()
+    {
+        Exp.Failed++;
+        return FaultResult.NoMemory;
     }
 
     /// <summary>uvm_pagecopy into a fresh anon, or null when memory is exhausted.</summary>

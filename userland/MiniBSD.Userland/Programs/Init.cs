@@ -5,7 +5,8 @@ using MiniBSD.Userland.Libc;
 namespace MiniBSD.Userland.Programs;
 
 /// <summary>
-/// init(8), single-user style: opens /dev/console as descriptors 0, 1 and 2, runs /etc/rc with /bin/sh, reaps
+/// init(8), single-user style: opens /dev/console as descriptors 0, 1 and 2, runs /etc/rc (or the script named by
+/// its argument) with /bin/sh, reaps
 /// every orphan, and when no process is left halts the machine with reboot(2), handing over rc's exit status
 /// (a MiniBSD addition, so that `minibsd run` exits with it).
 /// </summary>
@@ -20,7 +21,7 @@ public sealed class Init : UserProgram
         long rc = Ret;
         if (rc == 0)
         {
-            yield return Execve("/bin/sh", ["sh", "/etc/rc"]);
+            yield return Execve("/bin/sh", ["sh", Args.Length > 1 ? Args[1] : "/etc/rc"]);
             yield return Print(2, $"init: /bin/sh: {Strerror(Errno)}\n");
             yield return Exit(127);
         }

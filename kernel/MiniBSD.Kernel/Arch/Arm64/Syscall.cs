@@ -89,6 +89,14 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
     {
         if (cpu.El == 0) return;
         cpu.EnterUser(UserPc);   // restore SPSR_EL1 (EL0t) and ELR_EL1 from the trapframe, ERET
+        if (!p.FetchEntry) return;
+        // A new image's first instruction fetch: an Instruction Abort (EC 0x20) that uvm_fault resolves by mapping
+        // the shared text page (the object layer), as every process running the program does.
+        p.FetchEntry = false;
+        if (cpu.TryFetch(UserPc)) return;
+        var outcome = Trap.DataAbort(cpu, uvm, p.Process!.Vmspace!.Map);
+        if (!outcome.Resolved) KernSigPost.Trapsignal(p.Process, outcome.Signal);
+        cpu.EnterUser(UserPc);
     }
 
     public void Interrupt(Cpu cpu, Proc p)

@@ -1,0 +1,136 @@
+using MiniBSD.Cli.Boot;
+using MiniBSD.Hal;
+using MiniBSD.Userland;
+
+namespace MiniBSD.Tests.Cli;
+
+/// <summary>`minibsd boot` and `minibsd run`: the console alone on stdout, the summary on stderr, the exit status.</summary>
+public sealed class SystemCommandTests
+{
+    private static readonly SystemOptions Small = new(Cpus: 2, MemoryBytes: 64 * MachineConfig.MiB);
+
+    private const string DefaultConsole = """
+        rc: MiniBSD is up; running the default workload
+        fork + exec + wait: hello from a child process
+        cowtest: ok
+        memtouch: 64 fresh pages written (zero-fill faults)
+        forkbench: 20 x (fork, child writes 16 copy-on-write pages, exit, wait)
+        exitstorm: 16 children at once, 8 pages each, all reaped
+        pipeline: 1000 lines counted
+        sh -c 'exit 3' gave 3
+        a sleeper runs in the background
+        wait: reaped it
+        sum of 1..10 is 55
+        rc: done
+
+        """;
+
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(2, 7)]
+    [InlineData(4, 99)]
+    public void Boot_runs_the_default_rc_to_a_clean_halt(int cpus, int seed)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = SystemCommand.Boot(Small with { Cpus = cpus, Seed = seed }, stdout, stderr);
+        Assert.Equal(DefaultConsole, stdout.ToString());
+        string summary = stderr.ToString();
+        Assert.Equal(0, code);
+        Assert.Contains("minibsd: halted after", summary);
+        Assert.Contains("processes: 64 created (fork), 23 execs", summary);
+        Assert.Contains("leaks: 0 frames, 0 ASIDs", summary);
+        Assert.Contains("TLB coherence checker: 0 violation(s)", summary);
+    }
+
+    [Fact]
+    public void Run_prints_only_the_console_on_stdout_and_exits_with_the_scripts_status()
+    {
+        string dir = Directory.CreateTempSubdirectory("minibsd-run").FullName;
+        string script = Path.Combine(dir, "work.sh");
+        File.WriteAllText(script, "echo out\nnosuchprogram\necho err 1>&2\nexit 4\n");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.Equal(4, SystemCommand.RunScript(Small, script, stdout, stderr));
+        Assert.Equal("out\nsh: nosuchprogram: not found\nerr\n", stdout.ToString());
+        Assert.DoesNotContain("out", stderr.ToString().Split('\n')[0]);
+        Assert.Contains("leaks: 0 frames, 0 ASIDs", stderr.ToString());
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void A_syntax_error_names_the_script_line_and_column_runs_nothing_and_exits_2()
+    {
+        string dir = Directory.CreateTempSubdirectory("minibsd-run").FullName;
+        string script = Path.Combine(dir, "bad.sh");
+        File.WriteAllText(script, "echo first\nif true; then\n  echo x\nfi fi\n");
+        var stdout = new StringWriter();
+        Assert.Equal(2, SystemCommand.RunScript(Small, script, stdout, TextWriter.Null));
+        Assert.Equal("sh: /bad.sh:4:4: syntax error: unexpected \"fi\"\n", stdout.ToString());
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void Verbose_prints_the_kernel_messages_with_simulated_time_on_stderr()
+    {
+        var stderr = new StringWriter();
+        Assert.Equal(0, SystemCommand.Boot(Small with { Verbose = true }, new StringWriter(), stderr));
+        string log = stderr.ToString();
+        Assert.StartsWith("[    0.000000] MiniBSD: 2 CPUs, 64 MiB RAM at 0x40000000", log);
+        Assert.Contains("] pid 1: exec /sbin/init", log);
+        Assert.Contains("] mmu self-check: [ok]", log);
+        Assert.Contains("] init: halting (/etc/rc exited 0)", log);
+    }
+
+    [Fact]
+    public void A_cost_file_changes_the_simulated_time_and_a_bad_one_is_refused()
+    {
+        string dir = Directory.CreateTempSubdirectory("minibsd-boot").FullName;
+        string file = Path.Combine(dir, "costs.json");
+        File.WriteAllText(file, """{"WalkRead": 1000}""");
+        static long Cycles(StringWriter w) => long.Parse(w.ToString().Split("(")[1].Split(' ')[0].Replace(",", ""), System.Globalization.CultureInfo.InvariantCulture);
+        var slow = new StringWriter();
+        Assert.Equal(0, SystemCommand.Boot(Small with { CostsFile = file }, TextWriter.Null, slow));
+        var normal = new StringWriter();
+        Assert.Equal(0, SystemCommand.Boot(Small, TextWriter.Null, normal));
+        Assert.True(Cycles(slow) > Cycles(normal) + 100_000);
+        File.WriteAllText(file, """{"WalkReed": 1}""");
+        var err = new StringWriter();
+        Assert.Equal(2, SystemCommand.Boot(Small with { CostsFile = file }, TextWriter.Null, err));
+        Assert.Contains("unknown cost 'WalkReed'", err.ToString());
+        Directory.Delete(dir, true);
+    }
+
+    [Theory]
+    [InlineData("512M", 512UL << 20)]
+    [InlineData("4G", 4UL << 30)]
+    [InlineData("4GiB", 4UL << 30)]
+    [InlineData("65536K", 64UL << 20)]
+    [InlineData("1048576", 1UL << 20)]
+    public void Memory_sizes_parse(string text, ulong bytes)
+    {
+        Assert.True(BootSizes.TryParse(text, out ulong v));
+        Assert.Equal(bytes, v);
+        Assert.False(BootSizes.TryParse("lots", out _));
+    }
+
+    [Fact]
+    public void Bad_options_and_a_missing_script_are_refused_with_exit_2()
+    {
+        var err = new StringWriter();
+        Assert.Equal(2, SystemCommand.Boot(Small with { Cpus = 0 }, TextWriter.Null, err));
+        Assert.Contains("--cpus 0: a machine has 1 to 64 CPUs", err.ToString());
+        Assert.Equal(2, SystemCommand.Boot(Small with { PaBits = 47 }, TextWriter.Null, err));
+        Assert.Contains("--pa-bits 47", err.ToString());
+        Assert.Equal(2, SystemCommand.Boot(Small with { MemoryBytes = 8 * MachineConfig.GiB, PaBits = 32 }, TextWriter.Null, err));
+        Assert.Contains("does not fit a 32-bit physical address space", err.ToString());
+        Assert.Equal(2, MiniBSD.Cli.Program.Build(TextWriter.Null, err).Parse(["boot", "--memory", "lots"]).Invoke());
+        Assert.Equal(2, SystemCommand.RunScript(Small, "/nonexistent/script.sh", TextWriter.Null, err));
+        Assert.Contains("minibsd run: cannot read /nonexistent/script.sh: no such file", err.ToString());
+        Assert.NotEqual(0, MiniBSD.Cli.Program.Build(TextWriter.Null, err).Parse(["run"]).Invoke());
+        Assert.NotEqual(0, MiniBSD.Cli.Program.Build(TextWriter.Null, err).Parse(["boot", "--cpus", "two"]).Invoke());
+    }
+
+    [Fact]
+    public void The_default_rc_is_what_boot_runs() => Assert.Contains("cowtest 16", Rootfs.DefaultRc);
+}

@@ -1,0 +1,39 @@
+using MiniBSD.Kernel.Kern;
+
+namespace MiniBSD.Cli.Boot;
+
+/// <summary>The end-of-run summary on stderr: time, processes, faults, TLB, locks, leaks.</summary>
+internal static class Summary
+{
+    /// <summary>Prints it; true when init halted with no frame or ASID leaked and no coherence violation.</summary>
+    public static bool Print(InitMain k, TimeSpan host, TextWriter w)
+    {
+        var m = k.Machine;
+        long hz = m.Costs.FrequencyHz;
+        long end = m.Cpus.Max(c => c.Clock);
+        w.WriteLine();
+        w.WriteLine(k.Halted
+            ? $"minibsd: halted after {Ms(end, hz)} simulated ({end:N0} cycles on the busiest CPU); host {host.TotalSeconds:F2} s"
+            : $"minibsd: the system did not halt: nothing can run, but init has not called reboot ({Ms(end, hz)} simulated)");
+        foreach (var cpu in m.Cpus)
+        {
+            long idle = k.Sched.IdleCycles(cpu);
+            w.WriteLine($"  cpu{cpu.Id}: {Ms(cpu.Clock, hz)}, {(cpu.Clock == 0 ? 0 : 100.0 * (cpu.Clock - idle) / cpu.Clock):F1}% busy");
+        }
+        w.WriteLine($"  processes: {k.Fork.Forks + 1} created (fork), {k.Exec.Execs} execs, {k.SyscallCount:N0} system calls, {k.Sched.ContextSwitches:N0} context switches");
+        w.WriteLine($"  uvm: {k.Uvm.Exp.Format()}");
+        var total = m.TotalCounters();
+        w.Write(total.Format("  "));
+        w.WriteLine();
+        w.WriteLine($"  {k.Exit.KernelLock}");
+        var leaked = k.LeakedFrames().Where(kv => kv.Value != 0).ToList();
+        w.WriteLine($"  leaks: {(leaked.Count == 0 ? "0 frames" : string.Join(", ", leaked.Select(kv => $"{kv.Value} {kv.Key} frames")))}, {k.LeakedAsids} ASIDs");
+        w.WriteLine($"  TLB coherence checker: {(m.Checker.Enabled ? $"{m.Checker.Violations.Count} violation(s)" : "off (--no-check)")}");
+        foreach (var v in m.Checker.Violations.Take(5)) w.WriteLine($"    {v}");
+        if (!k.Halted)
+            foreach (var pr in k.Procs.All) w.WriteLine($"    still there: pid {pr.Pid} ({pr.Command}) {pr.MainThread?.State}");
+        return k.Halted && leaked.Count == 0 && k.LeakedAsids == 0 && m.Checker.Violations.Count == 0;
+    }
+
+    private static string Ms(long cycles, long hz) => $"{cycles * 1000.0 / hz:F3} ms";
+}

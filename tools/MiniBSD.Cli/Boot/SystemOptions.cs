@@ -1,0 +1,46 @@
+using MiniBSD.Hal;
+
+namespace MiniBSD.Cli.Boot;
+
+/// <summary>The options <c>minibsd boot</c> and <c>minibsd run</c> share.</summary>
+public sealed record SystemOptions(
+    int Cpus = 4,
+    ulong MemoryBytes = 512 * MachineConfig.MiB,
+    int PaBits = 48,
+    int AsidBits = 16,
+    int Seed = 0,
+    int MaxProc = 1000,
+    bool Trace = false,
+    string? CostsFile = null,
+    bool Verbose = false,
+    bool Check = true)
+{
+    /// <summary>The first option that is out of range, named as on the command line, or null.</summary>
+    public string? Problem() =>
+        Cpus is < 1 or > 64 ? $"--cpus {Cpus}: a machine has 1 to 64 CPUs"
+        : PaBits is not (32 or 36 or 40 or 42 or 44 or 48) ? $"--pa-bits {PaBits}: must be 32, 36, 40, 42, 44 or 48"
+        : AsidBits is not (8 or 16) ? $"--asid-bits {AsidBits}: must be 8 or 16"
+        : MemoryBytes < 16 * MachineConfig.MiB || MemoryBytes > 64 * MachineConfig.GiB || MemoryBytes % 4096 != 0
+            ? $"--memory {BootSizes.Format(MemoryBytes)}: RAM is 16 MiB to 64 GiB, a multiple of 4 KiB"
+        : MaxProc is < 2 or > 100_000 ? $"--maxproc {MaxProc}: must be 2 to 100000"
+        : Seed < 0 ? $"--seed {Seed}: must be 0 or more"
+        : null;
+}
+
+/// <summary>Sizes on the command line: "512M", "4G", "65536K" or bytes.</summary>
+public static class BootSizes
+{
+    public static bool TryParse(string text, out ulong bytes)
+    {
+        bytes = 0;
+        string t = text.Trim().ToUpperInvariant().TrimEnd('B').TrimEnd('I');
+        ulong unit = t.EndsWith('K') ? 1UL << 10 : t.EndsWith('M') ? 1UL << 20 : t.EndsWith('G') ? 1UL << 30 : 1;
+        if (unit != 1) t = t[..^1];
+        if (!ulong.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out ulong n) || n > ulong.MaxValue / unit) return false;
+        bytes = n * unit;
+        return true;
+    }
+
+    public static string Format(ulong bytes) =>
+        bytes % (1UL << 30) == 0 ? $"{bytes >> 30} GiB" : bytes % (1UL << 20) == 0 ? $"{bytes >> 20} MiB" : bytes % 1024 == 0 ? $"{bytes >> 10} KiB" : $"{bytes} bytes";
+}
