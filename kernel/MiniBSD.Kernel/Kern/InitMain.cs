@@ -10,7 +10,9 @@ namespace MiniBSD.Kernel.Kern;
 /// <summary>What the kernel is built with: the seed (pids, time-slice jitter), kern.maxproc, scheduler costs, init.</summary>
 public sealed record KernelOptions(int Seed = 0, int MaxProcesses = 1000, SchedParams? Sched = null, string InitPath = "/sbin/init")
 {
-    public SchedParams SchedParams => Sched ?? new SchedParams(Seed: Seed, JitterCycles: Seed == 0 ? 0 : 250_000);
+    /// <summary>Seed 0 runs without jitter; any other seed jitters slices and context switches, so each seed gives
+    /// its own (reproducible) interleaving.</summary>
+    public SchedParams SchedParams => Sched ?? new SchedParams(Seed: Seed, JitterCycles: Seed == 0 ? 0 : 250_000, SwitchJitterCycles: Seed == 0 ? 0 : 400);
 }
 
 /// <summary>

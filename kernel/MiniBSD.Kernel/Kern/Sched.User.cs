@@ -45,6 +45,11 @@ public sealed partial class Sched
     {
         var cpu = c.Cpu;
         var um = p.UserMode!;
+        if (um.Ast(cpu, p) is { } action)
+        {
+            p.Push(action);   // a fault (or a signal) during the step: what the program yielded after it never happens
+            return;
+        }
         switch (op.Kind)
         {
             case OpKind.Work:

@@ -209,7 +209,8 @@ public sealed partial class Sched
             c.IdleCycles += p.RunnableAt - cpu.Clock;
             cpu.AdvanceClock(p.RunnableAt - cpu.Clock);
         }
-        cpu.AdvanceClock(Params.ContextSwitchCycles);
+        long noise = Params.SwitchJitterCycles > 0 ? _jitter.NextInt64(Params.SwitchJitterCycles) : 0;
+        cpu.AdvanceClock(Params.ContextSwitchCycles + noise);
         p.State = ProcState.OnProc;
         p.Switches++;
         ContextSwitches++;

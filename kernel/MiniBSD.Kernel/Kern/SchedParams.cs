@@ -12,10 +12,13 @@ namespace MiniBSD.Kernel.Kern;
 /// <param name="Seed">Seeds the optional jitter of time slices, so different seeds give different but reproducible
 /// interleavings (as Pintos's -j does).</param>
 /// <param name="JitterCycles">Each slice is lengthened by a seeded random amount below this (0: no jitter).</param>
+/// <param name="SwitchJitterCycles">Each context switch costs a seeded random amount below this on top (0: none):
+/// the cache and TLB noise that makes two runs of real hardware interleave differently.</param>
 public sealed record SchedParams(
     long QuantumCycles = 25_000_000,
     long ContextSwitchCycles = 200,
     long LockHandoffCycles = 100,
     long SyscallDispatchCycles = 80,
     int Seed = 0,
-    long JitterCycles = 0);
+    long JitterCycles = 0,
+    long SwitchJitterCycles = 0);

@@ -1,4 +1,5 @@
 using MiniBSD.Hal;
+using MiniBSD.Kernel.Abi;
 using MiniBSD.Kernel.Kern;
 using MiniBSD.Kernel.Uvm;
 using MiniBSD.Userland;
@@ -11,7 +12,9 @@ internal sealed class MiniSystem
     public MiniSystem(string rc, int cpus = 2, int seed = 0, int maxProcesses = 200, ulong memory = 64 * MachineConfig.MiB, SchedParams? sched = null)
     {
         Machine = new Machine(new MachineConfig { Cpus = cpus, MemoryBytes = memory, CheckCoherence = true });
-        Kernel = new InitMain(Machine, Rootfs.Create(rc), new KernelOptions(seed, maxProcesses, sched));
+        var root = Rootfs.Create(rc);
+        root.Add(new ProgramImage("/bin/probe", () => new Probe(), Data: Probe.Data));
+        Kernel = new InitMain(Machine, root, new KernelOptions(seed, maxProcesses, sched));
         Machine.Console.Sink = Console;
         Kernel.Start();
     }
@@ -39,9 +42,9 @@ internal sealed class MiniSystem
     }
 
     /// <summary>Boots with <paramref name="rc"/>, runs it, checks the halt; returns (console, rc's exit status).</summary>
-    public static (string Console, int Status) RunScript(string rc, int cpus = 2, int seed = 0)
+    public static (string Console, int Status) RunScript(string rc, int cpus = 2, int seed = 0, int maxProcesses = 200)
     {
-        var s = new MiniSystem(rc, cpus, seed);
+        var s = new MiniSystem(rc, cpus, seed, maxProcesses);
         string output = s.Run();
         s.AssertCleanHalt();
         return (output, s.Kernel.HaltStatus);

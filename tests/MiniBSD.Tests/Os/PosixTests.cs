@@ -1,0 +1,101 @@
+namespace MiniBSD.Tests.Os;
+
+/// <summary>
+/// POSIX process semantics seen from a user program (/bin/probe) on a booted MiniBSD: fork, copy-on-write, wait
+/// statuses, orphans, SA_NOCLDWAIT, WNOHANG, ECHILD, maxproc, EFAULT, exec errors and arguments, SIGSEGV, SIGPIPE,
+/// kill. Each ends with init halted, no frame or ASID leaked and the TLB coherence checker silent.
+/// </summary>
+public sealed class PosixTests
+{
+    private static string Probe(string args, int cpus = 2, int maxProcesses = 200) =>
+        MiniSystem.RunScript($"/bin/probe {args}\n", cpus, maxProcesses: maxProcesses).Console;
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void Fork_returns_twice_and_the_child_has_its_own_registers(int cpus) => Assert.Equal(
+        "child: fork returned 0, getppid is the parent: True, local 42\n" +
+        "parent: fork returned the child's pid: True, status 0x700, local 41\n", Probe("fork", cpus));
+
+    [Fact]
+    public void A_write_to_initialised_data_is_copied_for_the_writer_only() => Assert.Equal(
+        "child sees CHILD!!!\nparent still sees ORIGINAL\n", Probe("data-cow"));
+
+    [Fact]
+    public void Wait_statuses_encode_exit_codes_and_signals_as_OpenBSD_does() => Assert.Equal(
+        "exit3: status 0x300 exited True code 3 signaled False sig 0\n" +
+        "segv: status 0xb exited False code 0 signaled True sig 11\n" +
+        "kill9: status 0x9 exited False code 0 signaled True sig 9\n" +
+        "term: status 0xf exited False code 0 signaled True sig 15\n" +
+        "exit0: status 0x0 exited True code 0 signaled False sig 0\n", Probe("statuses"));
+
+    [Fact]
+    public void An_orphan_is_adopted_by_init() => Assert.Equal(
+        "the orphan is no longer my child: wait4 gives -1 errno ECHILD\n" +
+        "grandchild: my parent is now pid 1\n", Probe("orphan"));
+
+    [Theory]
+    [InlineData("flag")]
+    [InlineData("ign")]
+    public void SA_NOCLDWAIT_and_SIG_IGN_leave_no_zombies_and_wait_ends_in_ECHILD(string how) => Assert.Equal(
+        "wait4 after SA_NOCLDWAIT: -1 errno ECHILD\n", Probe($"nocldwait {how}"));
+
+    [Fact]
+    public void WNOHANG_returns_0_while_the_child_runs() => Assert.Equal(
+        "WNOHANG while it runs: 0\nthen wait4: the pid True, status 0x500\nWNOHANG with no child left: -1 errno ECHILD\n", Probe("wnohang"));
+
+    [Fact]
+    public void Wait_without_children_is_ECHILD_and_a_bad_option_EINVAL() => Assert.Equal(
+        "wait4(-1) without children: -1 errno ECHILD\nwait4(1), not my child: -1 errno ECHILD\nwait4 with a bad option: -1 errno EINVAL\n", Probe("echild"));
+
+    [Fact]
+    public void Fork_fails_with_EAGAIN_at_maxproc_and_zombies_count() => Assert.Equal(
+        "fork failed with EAGAIN after 7 forks\nafter reaping them, fork works again: True\n", Probe("maxproc", maxProcesses: 10));
+
+    [Fact]
+    public void Bad_pointers_passed_to_system_calls_give_EFAULT() => Assert.Equal(
+        "write from an unmapped buffer: -1 EFAULT\n" +
+        "write from a kernel address: -1 EFAULT\n" +
+        "open of an unmapped path: -1 EFAULT\n" +
+        "pipe into read-only text: -1 EFAULT\n" +
+        "wait4 with a bad status pointer: -1 EFAULT\n" +
+        "nanosleep of a bad timespec: -1 EFAULT\n", Probe("efault"));
+
+    [Fact]
+    public void Exec_fails_with_POSIX_errors_and_passes_argv_and_envp_on_the_new_stack() => Assert.Equal(
+        "exec of a missing program: -1 ENOENT\n" +
+        "exec of a plain file: -1 EACCES\n" +
+        "exec with 600 KiB of arguments: -1 E2BIG\n" +
+        "exec with a bad argv: -1 EFAULT\n" +
+        "argc 4: [probe] [args] [two words] []; envp: [A=1] [B=x y]; sp 16-aligned True, argv at sp+8 True\n", Probe("exec-errors"));
+
+    [Theory]
+    [InlineData("unmapped")]
+    [InlineData("text")]
+    [InlineData("kernel")]
+    [InlineData("guard")]
+    public void A_bad_access_kills_with_SIGSEGV(string how) =>
+        Assert.Equal($"{how}: killed by SIGSEGV\n", Probe($"segv {how}"));
+
+    [Fact]
+    public void A_write_to_a_pipe_without_reader_raises_SIGPIPE() =>
+        Assert.Equal("writer: killed by SIGPIPE\n", Probe("sigpipe dfl"));
+
+    [Fact]
+    public void With_SIGPIPE_ignored_the_write_fails_with_EPIPE() =>
+        Assert.Equal("write to a pipe without reader: -1 EPIPE\nwriter: exited 0\n", Probe("sigpipe ign"));
+
+    [Fact]
+    public void Kill_interrupts_a_sleep_and_the_parent_sees_the_signal() => Assert.Equal(
+        "kill 0 (exists?): 0\nsleeper: killed by SIGTERM\nkill of a reaped pid: -1 ESRCH\nkill of init: 0\n", Probe("kill"));
+
+    [Fact]
+    public void Nanosleep_sleeps_in_simulated_time_without_using_the_cpu()
+    {
+        var s = new MiniSystem("/bin/probe sleep\n");
+        Assert.Equal("slept; rusage user+sys under 2 ms: True\n", s.Run());
+        s.AssertCleanHalt();
+        Assert.True(s.Machine.Cpus.Max(c => c.Clock) > 2 * s.Machine.Costs.FrequencyHz / 1000);
+    }
+}

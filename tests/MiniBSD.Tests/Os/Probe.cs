@@ -1,0 +1,314 @@
+using MiniBSD.Kernel.Abi;
+using MiniBSD.Kernel.Kern;
+using MiniBSD.Userland.Libc;
+
+namespace MiniBSD.Tests.Os;
+
+/// <summary>
+/// /bin/probe MODE: a user program that exercises one POSIX behaviour through the system-call ABI and prints what
+/// it saw, for the system tests to compare exactly. Its data segment starts with "ORIGINAL".
+/// </summary>
+internal sealed class Probe : UserProgram
+{
+    public static readonly byte[] Data = "ORIGINAL"u8.ToArray();
+    private const ulong DataVa = 0x1000_0000;
+    private const ulong Unmapped = 0x5000_0000;
+
+    protected override IEnumerator<Op> Main() => Args[1] switch
+    {
+        "fork" => ForkReturns(),
+        "data-cow" => DataCopyOnWrite(),
+        "statuses" => Statuses(),
+        "orphan" => Orphan(),
+        "nocldwait" => NoCldWait(Args[2] == "ign"),
+        "wnohang" => NoHang(),
+        "echild" => NoChild(),
+        "maxproc" => MaxProc(),
+        "efault" => BadPointers(),
+        "exec-errors" => ExecErrors(),
+        "args" => PrintArgs(),
+        "segv" => Segv(Args[2]),
+        "sigpipe" => SigPipe(Args[2] == "ign"),
+        "kill" => KillSleeper(),
+        "sleep" => SleepThenPrint(),
+        _ => throw new ArgumentException(Args[1]),
+    };
+
+    private Op Say(string line) => Printf(line + "\n");
+
+    private IEnumerator<Op> ForkReturns()
+    {
+        yield return Getpid();
+        long me = Ret;
+        long local = 41;   // a register: the child gets its own copy
+        yield return Fork();
+        long pid = Ret;
+        if (pid == 0)
+        {
+            local++;
+            yield return Getppid();
+            yield return Say($"child: fork returned 0, getppid is the parent: {Ret == me}, local {local}");
+            yield return Exit(7);
+        }
+        yield return Wait4(pid);
+        yield return Say($"parent: fork returned the child's pid: {Ret == pid && pid > 1}, status 0x{WaitStatus:x}, local {local}");
+        yield return Op.Return(0);
+    }
+
+    private IEnumerator<Op> DataCopyOnWrite()
+    {
+        yield return Fork();
+        if (Ret == 0)
+        {
+            Store(DataVa, "CHILD!!!"u8);
+            yield return Say($"child sees {System.Text.Encoding.ASCII.GetString(LoadBytes(DataVa, 8))}");
+            yield return Exit(0);
+        }
+        yield return Wait4(-1);
+        yield return Say($"parent still sees {System.Text.Encoding.ASCII.GetString(LoadBytes(DataVa, 8))}");
+        yield return Op.Return(0);
+    }
+
+    private IEnumerator<Op> Statuses()
+    {
+        string[] ways = ["exit3", "segv", "kill9", "term", "exit0"];
+        foreach (var way in ways)
+        {
+            yield return Fork();
+            long pid = Ret;
+            if (pid == 0)
+            {
+                if (way == "exit3") yield return Exit(3);
+                if (way == "exit0") yield return Exit(256);   // only the low 8 bits reach the parent
+                if (way == "segv") StoreLong(Unmapped, 1);
+                if (way is "kill9" or "term")
+                {
+                    yield return Getpid();
+                    yield return Kill(Ret, way == "kill9" ? Signal.SIGKILL : Signal.SIGTERM);
+                }
+                yield return Exit(99);   // not reached when a signal killed it
+            }
+            yield return Wait4(pid);
+            int s = WaitStatus;
+            yield return Say($"{way}: status 0x{s:x} exited {Wait.IfExited(s)} code {Wait.ExitStatus(s)} signaled {Wait.IfSignaled(s)} sig {(int)Wait.TermSig(s)}");
+        }
+        yield return Op.Return(0);
+    }
+
+    private IEnumerator<Op> Orphan()
+    {
+        yield return Pipe();
+        var (r, w) = PipeFds;
+        yield return Fork();
+        if (Ret == 0)
+        {
+            yield return Fork();
+            if (Ret == 0)
+            {
+                yield return Read(r, 1);   // wait until the middle process has exited
+                yield return Getppid();
+                yield return Say($"grandchild: my parent is now pid {Ret}");
+                yield return Exit(0);
+            }
+            yield return Exit(0);
+        }
+        yield return Wait4(-1);   // the middle process; the grandchild is an orphan now, adopted by init
+        yield return Write(w, "go"u8);
+        yield return Wait4(-1, Wait.WNOHANG);
+        yield return Say($"the orphan is no longer my child: wait4 gives {Ret} errno {(Errno)Errno}");
+        yield return Nanosleep(1_000_000);
+        yield return Op.Return(0);
+    }
+
+    private IEnumerator<Op> NoCldWait(bool ignore)
+    {
+        yield return ignore ? Sigaction(Signal.SIGCHLD, SigAction.SIG_IGN) : Sigaction(Signal.SIGCHLD, SigAction.SIG_DFL, SaFlags.NoCldWait);
+        for (int i = 0; i < 3; i++)
+        {
+            yield return Fork();
+            if (Ret == 0)
+            {
+                yield return Nanosleep(100_000 * (i + 1));
+                yield return Exit(i);
+            }
+        }
+        yield return Wait4(-1);   // blocks until every child is gone, then ECHILD: no zombie is left for it
+        yield return Say($"wait4 after SA_NOCLDWAIT: {Ret} errno {(Errno)Errno}");
+        yield return Op.Return(0);
+    }
+
+    private IEnumerator<Op> NoHang()
+    {
+        yield return Fork();
+        long pid = Ret;
+        if (pid == 0)
+        {
+            yield return Nanosleep(1_000_000);
+            yield return Exit(5);
+        }
+        yield return Wait4(pid, Wait.WNOHANG);
+        yield return Say($"WNOHANG while it runs: {Ret}");
+        yield return Wait4(pid);
+        yield return Say($"then wait4: the pid {Ret == pid}, status 0x{WaitStatus:x}");
+        yield return Wait4(pid, Wait.WNOHANG);
+        yield return Say($"WNOHANG with no child left: {Ret} errno {(Errno)Errno}");
+        yield return Op.Return(0);
+    }
+
+    private IEnumerator<Op> NoChild()
+    {
+        yield return Wait4(-1);
+        yield return Say($"wait4(-1) without children: {Ret} errno {(Errno)Errno}");
+        yield return Wait4(1);
+        yield return Say($"wait4(1), not my child: {Ret} errno {(Errno)Errno}");
+        yield return Wait4(-1, 0x1000);
+        yield return Say($"wait4 with a bad option: {Ret} errno {(Errno)Errno}");
+        yield return Op.Return(0);
+    }
+
+    private IEnumerator<Op> MaxProc()
+    {
+        int forks = 0;
+        while (true)
+        {
+            yield return Fork();
+            long pid = Ret;
+            if (pid == 0) yield return Exit(0);   // exits at once; its zombie still counts until waited for
+            if (pid < 0) break;
+            forks++;
+        }
+        yield return Say($"fork failed with {(Errno)Errno} after {forks} forks");
+        for (int i = 0; i < forks; i++) yield return Wait4(-1);
+        yield return Fork();
+        if (Ret == 0) yield return Exit(0);
+        yield return Say($"after reaping them, fork works again: {Ret > 0}");
+        yield return Wait4(-1);
+        yield return Op.Return(0);
+    }
+
+    private IEnumerator<Op> BadPointers()
+    {
+        yield return Sys(SysCall.Write, 1, (long)Unmapped, 8);
+        yield return Say($"write from an unmapped buffer: {Ret} {(Errno)Errno}");
+        yield return Sys(SysCall.Write, 1, unchecked((long)0xFFFF_0000_0000_0000), 8);
+        yield return Say($"write from a kernel address: {Ret} {(Errno)Errno}");
+        yield return Sys(SysCall.Open, (long)Unmapped, 0);
+        yield return Say($"open of an unmapped path: {Ret} {(Errno)Errno}");
+        yield return Sys(SysCall.Pipe, 0x10_0000);   // text: read-only
+        yield return Say($"pipe into read-only text: {Ret} {(Errno)Errno}");
+        yield return Fork();
+        if (Ret == 0) yield return Exit(0);
+        yield return Sys(SysCall.Wait4, -1, (long)Unmapped, 0, 0);
+        yield return Say($"wait4 with a bad status pointer: {Ret} {(Errno)Errno}");
+        yield return Sys(SysCall.Nanosleep, (long)Unmapped, 0);
+        yield return Say($"nanosleep of a bad timespec: {Ret} {(Errno)Errno}");
+        yield return Op.Return(0);
+    }
+
+    private IEnumerator<Op> ExecErrors()
+    {
+        yield return Execve("/bin/nosuch", ["nosuch"]);
+        yield return Say($"exec of a missing program: {Ret} {(Errno)Errno}");
+        yield return Execve("/etc/rc", ["rc"]);
+        yield return Say($"exec of a plain file: {Ret} {(Errno)Errno}");
+        var huge = new string('x', 300 * 1024);
+        yield return Malloc(2 * huge.Length + 4096);
+        ulong heap = (ulong)Ret;
+        ulong vector = heap, s1 = heap + 64, s2 = s1 + (ulong)huge.Length + 1;
+        StoreString(s1, huge);
+        StoreString(s2, huge);
+        StoreLong(vector, (long)s1);
+        StoreLong(vector + 8, (long)s2);
+        StoreLong(vector + 16, 0);
+        StoreString(heap + 32, "/bin/echo");
+        yield return Sys(SysCall.Execve, (long)(heap + 32), (long)vector, 0);
+        yield return Say($"exec with 600 KiB of arguments: {Ret} {(Errno)Errno}");
+        yield return Sys(SysCall.Execve, (long)(heap + 32), (long)Unmapped, 0);
+        yield return Say($"exec with a bad argv: {Ret} {(Errno)Errno}");
+        yield return Execve("/bin/probe", ["probe", "args", "two words", ""], ["A=1", "B=x y"]);
+        yield return Say("not reached");
+        yield return Op.Return(1);
+    }
+
+    private IEnumerator<Op> PrintArgs()
+    {
+        int envc = 0;
+        var env = new List<string>();
+        for (ulong p; (p = (ulong)LoadLong(Envp + 8 * (ulong)envc)) != 0; envc++) env.Add(LoadString(p));
+        yield return Say($"argc {Argc}: [{string.Join("] [", Args)}]; envp: [{string.Join("] [", env)}]; sp 16-aligned {Sp % 16 == 0}, argv at sp+8 {Argv == Sp + 8}");
+        yield return Op.Return(0);
+    }
+
+    private IEnumerator<Op> Segv(string how)
+    {
+        yield return Fork();
+        long pid = Ret;
+        if (pid == 0)
+        {
+            bool ok = how switch
+            {
+                "unmapped" => StoreLong(Unmapped, 1),
+                "text" => StoreLong(0x10_0000, 1),
+                "kernel" => LoadLong(0xFFFF_0000_0000_0000) == 0 && false,
+                "guard" => StoreLong(0x7F_0000_0000 - (1 << 20) - 8, 1),
+                _ => true,
+            };
+            yield return Say($"child survived the access: {ok}");
+            yield return Exit(0);
+        }
+        yield return Wait4(pid);
+        yield return Say($"{how}: {Wait.Describe(WaitStatus)}");
+        yield return Op.Return(0);
+    }
+
+    private IEnumerator<Op> SigPipe(bool ignore)
+    {
+        if (ignore) yield return Sigaction(Signal.SIGPIPE, SigAction.SIG_IGN);
+        yield return Pipe();
+        var (r, w) = PipeFds;
+        yield return Close(r);
+        yield return Fork();
+        long pid = Ret;
+        if (pid == 0)
+        {
+            yield return Write(w, "lost"u8);
+            yield return Say($"write to a pipe without reader: {Ret} {(Errno)Errno}");
+            yield return Exit(0);
+        }
+        yield return Wait4(pid);
+        yield return Say($"writer: {Wait.Describe(WaitStatus)}");
+        yield return Op.Return(0);
+    }
+
+    private IEnumerator<Op> KillSleeper()
+    {
+        yield return Fork();
+        long pid = Ret;
+        if (pid == 0)
+        {
+            yield return Nanosleep(10_000_000_000);   // 10 s: killed long before
+            yield return Say("sleeper woke up");
+            yield return Exit(0);
+        }
+        yield return Nanosleep(1_000_000);
+        yield return Kill(pid, 0);
+        yield return Say($"kill 0 (exists?): {Ret}");
+        yield return Kill(pid, Signal.SIGTERM);
+        yield return Wait4(pid);
+        yield return Say($"sleeper: {Wait.Describe(WaitStatus)}");
+        yield return Kill(pid, Signal.SIGTERM);
+        yield return Say($"kill of a reaped pid: {Ret} {(Errno)Errno}");
+        yield return Kill(1, Signal.SIGKILL);
+        yield return Say($"kill of init: {Ret}");
+        yield return Op.Return(0);
+    }
+
+    private IEnumerator<Op> SleepThenPrint()
+    {
+        yield return Nanosleep(2_000_000);   // 2 ms
+        yield return Getrusage(Rusage.RUSAGE_SELF);
+        var (user, sys) = RusageMicroseconds;
+        yield return Say($"slept; rusage user+sys under 2 ms: {user + sys < 2000}");
+        yield return Op.Return(0);
+    }
+}
