@@ -32,5 +32,8 @@ public sealed class Dmesg(ILogger? logger = null, long frequencyHz = 2_500_000_0
 
     public void Printf(Cpu? cpu, string message) => Log(LogLevel.Information, cpu, message);
 
+    /// <summary>Debug messages (every exec and exit) are made and kept only when a logger shows them.</summary>
+    public bool DebugEnabled => _logger.IsEnabled(LogLevel.Debug);
+
     public void Debug(Cpu? cpu, string message) => Log(LogLevel.Debug, cpu, message);
 }

@@ -23,8 +23,11 @@ public sealed class KernExec(Uvm.Uvm uvm, ProgramRegistry programs, KernExit exi
     /// <summary>USRSTACK: the top of the user stack.</summary>
     public const ulong UsrStack = 0x7F_0000_0000;
 
-    /// <summary>The stack's size (OpenBSD reserves its rlimit, 8 MiB by default, and maps it lazily; MiniBSD 1 MiB).</summary>
-    public const ulong StackSize = 1 << 20;
+    /// <summary>
+    /// The stack's size. OpenBSD maps its rlimit (8 MiB by default) and fills it lazily; MiniBSD maps 256 KiB, which
+    /// its programs never outgrow, because fork's pmap_protect and exit's pmap_remove visit every page of the entry.
+    /// </summary>
+    public const ulong StackSize = 256 << 10;
 
     /// <summary>Text and data objects by path: kept while the program may run again, as the vnode cache keeps them.</summary>
     private readonly SortedDictionary<string, (UvmObject Text, UvmObject Data)> _objects = new(StringComparer.Ordinal);
@@ -101,7 +104,7 @@ public sealed class KernExec(Uvm.Uvm uvm, ProgramRegistry programs, KernExit exi
             yield break;
         }
         Execs++;
-        Dmesg?.Debug(cpu, $"pid {pr.Pid}: exec {image!.Path}{(argv.Length > 1 ? " " + string.Join(' ', argv[1..]) : "")}");
+        if (Dmesg is { DebugEnabled: true }) Dmesg.Debug(cpu, $"pid {pr.Pid}: exec {image!.Path}{(argv.Length > 1 ? " " + string.Join(' ', argv[1..]) : "")}");
         yield return Op.Return(0);
     }
 

@@ -24,7 +24,7 @@ public sealed partial class KernExit
         pr.Flags |= ProcessFlags.Exiting;
         (pr.XExit, pr.XSig) = (xexit, xsig);
         if (xsig != 0) Dmesg?.Printf(CurCpu(p), $"pid {pr.Pid} ({pr.Command}): killed by {(Abi.Signal)xsig}");
-        else Dmesg?.Debug(CurCpu(p), $"pid {pr.Pid} ({pr.Command}): exit {xexit}");
+        else if (Dmesg is { DebugEnabled: true }) Dmesg.Debug(CurCpu(p), $"pid {pr.Pid} ({pr.Command}): exit {xexit}");
 
         if (pr.Fd is { } fd)
         {

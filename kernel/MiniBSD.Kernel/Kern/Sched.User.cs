@@ -33,11 +33,11 @@ public sealed partial class Sched
         return false;
     }
 
-    /// <summary>Back to user code on this CPU: the timer armed for the slice's end, then ERET to EL0.</summary>
+    /// <summary>A slice starts for a process's thread: the timer armed for its end, then ERET to EL0 if it is in user mode.</summary>
     private void ResumeUser(PerCpu c, Proc p)
     {
         p.UserMode!.ArmTimer(c.Cpu, c.SliceEnd);
-        p.UserMode.EnterUser(c.Cpu, p);
+        if (p.InUser) p.UserMode.EnterUser(c.Cpu, p);
     }
 
     /// <summary>What a user frame asked for.</summary>

@@ -44,7 +44,7 @@ public sealed partial class Sched
 
     public SchedParams Params { get; }
 
-    /// <summary>FNV-1a over every scheduling event (CPU, clock, thread, what happened): equal for equal runs.</summary>
+    /// <summary>An FNV-1a hash over every scheduling event (CPU, clock, thread, what happened): equal for equal runs.</summary>
     public ulong TraceHash => _hash;
 
     /// <summary>cpu_switchto calls: threads switched in.</summary>
@@ -220,7 +220,7 @@ public sealed partial class Sched
         c.SliceEnd = cpu.Clock + Params.QuantumCycles + jitter;
         Trace(cpu, p, (OpKind)255);
         SwitchHook?.Invoke(cpu, previous, p);
-        if (p.InUser) ResumeUser(c, p);
+        if (p.UserMode is not null) ResumeUser(c, p);   // a process's thread: the timer for its slice, EL0 if in user mode
     }
 
     private void Requeue(PerCpu c, Proc p)
@@ -356,12 +356,10 @@ public sealed partial class Sched
         Events++;
     }
 
+    /// <summary>FNV-1a over 64-bit words (one multiply a value: the hash is only ever compared for equality).</summary>
     private void Fold(ulong value)
     {
-        for (int i = 0; i < 8; i++)
-        {
-            _hash ^= (byte)(value >> (8 * i));
-            _hash *= 1099511628211UL;
-        }
+        _hash ^= value;
+        _hash *= 1099511628211UL;
     }
 }

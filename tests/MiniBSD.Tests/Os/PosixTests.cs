@@ -91,6 +91,19 @@ public sealed class PosixTests
         "kill 0 (exists?): 0\nsleeper: killed by SIGTERM\nkill of a reaped pid: -1 ESRCH\nkill of init: 0\n", Probe("kill"));
 
     [Fact]
+    public void The_timer_preempts_a_computing_process_at_the_end_of_its_slice()
+    {
+        var s = new MiniSystem("/bin/probe spin A & /bin/probe spin B & wait\n", cpus: 1);
+        Assert.Equal("A half\nB half\nA done\nB done\n", s.Run());
+        s.AssertCleanHalt();
+        Assert.True(s.Machine.Cpus[0].Counters.InterruptsTaken >= 6, $"{s.Machine.Cpus[0].Counters.InterruptsTaken} timer interrupts");
+    }
+
+    [Fact]
+    public void A_kernel_request_from_user_code_is_an_illegal_instruction_not_a_panic() =>
+        Assert.Equal("illegal: killed by SIGILL\n", Probe("illegal"));
+
+    [Fact]
     public void Nanosleep_sleeps_in_simulated_time_without_using_the_cpu()
     {
         var s = new MiniSystem("/bin/probe sleep\n");

@@ -31,6 +31,8 @@ internal sealed class Probe : UserProgram
         "sigpipe" => SigPipe(Args[2] == "ign"),
         "kill" => KillSleeper(),
         "sleep" => SleepThenPrint(),
+        "spin" => Spin(Args[2]),
+        "illegal" => Illegal(),
         _ => throw new ArgumentException(Args[1]),
     };
 
@@ -250,7 +252,7 @@ internal sealed class Probe : UserProgram
                 "unmapped" => StoreLong(Unmapped, 1),
                 "text" => StoreLong(0x10_0000, 1),
                 "kernel" => LoadLong(0xFFFF_0000_0000_0000) == 0 && false,
-                "guard" => StoreLong(0x7F_0000_0000 - (1 << 20) - 8, 1),
+                "guard" => StoreLong(KernExec.UsrStack - KernExec.StackSize - 8, 1),
                 _ => true,
             };
             yield return Say($"child survived the access: {ok}");
@@ -300,6 +302,33 @@ internal sealed class Probe : UserProgram
         yield return Say($"kill of a reaped pid: {Ret} {(Errno)Errno}");
         yield return Kill(1, Signal.SIGKILL);
         yield return Say($"kill of init: {Ret}");
+        yield return Op.Return(0);
+    }
+
+    /// <summary>100 ms of computing (4 time slices at 2.5 GHz), saying so half way and at the end.</summary>
+    private IEnumerator<Op> Spin(string name)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            yield return Op.Work(2_500_000);
+            if (i == 49) yield return Say($"{name} half");
+        }
+        yield return Say($"{name} done");
+        yield return Op.Return(0);
+    }
+
+    /// <summary>A child that yields a kernel-only request (a sleep) from user code.</summary>
+    private IEnumerator<Op> Illegal()
+    {
+        yield return Fork();
+        long pid = Ret;
+        if (pid == 0)
+        {
+            yield return Op.Sleep(new object());
+            yield return Exit(0);
+        }
+        yield return Wait4(pid);
+        yield return Say($"illegal: {Wait.Describe(WaitStatus)}");
         yield return Op.Return(0);
     }
 

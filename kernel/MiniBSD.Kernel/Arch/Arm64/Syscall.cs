@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using MiniBSD.Hal;
 using MiniBSD.Hal.Isa;
 using MiniBSD.Kernel.Abi;
@@ -69,7 +70,10 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
 
     public IEnumerator<Op> IllegalOp(Cpu cpu, Proc p, in Op op)
     {
-        cpu.Svc(0);   // stands for the Undefined Instruction exception (EC 0x00), which the HAL does not model
+        // A kernel request from user code is a privileged instruction: an MSR to an EL1 register at EL0 is UNDEFINED
+        // and takes the Undefined Instruction exception (ESR_EL1.EC = 0x00); trap.c answers with SIGILL.
+        cpu.Execute(A64.Msr(SysReg.Ttbr0El1), 0);
+        Kassert(cpu.El == 1 && cpu.Esr.Ec == Hal.Registers.ExceptionClass.Unknown, $"undefined instruction at EL0 not taken: {cpu}");
         KernSigPost.Trapsignal(p.Process!, Signal.SIGILL);
         return ReturnToUser(0);
     }
@@ -114,27 +118,38 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
 
     public bool Load(Proc p, ulong va, Span<byte> destination)
     {
-        for (int i = 0; i < destination.Length; i++)
+        for (int i = 0; i < destination.Length;)
         {
-            if (!Access(p, va + (ulong)i, write: false, 0, out ulong v)) return false;
-            destination[i] = (byte)v;
+            int size = Size(va + (ulong)i, destination.Length - i);
+            if (!Access(p, va + (ulong)i, size, write: false, 0, out ulong v)) return false;
+            if (size == 8) BinaryPrimitives.WriteUInt64LittleEndian(destination[i..], v);
+            else destination[i] = (byte)v;
+            i += size;
         }
         return true;
     }
 
     public bool Store(Proc p, ulong va, ReadOnlySpan<byte> source)
     {
-        for (int i = 0; i < source.Length; i++)
-            if (!Access(p, va + (ulong)i, write: true, source[i], out _)) return false;
+        for (int i = 0; i < source.Length;)
+        {
+            int size = Size(va + (ulong)i, source.Length - i);
+            ulong v = size == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(source[i..]) : source[i];
+            if (!Access(p, va + (ulong)i, size, write: true, v, out _)) return false;
+            i += size;
+        }
         return true;
     }
+
+    /// <summary>LDR/STR X (8 bytes) where aligned and 8 bytes remain, else LDRB/STRB.</summary>
+    private static int Size(ulong va, int remaining) => (va & 7) == 0 && remaining >= 8 ? 8 : 1;
 
     /// <summary>
     /// One byte loaded or stored at EL0. A fault is taken to EL1; data_abort lets uvm_fault map the page and the
     /// access is retried after ERET, or posts the signal (trapsignal) and the access fails. Once a fatal signal is
     /// pending, no further access is made: the program stops at its next yield.
     /// </summary>
-    private bool Access(Proc p, ulong va, bool write, byte store, out ulong value)
+    private bool Access(Proc p, ulong va, int size, bool write, ulong store, out ulong value)
     {
         value = 0;
         var cpu = machine.Cpus[p.Cpu];
@@ -143,7 +158,8 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
         for (int attempt = 0; attempt < 2; attempt++)
         {
             if (KernSigPost.FatalPending(pr)) return false;
-            if (write ? cpu.TryWrite(va, 1, store) : cpu.TryRead(va, 1, out value)) return true;
+            if (size == 8 ? (write ? cpu.TryWrite64(va, store) : cpu.TryRead64(va, out value))
+                : write ? cpu.TryWrite(va, 1, store) : cpu.TryRead(va, 1, out value)) return true;
             var outcome = va < VmParam.VmMaxUserAddress
                 ? Trap.DataAbort(cpu, uvm, pr.Vmspace!.Map)
                 : new TrapOutcome(false, Signal.SIGSEGV, SigCode.SegvAccErr, va);   // a kernel address from EL0
