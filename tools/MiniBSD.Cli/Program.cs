@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MiniBSD.Cli.Bench;
 using MiniBSD.Cli.Boot;
 using MiniBSD.Cli.MmuAt;
 
@@ -14,6 +15,9 @@ public static class Program
         var root = new RootCommand("MiniBSD: a small BSD kernel on an emulated arm64 machine");
         root.Subcommands.Add(BootCommandLine(stdout, stderr));
         root.Subcommands.Add(RunCommandLine(stdout, stderr));
+        var bench = new Command("bench", "Benchmarks on a booted MiniBSD");
+        bench.Subcommands.Add(ForkExitCommandLine(stdout, stderr));
+        root.Subcommands.Add(bench);
         var mmu = new Command("mmu", "The emulated MMU: translate addresses and explain walks");
         mmu.Subcommands.Add(MmuAtCommandLine(stdout, stderr));
         root.Subcommands.Add(mmu);
@@ -21,9 +25,9 @@ public static class Program
     }
 
     /// <summary>The options boot and run share, and a reader that turns a parse result into <see cref="SystemOptions"/>.</summary>
-    private static (Option[] Options, Func<ParseResult, TextWriter, SystemOptions?> Read) SystemOptionsLine(string command)
+    private static (Option[] Options, Func<ParseResult, TextWriter, SystemOptions?> Read) SystemOptionsLine(string command, int defaultCpus = 4)
     {
-        var cpus = new Option<int>("--cpus") { Description = "Number of CPUs (1-64)", DefaultValueFactory = _ => 4 };
+        var cpus = new Option<int>("--cpus") { Description = "Number of CPUs (1-64)", DefaultValueFactory = _ => defaultCpus };
         var memory = new Option<string>("--memory") { Description = "RAM size, e.g. 512M or 4G", DefaultValueFactory = _ => "512M" };
         var seed = new Option<int>("--seed") { Description = "Seed for pids and time-slice jitter: the same seed gives the same run", DefaultValueFactory = _ => 0 };
         var asidBits = new Option<int>("--asid-bits") { Description = "ASID width: 8 or 16", DefaultValueFactory = _ => 16 };
@@ -64,6 +68,17 @@ public static class Program
         var cmd = new Command("run", "Boot MiniBSD and run SCRIPT as /etc/rc; exits with the script's status") { script };
         foreach (var o in options) cmd.Options.Add(o);
         cmd.SetAction(r => read(r, stderr) is { } o ? SystemCommand.RunScript(o, r.GetValue(script)!, stdout, stderr) : 2);
+        return cmd;
+    }
+
+    private static Command ForkExitCommandLine(TextWriter stdout, TextWriter stderr)
+    {
+        var (options, read) = SystemOptionsLine("bench forkexit", defaultCpus: 2);
+        var pages = new Option<int>("--pages") { Description = "Pages the child writes (copy-on-write) before it exits", DefaultValueFactory = _ => 16 };
+        var iterations = new Option<int>("--iterations") { Description = "fork + exit + wait loops to time", DefaultValueFactory = _ => 20_000 };
+        var cmd = new Command("forkexit", "Time the fork + exit + wait loop of /usr/bin/forkbench: host loops per second and simulated cycles per loop") { pages, iterations };
+        foreach (var o in options) cmd.Options.Add(o);
+        cmd.SetAction(r => read(r, stderr) is { } o ? ForkExitBench.Run(o, r.GetValue(pages), r.GetValue(iterations), stdout, stderr) : 2);
         return cmd;
     }
 

@@ -132,5 +132,23 @@ public sealed class SystemCommandTests
     }
 
     [Fact]
+    public void Bench_forkexit_reports_the_host_rate_and_the_simulated_cost_of_one_loop()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.Equal(0, MiniBSD.Cli.Bench.ForkExitBench.Run(Small, pages: 16, iterations: 50, stdout, stderr));
+        string text = stdout.ToString();
+        Assert.Equal("", stderr.ToString());
+        Assert.Contains("forkexit: 50 x (fork, child writes 16 copy-on-write pages, exit, wait) by /usr/bin/forkbench on 2 CPUs", text);
+        Assert.Contains("loops per host second", text);
+        // Per loop: fork, exit, wait4; the child's 16 copy-on-write faults and one more; a VAE1IS or two for the
+        // parent's pages fork write-protects; one ASID flush at pmap_purge and one when the ASID is freed.
+        Assert.Contains("per loop:  3 system calls, 17 page faults, 3 context switches, TLBI VAE1IS 2", text);
+        Assert.EndsWith(", TLBI ASIDE1IS 2\n", text);
+        Assert.Equal(2, MiniBSD.Cli.Bench.ForkExitBench.Run(Small, pages: 16, iterations: 0, TextWriter.Null, stderr));
+        Assert.Contains("--iterations 0: must be 1 or more", stderr.ToString());
+    }
+
+    [Fact]
     public void The_default_rc_is_what_boot_runs() => Assert.Contains("cowtest 16", Rootfs.DefaultRc);
 }

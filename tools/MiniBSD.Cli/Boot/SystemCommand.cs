@@ -70,7 +70,7 @@ public static class SystemCommand
         return new Outcome(kernel.HaltStatus, clean);
     }
 
-    private static MachineConfig? Configure(SystemOptions o, string command, TextWriter stderr)
+    internal static MachineConfig? Configure(SystemOptions o, string command, TextWriter stderr)
     {
         string? problem = o.Problem();
         var costs = CostTable.Default;
