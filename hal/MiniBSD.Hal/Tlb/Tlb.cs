@@ -82,7 +82,7 @@ public sealed class Tlb
         int removed = (op.Op2()) switch
         {
             0 => ForAll(new AnyEntry()),                               // VMALLE1: everything
-            2 => ForAll(new AsidEntry(asid)),                          // ASIDE1: non-global entries of the ASID
+            2 => _pages.InvalidateAsid(asid) + _blocks2M.InvalidateAsid(asid) + _blocks1G.InvalidateAsid(asid), // ASIDE1: non-global entries of the ASID
             1 or 5 => ForVa(va56, new VaAsidEntry(asid)),              // VAE1/VALE1: global, or the ASID's
             3 or 7 => ForVa(va56, new AnyEntry()),                     // VAAE1/VAALE1: any ASID
             _ => throw new ArgumentOutOfRangeException(nameof(op)),
@@ -149,11 +149,6 @@ public sealed class Tlb
     private readonly struct AnyEntry : ITlbMatch
     {
         public bool Matches(in TlbEntry e) => true;
-    }
-
-    private readonly struct AsidEntry(ushort asid) : ITlbMatch
-    {
-        public bool Matches(in TlbEntry e) => !e.Global && e.Asid == asid;
     }
 
     private readonly struct VaAsidEntry(ushort asid) : ITlbMatch

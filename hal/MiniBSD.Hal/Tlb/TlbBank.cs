@@ -18,7 +18,14 @@ internal sealed class TlbBank
         _setMask = sets - 1;
         _entries = new TlbEntry[sets * ways];
         _victim = new byte[sets];
+        if (sets * ways >= 256) _asidCount = new ushort[1 << 16];
     }
+
+    /// <summary>
+    /// Valid non-global entries per ASID (large banks only), so TLBI ASIDE1 finds out at once that a TLB holds none
+    /// of an ASID, and stops scanning when it has removed them all. A host-speed aid: what is removed is the same.
+    /// </summary>
+    private readonly ushort[]? _asidCount;
 
     public int Level { get; }
     public int Shift { get; }
@@ -83,6 +90,7 @@ internal sealed class TlbBank
                 if (!e.Valid) Valid++;
                 e = entry;
                 if (FrameCounts is not null) Tracked(replaced, entry);
+                Added(replaced, entry);
                 return replaced;
             }
         }
@@ -91,6 +99,7 @@ internal sealed class TlbBank
         var old = _entries[victim];
         _entries[victim] = entry;
         if (FrameCounts is not null) Tracked(old, entry);
+        Added(old, entry);
         return old;
     }
 
@@ -103,6 +112,29 @@ internal sealed class TlbBank
     private void Removed(in TlbEntry e)
     {
         if (FrameCounts is not null) Count(e.OutputBase, -1);
+        if (_asidCount is not null && !e.Global) _asidCount[e.Asid]--;
+    }
+
+    private void Added(in TlbEntry replaced, in TlbEntry entry)
+    {
+        if (_asidCount is null) return;
+        if (replaced.Valid && !replaced.Global) _asidCount[replaced.Asid]--;
+        if (!entry.Global) _asidCount[entry.Asid]++;
+    }
+
+    /// <summary>TLBI ASIDE1 on this bank: removes the ASID's non-global entries.</summary>
+    public int InvalidateAsid(ushort asid)
+    {
+        int left = _asidCount is null ? int.MaxValue : _asidCount[asid];
+        if (left == 0 || Valid == 0) return 0;
+        int removed = 0;
+        for (int i = 0; i < _entries.Length && removed < left; i++)
+        {
+            ref var e = ref _entries[i];
+            if (e.Valid && !e.Global && e.Asid == asid) { Removed(e); e = default; removed++; }
+        }
+        Valid -= removed;
+        return removed;
     }
 
     /// <summary>Removes the entries of the set that holds VA[55:0] for which <paramref name="match"/> holds.</summary>
