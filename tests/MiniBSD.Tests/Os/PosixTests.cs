@@ -104,6 +104,36 @@ public sealed class PosixTests
         Assert.Equal("illegal: killed by SIGILL\n", Probe("illegal"));
 
     [Fact]
+    public void Mmap_mprotect_munmap_and_obreak_work_through_the_system_calls() => Assert.Equal(
+        "mmap at the mmap base: True, store: True, load: 5\n" +
+        "mprotect PROT_READ: 0, load: 5\n" +
+        "mprotect of an unaligned address: -1 EINVAL\n" +
+        "munmap of the second page: 0\n" +
+        "obreak below the data segment: -1 ENOMEM\n" +
+        "store to the read-only page: killed by SIGSEGV\n" +
+        "load from the unmapped page: killed by SIGSEGV\n", Probe("mprotect"));
+
+    [Fact]
+    public void Processes_running_one_program_share_its_text_read_only_and_executable()
+    {
+        var s = new MiniSystem("/bin/probe sleep & /bin/probe sleep & wait\n");
+        s.Kernel.Run(until: s.Machine.Costs.FrequencyHz / 1000);   // 1 ms: both probes sleep in nanosleep
+        var probes = s.Kernel.Procs.All.Where(p => p.Command == "probe").ToList();
+        Assert.Equal(2, probes.Count);
+        var cpu = s.Machine.Cpus[0];
+        var text = probes.Select(p =>
+        {
+            Assert.True(s.Kernel.Pmaps.PmapExtract(cpu, p.Vmspace!.Pmap, MiniBSD.Kernel.Uvm.VmLayout.UserMin, out ulong pa));
+            return pa;
+        }).ToList();
+        Assert.Equal(text[0], text[1]);
+        Assert.Equal(2, s.Kernel.Pages.MappingCount(text[0]));
+        Assert.Equal(MiniBSD.Kernel.Uvm.PageUse.Text, s.Kernel.Pages.UseOf(text[0]));
+        s.Run();
+        s.AssertCleanHalt();
+    }
+
+    [Fact]
     public void Nanosleep_sleeps_in_simulated_time_without_using_the_cpu()
     {
         var s = new MiniSystem("/bin/probe sleep\n");

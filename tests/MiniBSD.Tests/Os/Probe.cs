@@ -33,6 +33,7 @@ internal sealed class Probe : UserProgram
         "sleep" => SleepThenPrint(),
         "spin" => Spin(Args[2]),
         "illegal" => Illegal(),
+        "mprotect" => Mprotect(),
         _ => throw new ArgumentException(Args[1]),
     };
 
@@ -329,6 +330,41 @@ internal sealed class Probe : UserProgram
         }
         yield return Wait4(pid);
         yield return Say($"illegal: {Wait.Describe(WaitStatus)}");
+        yield return Op.Return(0);
+    }
+
+    /// <summary>mmap, mprotect and munmap through the system calls, each followed by an access that shows the effect.</summary>
+    private IEnumerator<Op> Mprotect()
+    {
+        yield return MmapAnon(2 * 4096);
+        ulong va = (ulong)Ret;
+        yield return Say($"mmap at the mmap base: {va == 0x40_0000_0000}, store: {StoreLong(va, 5)}, load: {LoadLong(va)}");
+        yield return Sys(SysCall.Mprotect, (long)va, 4096, 1);
+        yield return Say($"mprotect PROT_READ: {Ret}, load: {LoadLong(va)}");
+        yield return Sys(SysCall.Mprotect, (long)va + 1, 4096, 1);
+        yield return Say($"mprotect of an unaligned address: {Ret} {(Errno)Errno}");
+        yield return Munmap(va + 4096, 4096);
+        yield return Say($"munmap of the second page: {Ret}");
+        yield return Sys(SysCall.Obreak, 0x100);
+        yield return Say($"obreak below the data segment: {Ret} {(Errno)Errno}");
+        yield return Fork();
+        long pid = Ret;
+        if (pid == 0)
+        {
+            StoreLong(va, 6);   // read-only now
+            yield return Exit(0);
+        }
+        yield return Wait4(pid);
+        yield return Say($"store to the read-only page: {Wait.Describe(WaitStatus)}");
+        yield return Fork();
+        pid = Ret;
+        if (pid == 0)
+        {
+            LoadLong(va + 4096);   // unmapped now
+            yield return Exit(0);
+        }
+        yield return Wait4(pid);
+        yield return Say($"load from the unmapped page: {Wait.Describe(WaitStatus)}");
         yield return Op.Return(0);
     }
 
