@@ -75,7 +75,7 @@ public static class Program
     {
         var (options, read) = SystemOptionsLine("bench forkexit", defaultCpus: 2);
         var pages = new Option<int>("--pages") { Description = "Pages the child writes (copy-on-write) before it exits", DefaultValueFactory = _ => 16 };
-        var iterations = new Option<int>("--iterations") { Description = "fork + exit + wait loops to time", DefaultValueFactory = _ => 20_000 };
+        var iterations = new Option<int>("--iterations") { Description = "fork + exit + wait loops to time", DefaultValueFactory = _ => 100_000 };
         var cmd = new Command("forkexit", "Time the fork + exit + wait loop of /usr/bin/forkbench: host loops per second and simulated cycles per loop") { pages, iterations };
         foreach (var o in options) cmd.Options.Add(o);
         cmd.SetAction(r => read(r, stderr) is { } o ? ForkExitBench.Run(o, r.GetValue(pages), r.GetValue(iterations), stdout, stderr) : 2);

@@ -35,7 +35,7 @@ public static class ForkExitBench
             return 2;
         }
         if (SystemCommand.Configure(o, "bench forkexit", stderr) is null) return 2;
-        Measure(o, pages, Math.Min(iterations, 500));   // warm-up: JIT and the frames' host memory
+        Measure(o, pages, Math.Min(iterations, 20_000));   // warm-up: tiered JIT reaches its optimised code
         var zero = Measure(o, pages, 0);
         var full = Measure(o, pages, iterations);
         if (!zero.Clean || !full.Clean)
