@@ -21,6 +21,9 @@ internal interface IUserMode
     /// <summary>A user frame yielded something only the kernel may ask for: the frame that signals the process.</summary>
     IEnumerator<Op> IllegalOp(Cpu cpu, Proc p, in Op op);
 
+    /// <summary>The program's code threw: the frame that kills the process with SIGABRT.</summary>
+    IEnumerator<Op> Crashed(Cpu cpu, Proc p, Exception exception);
+
     /// <summary>The bottom user frame ended without calling exit (a program must exit through crt0): as illegal.</summary>
     IEnumerator<Op> FellOff(Cpu cpu, Proc p, long value);
 

@@ -40,6 +40,26 @@ public sealed partial class Sched
         if (p.InUser) p.UserMode.EnterUser(c.Cpu, p);
     }
 
+    /// <summary>
+    /// Runs the user frame to its next request. A program that throws (a bug in its C#) is what a program that
+    /// executes garbage is to a real kernel: the process gets a signal (SIGABRT here, as abort(3) would raise), never
+    /// the kernel a panic. False when the frame threw and the signal's action was pushed instead.
+    /// </summary>
+    private bool TryStepUserFrame(PerCpu c, Proc p, out Op op)
+    {
+        try
+        {
+            op = p.Top.MoveNext() ? p.Top.Current : Op.Return(p.Retval);
+            return true;
+        }
+        catch (Exception e) when (e is not KernelPanicException)
+        {
+            op = default;
+            p.Push(p.UserMode!.Crashed(c.Cpu, p, e));
+            return false;
+        }
+    }
+
     /// <summary>What a user frame asked for.</summary>
     private void StepUser(PerCpu c, Proc p, in Op op)
     {
@@ -52,13 +72,13 @@ public sealed partial class Sched
         }
         switch (op.Kind)
         {
-            case OpKind.Work:
+            case OpKind.Work when op.Value >= 0:
                 cpu.AdvanceClock(op.Value);
                 p.RunCycles += op.Value;
                 p.UserCycles += op.Value;
                 return;
-            case OpKind.Call:
-                p.Push(op.Frame!);
+            case OpKind.Call when op.Frame is not null:
+                p.Push(op.Frame);
                 p.UserFrames++;
                 return;
             case OpKind.Return:
@@ -74,7 +94,7 @@ public sealed partial class Sched
             case OpKind.Syscall:
                 p.Push(um.Svc(cpu, p, op));
                 return;
-            default:
+            default:   // a kernel request, negative work, a call of no frame: not something EL0 can do
                 p.Push(um.IllegalOp(cpu, p, op));
                 return;
         }

@@ -150,7 +150,8 @@ public sealed partial class Sched
         {
             if (p.InUser && BeforeUserCode(c, p)) return;
             long before = cpu.Clock;
-            op = p.Top.MoveNext() ? p.Top.Current : Op.Return(p.Retval);   // a frame that ends returns what it had
+            if (!p.InUser) op = p.Top.MoveNext() ? p.Top.Current : Op.Return(p.Retval);   // a frame that ends returns what it had
+            else if (!TryStepUserFrame(c, p, out op)) return;
             if (cpu.Clock != before)
             {
                 // The frame did timed work itself (faults, a teardown): its request happens at the new time, so it

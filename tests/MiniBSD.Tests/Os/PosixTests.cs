@@ -104,6 +104,15 @@ public sealed class PosixTests
         Assert.Equal("illegal: killed by SIGILL\n", Probe("illegal"));
 
     [Fact]
+    public void A_program_that_throws_is_killed_with_SIGABRT_and_the_kernel_carries_on()
+    {
+        var s = new MiniSystem("/bin/probe throw\n");
+        Assert.Equal("throwing child: killed by SIGABRT\n", s.Run());
+        s.AssertCleanHalt();
+        Assert.Contains(s.Kernel.Dmesg.Messages, m => m.EndsWith("(probe): the program threw InvalidOperationException: a bug in the program", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Mmap_mprotect_munmap_and_obreak_work_through_the_system_calls() => Assert.Equal(
         "mmap at the mmap base: True, store: True, load: 5\n" +
         "mprotect PROT_READ: 0, load: 5\n" +

@@ -34,6 +34,7 @@ internal sealed class Probe : UserProgram
         "spin" => Spin(Args[2]),
         "illegal" => Illegal(),
         "mprotect" => Mprotect(),
+        "throw" => Throw(),
         _ => throw new ArgumentException(Args[1]),
     };
 
@@ -365,6 +366,21 @@ internal sealed class Probe : UserProgram
         }
         yield return Wait4(pid);
         yield return Say($"load from the unmapped page: {Wait.Describe(WaitStatus)}");
+        yield return Op.Return(0);
+    }
+
+    /// <summary>A child whose C# throws: a bug in a program kills the program, not the kernel.</summary>
+    private IEnumerator<Op> Throw()
+    {
+        yield return Fork();
+        long pid = Ret;
+        if (pid == 0)
+        {
+            yield return Op.Work(10);
+            throw new InvalidOperationException("a bug in the program");
+        }
+        yield return Wait4(pid);
+        yield return Say($"throwing child: {Wait.Describe(WaitStatus)}");
         yield return Op.Return(0);
     }
 

@@ -78,6 +78,15 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
         return ReturnToUser(0);
     }
 
+    public IEnumerator<Op> Crashed(Cpu cpu, Proc p, Exception exception)
+    {
+        var pr = p.Process!;
+        if (cpu.El == 0) cpu.TakeInterrupt();   // the kernel regains the CPU
+        exit.Dmesg?.Printf(cpu, $"pid {pr.Pid} ({pr.Command}): the program threw {exception.GetType().Name}: {exception.Message}");
+        KernSigPost.Trapsignal(pr, Signal.SIGABRT);
+        return ReturnToUser(0);   // userret delivers it
+    }
+
     public IEnumerator<Op> FellOff(Cpu cpu, Proc p, long value)
     {
         cpu.Svc(0);                                      // crt0's svc for exit(main's value)
