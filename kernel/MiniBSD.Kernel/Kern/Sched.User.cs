@@ -73,15 +73,15 @@ public sealed partial class Sched
         switch (op.Kind)
         {
             case OpKind.Work when op.Value >= 0:
-                cpu.AdvanceClock(op.Value);
-                p.RunCycles += op.Value;
-                p.UserCycles += op.Value;
+                UserTime(cpu, p, op.Value);
                 return;
             case OpKind.Call when op.Frame is not null:
+                UserTime(cpu, p, Params.UserCallCycles);
                 p.Push(op.Frame);
                 p.UserFrames++;
                 return;
             case OpKind.Return:
+                UserTime(cpu, p, Params.UserCallCycles);
                 p.Retval = op.Value;
                 if (p.UserFrames == 1)
                 {
@@ -98,6 +98,13 @@ public sealed partial class Sched
                 p.Push(um.IllegalOp(cpu, p, op));
                 return;
         }
+    }
+
+    private static void UserTime(Hal.Cpu cpu, Proc p, long cycles)
+    {
+        cpu.AdvanceClock(cycles);
+        p.RunCycles += cycles;
+        p.UserCycles += cycles;
     }
 
     /// <summary>

@@ -9,6 +9,8 @@ namespace MiniBSD.Kernel.Kern;
 /// <param name="LockHandoffCycles">Moving a contended lock's cache line to the next owner: ~100 cycles on a mesh.</param>
 /// <param name="SyscallDispatchCycles">svc_handler's software part: save the registers into the trapframe, find the
 /// sysent entry, copy the arguments (~80 cycles); the exception entry and return are the HAL's.</param>
+/// <param name="UserCallCycles">A user program's call into a subroutine frame, or its return (BL/RET and the frame
+/// set-up, ~5 cycles): so even a program that only calls and returns moves time on, and the timer can preempt it.</param>
 /// <param name="Seed">Seeds the optional jitter of time slices, so different seeds give different but reproducible
 /// interleavings (as Pintos's -j does).</param>
 /// <param name="JitterCycles">Each slice is lengthened by a seeded random amount below this (0: no jitter).</param>
@@ -19,6 +21,7 @@ public sealed record SchedParams(
     long ContextSwitchCycles = 200,
     long LockHandoffCycles = 100,
     long SyscallDispatchCycles = 80,
+    long UserCallCycles = 5,
     int Seed = 0,
     long JitterCycles = 0,
     long SwitchJitterCycles = 0);

@@ -1,0 +1,5 @@
+sh -c 'while :; do :; done' &
+sleep 0.05
+kill $!
+wait $!
+echo "spinner: $?"
