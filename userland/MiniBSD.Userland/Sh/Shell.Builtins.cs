@@ -114,7 +114,14 @@ public sealed partial class Shell
                 continue;
             }
             yield return Wait4(pid);
-            status = Ret < 0 ? 127 : StatusOf(WaitStatus);
+            if (Ret < 0)
+            {
+                status = 127;
+                continue;
+            }
+            int ws = WaitStatus;
+            status = StatusOf(ws);
+            if (SignalMessage(ws) is { } message) yield return Print(2, message + "\n");   // as dash reports a job a signal ended
         }
         yield return Op.Return(status);
     }

@@ -28,7 +28,7 @@ public sealed partial class Shell
                     yield return Dup2((int)devNull, 0);
                     yield return Close((int)devNull);
                 }
-                yield return Op.Call(RunAndOr(item.Command));
+                yield return Op.Call(RunInThisProcess(item.Command));
                 yield return Exit(Result);
             }
             if (pid < 0)
@@ -41,6 +41,18 @@ public sealed partial class Shell
             _status = 0;
         }
         yield return Op.Return(_status);
+    }
+
+    /// <summary>
+    /// An and-or list in a process that exists only to run it (a background job, sh -c): a lone simple command is
+    /// exec'd in place, without another fork, as dash does, so $! (or the sh -c process) is the command itself and
+    /// a signal sent to it reaches the command.
+    /// </summary>
+    private IEnumerator<Op> RunInThisProcess(AndOr list)
+    {
+        bool lone = list.Pipelines is [{ Negated: false, Commands: [SimpleCommand] }];
+        yield return Op.Call(lone ? RunCommand(list.Pipelines[0].Commands[0], forked: true) : RunAndOr(list));
+        yield return Op.Return(Result);
     }
 
     private IEnumerator<Op> RunAndOr(AndOr list)

@@ -89,7 +89,15 @@ public sealed partial class Shell : UserProgram
             yield return Op.Return(2);
             yield break;
         }
-        yield return Op.Call(RunScript(script));
+        if (_scriptName == "-c" && script.Items is [{ Background: false } only])
+        {
+            yield return Op.Call(RunInThisProcess(only.Command));   // sh -c 'cmd': the command replaces the shell
+            _status = Result;
+        }
+        else
+        {
+            yield return Op.Call(RunScript(script));
+        }
         yield return Op.Return(_status);
     }
 

@@ -1,5 +1,5 @@
 sh -c 'while :; do :; done' &
-sleep 0.05
+sleep 0.001
 kill $!
 wait $!
 echo "spinner: $?"
