@@ -37,7 +37,8 @@ public static class Program
         var trace = new Option<bool>("--trace") { Description = "Print every system instruction with its encoding and disassembly to stderr" };
         var costs = new Option<string?>("--costs") { Description = "A JSON file overriding entries of the simulated-cycle cost table, e.g. {\"WalkRead\": 40}" };
         var noCheck = new Option<bool>("--no-check") { Description = "Turn the TLB coherence checker off (faster; the summary then cannot vouch for TLB maintenance)" };
-        Option[] all = [cpus, memory, seed, asidBits, paBits, maxproc, verbose, trace, costs, noCheck];
+        var maxTime = new Option<double>("--max-time") { Description = "Stop after this many seconds of simulated time if init has not halted (0: no limit)", DefaultValueFactory = _ => 0 };
+        Option[] all = [cpus, memory, seed, asidBits, paBits, maxproc, verbose, trace, costs, noCheck, maxTime];
         SystemOptions? Read(ParseResult r, TextWriter stderr)
         {
             string size = r.GetValue(memory)!;
@@ -47,7 +48,7 @@ public static class Program
                 return null;
             }
             return new SystemOptions(r.GetValue(cpus), bytes, r.GetValue(paBits), r.GetValue(asidBits), r.GetValue(seed), r.GetValue(maxproc),
-                r.GetValue(trace), r.GetValue(costs), r.GetValue(verbose), !r.GetValue(noCheck));
+                r.GetValue(trace), r.GetValue(costs), r.GetValue(verbose), !r.GetValue(noCheck), r.GetValue(maxTime));
         }
         return (all, Read);
     }

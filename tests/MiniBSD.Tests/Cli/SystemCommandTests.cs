@@ -59,6 +59,21 @@ public sealed class SystemCommandTests
     }
 
     [Fact]
+    public void A_script_that_never_ends_is_stopped_by_max_time_and_the_run_fails()
+    {
+        string dir = Directory.CreateTempSubdirectory("minibsd-run").FullName;
+        string script = Path.Combine(dir, "forever.sh");
+        File.WriteAllText(script, "echo start\nwhile :; do :; done\n");
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        Assert.Equal(1, SystemCommand.RunScript(Small with { MaxSeconds = 0.002 }, script, stdout, stderr));
+        Assert.Equal("start\n", stdout.ToString());
+        Assert.Contains("minibsd: the system did not halt: init has not called reboot after 2.0", stderr.ToString());
+        Assert.Contains("still there: pid ", stderr.ToString());
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
     public void A_syntax_error_names_the_script_line_and_column_runs_nothing_and_exits_2()
     {
         string dir = Directory.CreateTempSubdirectory("minibsd-run").FullName;

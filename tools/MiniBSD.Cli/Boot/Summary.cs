@@ -14,7 +14,7 @@ internal static class Summary
         w.WriteLine();
         w.WriteLine(k.Halted
             ? $"minibsd: halted after {Ms(end, hz)} simulated ({end:N0} cycles on the busiest CPU); host {host.TotalSeconds:F2} s"
-            : $"minibsd: the system did not halt: nothing can run, but init has not called reboot ({Ms(end, hz)} simulated)");
+            : $"minibsd: the system did not halt: init has not called reboot after {Ms(end, hz)} simulated (a time limit, or every process sleeping)");
         foreach (var cpu in m.Cpus)
         {
             long idle = k.Sched.IdleCycles(cpu);
@@ -27,7 +27,8 @@ internal static class Summary
         w.WriteLine();
         w.WriteLine($"  {k.Exit.KernelLock}");
         var leaked = k.LeakedFrames().Where(kv => kv.Value != 0).ToList();
-        w.WriteLine($"  leaks: {(leaked.Count == 0 ? "0 frames" : string.Join(", ", leaked.Select(kv => $"{kv.Value} {kv.Key} frames")))}, {k.LeakedAsids} ASIDs");
+        w.WriteLine(!k.Halted ? "  leaks: not checked (processes still hold their memory)"
+            : $"  leaks: {(leaked.Count == 0 ? "0 frames" : string.Join(", ", leaked.Select(kv => $"{kv.Value} {kv.Key} frames")))}, {k.LeakedAsids} ASIDs");
         w.WriteLine($"  TLB coherence checker: {(m.Checker.Enabled ? $"{m.Checker.Violations.Count} violation(s)" : "off (--no-check)")}");
         foreach (var v in m.Checker.Violations.Take(5)) w.WriteLine($"    {v}");
         if (!k.Halted)

@@ -64,7 +64,7 @@ public static class SystemCommand
         machine.Console.Sink = stdout;
         var clock = Stopwatch.StartNew();
         kernel.Start("/sbin/init", rcPath);
-        kernel.Run();
+        kernel.Run(o.MaxSeconds > 0 ? (long)(o.MaxSeconds * config.Costs.FrequencyHz) : long.MaxValue);
         stdout.Flush();
         bool clean = Summary.Print(kernel, clock.Elapsed, stderr);
         return new Outcome(kernel.HaltStatus, clean);

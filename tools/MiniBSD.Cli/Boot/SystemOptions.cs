@@ -13,7 +13,8 @@ public sealed record SystemOptions(
     bool Trace = false,
     string? CostsFile = null,
     bool Verbose = false,
-    bool Check = true)
+    bool Check = true,
+    double MaxSeconds = 0)
 {
     /// <summary>The first option that is out of range, named as on the command line, or null.</summary>
     public string? Problem() =>
@@ -24,6 +25,7 @@ public sealed record SystemOptions(
             ? $"--memory {BootSizes.Format(MemoryBytes)}: RAM is 16 MiB to 64 GiB, a multiple of 4 KiB"
         : MaxProc is < 2 or > 100_000 ? $"--maxproc {MaxProc}: must be 2 to 100000"
         : Seed < 0 ? $"--seed {Seed}: must be 0 or more"
+        : MaxSeconds < 0 ? $"--max-time {MaxSeconds}: must be 0 (no limit) or more"
         : null;
 }
 
