@@ -28,6 +28,12 @@ public static class Rootfs
         new("/usr/bin/exitstorm", () => new Exitstorm()),
     ];
 
+    /// <summary>libc's malloc keeps its break in the first word after a one-page data segment.</summary>
+    public static ProgramImage Checked(ProgramImage image) =>
+        image.Data is { Length: > 4096 } ? throw new ArgumentException($"{image.Path}: MiniBSD's libc takes at most one page of initialised data", nameof(image))
+        : image.BssPages < 1 ? throw new ArgumentException($"{image.Path}: libc needs a bss page for malloc's break", nameof(image))
+        : image;
+
     /// <summary>The path of every program.</summary>
     public static readonly IReadOnlySet<string> ProgramPaths = Images.Select(i => i.Path).ToHashSet(StringComparer.Ordinal);
 
@@ -58,7 +64,7 @@ public static class Rootfs
     public static ProgramRegistry Create(string rc, string rcPath = "/etc/rc")
     {
         var r = new ProgramRegistry();
-        foreach (var image in Images) r.Add(image);
+        foreach (var image in Images) r.Add(Checked(image));
         r.AddFile(rcPath, Encoding.UTF8.GetBytes(rc));
         return r;
     }

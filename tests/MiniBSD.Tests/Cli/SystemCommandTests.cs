@@ -25,6 +25,25 @@ public sealed class SystemCommandTests
 
         """;
 
+    /// <summary>Runs <paramref name="text"/> as a script file named <paramref name="name"/>: (exit code, stdout, stderr).</summary>
+    private static (int Code, string Stdout, string Stderr) RunFile(string name, string text, SystemOptions? options = null)
+    {
+        string dir = Directory.CreateTempSubdirectory("minibsd-run").FullName;
+        try
+        {
+            string script = Path.Combine(dir, name);
+            File.WriteAllText(script, text);
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            int code = SystemCommand.RunScript(options ?? Small, script, stdout, stderr);
+            return (code, stdout.ToString(), stderr.ToString());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Theory]
     [InlineData(1, 0)]
     [InlineData(2, 7)]
@@ -46,43 +65,29 @@ public sealed class SystemCommandTests
     [Fact]
     public void Run_prints_only_the_console_on_stdout_and_exits_with_the_scripts_status()
     {
-        string dir = Directory.CreateTempSubdirectory("minibsd-run").FullName;
-        string script = Path.Combine(dir, "work.sh");
-        File.WriteAllText(script, "echo out\nnosuchprogram\necho err 1>&2\nexit 4\n");
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        Assert.Equal(4, SystemCommand.RunScript(Small, script, stdout, stderr));
-        Assert.Equal("out\nsh: nosuchprogram: not found\nerr\n", stdout.ToString());
-        Assert.DoesNotContain("out", stderr.ToString().Split('\n')[0]);
-        Assert.Contains("leaks: 0 frames, 0 ASIDs", stderr.ToString());
-        Directory.Delete(dir, true);
+        var (code, stdout, stderr) = RunFile("work.sh", "echo out\nnosuchprogram\necho err 1>&2\nexit 4\n");
+        Assert.Equal(4, code);
+        Assert.Equal("out\nsh: nosuchprogram: not found\nerr\n", stdout);
+        Assert.DoesNotContain("out", stderr.Split('\n')[0]);
+        Assert.Contains("leaks: 0 frames, 0 ASIDs", stderr);
     }
 
     [Fact]
     public void A_script_that_never_ends_is_stopped_by_max_time_and_the_run_fails()
     {
-        string dir = Directory.CreateTempSubdirectory("minibsd-run").FullName;
-        string script = Path.Combine(dir, "forever.sh");
-        File.WriteAllText(script, "echo start\nwhile :; do :; done\n");
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        Assert.Equal(1, SystemCommand.RunScript(Small with { MaxSeconds = 0.002 }, script, stdout, stderr));
-        Assert.Equal("start\n", stdout.ToString());
-        Assert.Contains("minibsd: the system did not halt: init has not called reboot after 2.0", stderr.ToString());
-        Assert.Contains("still there: pid ", stderr.ToString());
-        Directory.Delete(dir, true);
+        var (code, stdout, stderr) = RunFile("forever.sh", "echo start\nwhile :; do :; done\n", Small with { MaxSeconds = 0.002 });
+        Assert.Equal(1, code);
+        Assert.Equal("start\n", stdout);
+        Assert.Contains("minibsd: the system did not halt: init has not called reboot after 2.0", stderr);
+        Assert.Contains("still there: pid ", stderr);
     }
 
     [Fact]
     public void A_syntax_error_names_the_script_line_and_column_runs_nothing_and_exits_2()
     {
-        string dir = Directory.CreateTempSubdirectory("minibsd-run").FullName;
-        string script = Path.Combine(dir, "bad.sh");
-        File.WriteAllText(script, "echo first\nif true; then\n  echo x\nfi fi\n");
-        var stdout = new StringWriter();
-        Assert.Equal(2, SystemCommand.RunScript(Small, script, stdout, TextWriter.Null));
-        Assert.Equal("sh: /bad.sh:4:4: syntax error: unexpected \"fi\"\n", stdout.ToString());
-        Directory.Delete(dir, true);
+        var (code, stdout, _) = RunFile("bad.sh", "echo first\nif true; then\n  echo x\nfi fi\n");
+        Assert.Equal(2, code);
+        Assert.Equal("sh: /bad.sh:4:4: syntax error: unexpected \"fi\"\n", stdout);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ internal sealed class MiniSystem
     {
         Machine = new Machine(new MachineConfig { Cpus = cpus, MemoryBytes = memory, CheckCoherence = true });
         var root = Rootfs.Create(rc);
-        root.Add(new ProgramImage("/bin/probe", () => new Probe(), Data: Probe.Data));
+        root.Add(Rootfs.Checked(new ProgramImage("/bin/probe", () => new Probe(), Data: Probe.Data)));
         Kernel = new InitMain(Machine, root, new KernelOptions(seed, maxProcesses, sched));
         Machine.Console.Sink = Console;
         Kernel.Start();
