@@ -23,6 +23,7 @@ public enum SysCall
     Reboot = 55,
     Execve = 59,
     Munmap = 73,
+    ClockGettime = 87,
     Mprotect = 74,
     Dup2 = 90,
     Nanosleep = 91,

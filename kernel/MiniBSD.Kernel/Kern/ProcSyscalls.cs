@@ -21,6 +21,7 @@ public sealed class ProcSyscalls(Uvm.Uvm uvm, Sched sched, KernProc procs)
         s.Add(SysCall.Sigprocmask, SysSigprocmask);
         s.Add(SysCall.SchedYield, SysSchedYield);
         s.Add(SysCall.Nanosleep, SysNanosleep);
+        s.Add(SysCall.ClockGettime, SysClockGettime);
         s.Add(SysCall.Getrusage, SysGetrusage);
         s.Add(SysCall.Mmap, SysMmap);
         s.Add(SysCall.Munmap, SysMunmap);
@@ -153,6 +154,28 @@ public sealed class ProcSyscalls(Uvm.Uvm uvm, Sched sched, KernProc procs)
         yield return Op.SleepCatch(new object(), cycles);   // nobody wakes this channel: only the timeout ends it
         if (a.A1 != 0) error = Copy.Copyout(uvm, p, new byte[16], (ulong)a.A1);   // all of it slept: 0 remains
         yield return Op.Return(-(long)error);
+    }
+
+    /// <summary>
+    /// sys_clock_gettime(clock_id, tp): CLOCK_REALTIME (0, the epoch is the boot), CLOCK_MONOTONIC (3) and
+    /// CLOCK_UPTIME (5) read this CPU's simulated clock; CLOCK_PROCESS_CPUTIME_ID (2) and CLOCK_THREAD_CPUTIME_ID (4)
+    /// the cycles the process or thread has run. EINVAL for another clock, EFAULT.
+    /// </summary>
+    private IEnumerator<Op> SysClockGettime(Proc p, SyscallArgs a)
+    {
+        long cycles = a.A0 switch
+        {
+            0 or 3 or 5 => Now(p),
+            2 => p.Process!.RunCycles + p.RunCycles,
+            4 => p.RunCycles,
+            _ => -1,
+        };
+        if (cycles < 0) return Result(Errno.EINVAL);
+        long hz = uvm.Machine.Costs.FrequencyHz;
+        Span<byte> ts = stackalloc byte[16];
+        BitConverter.TryWriteBytes(ts, cycles / hz);
+        BitConverter.TryWriteBytes(ts[8..], (long)((Int128)(cycles % hz) * 1_000_000_000 / hz));
+        return Result(Copy.Copyout(uvm, p, ts, (ulong)a.A1));
     }
 
     // kern_resource.c

@@ -386,10 +386,21 @@ internal sealed class Probe : UserProgram
 
     private IEnumerator<Op> SleepThenPrint()
     {
+        yield return ClockGettime(CLOCK_MONOTONIC);
+        long before = ClockNanoseconds;
         yield return Nanosleep(2_000_000);   // 2 ms
+        yield return ClockGettime(CLOCK_MONOTONIC);
+        long slept = ClockNanoseconds - before;
+        yield return Say($"clock_gettime saw 2 ms go by: {slept >= 2_000_000 && slept < 2_100_000}");
+        yield return Op.Work(50_000_000);   // 20 ms of computing
+        var tms = new long[4];
+        yield return Times(tms);
+        yield return Say($"times: {tms[0]} ticks of user time, uptime {Ctx.X0} ticks");
+        yield return Sys(SysCall.ClockGettime, 9, (long)OutArea);
+        yield return Say($"an unknown clock: {Ret} {(Errno)Errno}");
         yield return Getrusage(Rusage.RUSAGE_SELF);
         var (user, sys) = RusageMicroseconds;
-        yield return Say($"slept; rusage user+sys under 2 ms: {user + sys < 2000}");
+        yield return Say($"getrusage: {user / 1000} ms user, system under 1 ms: {sys < 1000}");
         yield return Op.Return(0);
     }
 }

@@ -101,6 +101,30 @@ public abstract partial class UserProgram
         return Sys(SysCall.Sigaction, (long)signal, (long)OutArea, 0);
     }
 
+    /// <summary>clock_gettime(clock): afterwards <see cref="ClockNanoseconds"/> is the time read.</summary>
+    protected Op ClockGettime(int clock) => Sys(SysCall.ClockGettime, clock, (long)OutArea);
+
+    protected long ClockNanoseconds => LoadLong(OutArea) * 1_000_000_000 + LoadLong(OutArea + 8);
+
+    /// <summary>CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID (sys/_time.h).</summary>
+    protected const int CLOCK_MONOTONIC = 3, CLOCK_PROCESS_CPUTIME_ID = 2;
+
+    /// <summary>
+    /// times(3) as OpenBSD's libc builds it: a frame that fills <paramref name="tms"/> (tms_utime, tms_stime,
+    /// tms_cutime, tms_cstime in CLK_TCK = 100 ticks a second) from getrusage, and returns the monotonic time in ticks.
+    /// </summary>
+    protected Op Times(long[] tms) => Op.Call(TimesFrame(tms));
+
+    private IEnumerator<Op> TimesFrame(long[] tms)
+    {
+        yield return Getrusage(Rusage.RUSAGE_SELF);
+        (tms[0], tms[1]) = (RusageMicroseconds.User / 10_000, RusageMicroseconds.System / 10_000);
+        yield return Getrusage(Rusage.RUSAGE_CHILDREN);
+        (tms[2], tms[3]) = (RusageMicroseconds.User / 10_000, RusageMicroseconds.System / 10_000);
+        yield return ClockGettime(CLOCK_MONOTONIC);
+        yield return Op.Return(ClockNanoseconds / 10_000_000);
+    }
+
     /// <summary>getrusage(who): afterwards <see cref="RusageMicroseconds"/> gives (user, system) time.</summary>
     protected Op Getrusage(int who) => Sys(SysCall.Getrusage, who, (long)OutArea);
 
