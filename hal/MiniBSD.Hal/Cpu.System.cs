@@ -34,7 +34,7 @@ public sealed partial class Cpu
             case InstructionKind.MsrPanImmediate: Pan = insn.Immediate != 0; Clock += _costs.SystemRegister; return 0;
             case InstructionKind.Svc: TakeException(Esr.Svc(insn.Immediate), Pc + 4, null); return 0;
             case InstructionKind.Eret: ExceptionReturn(); return 0;
-            default: throw new UnsupportedFeatureException($"0x{encoding:X8}: {insn}");
+            default: throw Unsupported(encoding, insn);
         }
     }
 
@@ -54,6 +54,11 @@ public sealed partial class Cpu
         Execute(A64.At(op), va);
         return new Par(Mrs(SysReg.ParEl1));
     }
+
+    // Exceptions are made in methods of their own: an interpolated string in a hot method slows all of it.
+    private static UnsupportedFeatureException Unsupported(uint encoding, in Instruction insn) => new($"0x{encoding:X8}: {insn}");
+
+    private static UnsupportedFeatureException Unsupported(string op, SysReg reg) => new($"{op} {reg.Name()} is not implemented");
 
     private static bool El0MayExecute(in Instruction insn) =>
         insn.Kind is InstructionKind.Svc or InstructionKind.Dsb or InstructionKind.Dmb or InstructionKind.Isb
@@ -87,7 +92,7 @@ public sealed partial class Cpu
             case SysReg.Pan: Pan = (value & SpsrPanBit) != 0; break;
             case SysReg.CntvCtlEl0: _cntvCtl = value & (TimerEnable | TimerImask); break;
             case SysReg.CntvCvalEl0: _cntvCval = value; break;
-            default: throw new UnsupportedFeatureException($"MSR {reg.Name()} is not implemented");
+            default: throw Unsupported("MSR", reg);
         }
     }
 
@@ -120,7 +125,7 @@ public sealed partial class Cpu
             SysReg.CntvctEl0 => Counter,
             SysReg.CntvCtlEl0 => _cntvCtl | (TimerCondition ? TimerIstatus : 0),
             SysReg.CntvCvalEl0 => _cntvCval,
-            _ => throw new UnsupportedFeatureException($"MRS {insn.Register.Name()} is not implemented"),
+            _ => throw Unsupported("MRS", insn.Register),
         };
     }
 

@@ -30,7 +30,7 @@ public readonly record struct Instruction(uint Word, InstructionKind Kind, SysRe
         if (word == A64.Eret) return new(word, InstructionKind.Eret);
         if ((word & 0xFFE0_001F) == 0xD400_0001) return new(word, InstructionKind.Svc, Immediate: (ushort)(word >> 5));
         if ((word & 0xFFC0_0000) != 0xD500_0000)
-            throw new UnsupportedFeatureException($"0x{word:X8}: not a system instruction MiniBSD implements");
+            throw NotASystemInstruction(word);
         bool l = (word & (1u << 21)) != 0;
         int op0 = (int)(word >> 19) & 3, op1 = (int)(word >> 16) & 7, crn = (int)(word >> 12) & 15;
         int crm = (int)(word >> 8) & 15, op2 = (int)(word >> 5) & 7;
@@ -38,13 +38,22 @@ public readonly record struct Instruction(uint Word, InstructionKind Kind, SysRe
         {
             var reg = (ushort)((word >> 5) & 0xFFFF);
             if (!SysRegExtensions.IsKnown(reg))
-                throw new UnsupportedFeatureException($"0x{word:X8}: {(l ? "MRS" : "MSR")} of S{op0}_{op1}_C{crn}_C{crm}_{op2}, a system register MiniBSD does not implement");
+                throw UnknownRegister(word, l, op0, op1, crn, crm, op2);
             return new(word, l ? InstructionKind.Mrs : InstructionKind.Msr, Register: (SysReg)reg, Rt: rt);
         }
-        if (l) throw new UnsupportedFeatureException($"0x{word:X8}: SYSL is not implemented");
+        if (l) throw Sysl(word);
         if (op0 == 1) return DecodeSys(word, op1, crn, crm, op2, rt);
         return DecodeHintsAndBarriers(word, op1, crn, crm, op2, rt);
     }
+
+    // The exceptions are made in methods of their own: an interpolated string in Decode would slow every decode.
+    private static UnsupportedFeatureException NotASystemInstruction(uint word) =>
+        new($"0x{word:X8}: not a system instruction MiniBSD implements");
+
+    private static UnsupportedFeatureException Sysl(uint word) => new($"0x{word:X8}: SYSL is not implemented");
+
+    private static UnsupportedFeatureException UnknownRegister(uint word, bool l, int op0, int op1, int crn, int crm, int op2) =>
+        new($"0x{word:X8}: {(l ? "MRS" : "MSR")} of S{op0}_{op1}_C{crn}_C{crm}_{op2}, a system register MiniBSD does not implement");
 
     private static Instruction DecodeSys(uint word, int op1, int crn, int crm, int op2, int rt)
     {

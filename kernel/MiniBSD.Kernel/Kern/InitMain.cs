@@ -115,7 +115,7 @@ public sealed class InitMain
     {
         var p = self();
         yield return Op.Call(Exec.Execve(p, argv[0], argv, []));
-        Kassert(p.Retval == 0, $"start_init: cannot exec {argv[0]}: {(Errno)(-p.Retval)}");
+        Kassert(p.Retval == 0, "start_init: cannot exec {0}: {1}", argv[0], (Errno)(-p.Retval));
         yield return Op.Return(0);
     }
 

@@ -104,7 +104,7 @@ public sealed class FileDesc
     /// <summary>closef: drops one reference; the last one runs the file's close operation. Returns 0.</summary>
     public static IEnumerator<Op> Closef(OpenFile fp)
     {
-        Kassert(fp.Count > 0, $"closef: {fp} has no references");
+        Kassert(fp.Count > 0, "closef: {0} has no references", fp);
         if (--fp.Count == 0) yield return Op.Call(fp.Ops.Close(fp));
         yield return Op.Return(0);
     }

@@ -19,12 +19,11 @@ public sealed partial class KernExit
     public IEnumerator<Op> Exit1(Proc p, int xexit, int xsig)
     {
         var pr = p.Process!;
-        Kassert(pr.Pid != 1, $"init died (signal {xsig}, exit {xexit})");
-        Kassert(!pr.Is(ProcessFlags.Exiting), $"exit1: {pr} is already exiting");
+        Kassert(pr.Pid != 1, "init died (signal {0}, exit {1})", xsig, xexit);
+        Kassert(!pr.Is(ProcessFlags.Exiting), "exit1: {0} is already exiting", pr);
         pr.Flags |= ProcessFlags.Exiting;
         (pr.XExit, pr.XSig) = (xexit, xsig);
-        if (xsig != 0) Dmesg?.Printf(CurCpu(p), $"pid {pr.Pid} ({pr.Command}): killed by {(Abi.Signal)xsig}");
-        else if (Dmesg is { DebugEnabled: true }) Dmesg.Debug(CurCpu(p), $"pid {pr.Pid} ({pr.Command}): exit {xexit}");
+        LogExit(p, xexit, xsig);
 
         if (pr.Fd is { } fd)
         {
@@ -57,6 +56,14 @@ public sealed partial class KernExit
         if (pr.Vmspace is { } space) _uvm.Pmaps.PmapDeactivate(CurCpu(p), space.Pmap);
         yield return Op.ReleaseAll(KernelLock);       // sched_toidle releases every kernel-lock hold
         yield return Op.Exit(xexit);                  // sched_exit; the scheduler calls exit2 once p is off its CPU
+    }
+
+    /// <summary>dmesg: a process killed by a signal always, a normal exit at debug level.</summary>
+    private void LogExit(Proc p, int xexit, int xsig)
+    {
+        var pr = p.Process!;
+        if (xsig != 0) Dmesg?.Printf(CurCpu(p), $"pid {pr.Pid} ({pr.Command}): killed by {(Abi.Signal)xsig}");
+        else if (Dmesg is { DebugEnabled: true }) Dmesg.Debug(CurCpu(p), $"pid {pr.Pid} ({pr.Command}): exit {xexit}");
     }
 
     /// <summary>exit2: the dead thread joins the tail of deadproc and the reaper is woken.</summary>

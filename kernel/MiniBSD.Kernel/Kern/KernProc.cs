@@ -61,7 +61,7 @@ public sealed class KernProc
     /// </summary>
     public void MakeZombie(Process pr)
     {
-        Kassert(_all.Remove(pr.Pid), $"exit1: {pr} not in allprocess");
+        Kassert(_all.Remove(pr.Pid), "exit1: {0} not in allprocess", pr);
         if (pr.Is(ProcessFlags.NoZombie))
         {
             Pids.FreePid(pr.Pid);
@@ -85,10 +85,10 @@ public sealed class KernProc
     /// </summary>
     public void ProcFinishWait(Process parent, Process zombie)
     {
-        Kassert(zombie.Is(ProcessFlags.Zombie) && zombie.Parent == parent, $"proc_finish_wait: {zombie} is not a zombie of {parent}");
+        Kassert(zombie.Is(ProcessFlags.Zombie) && zombie.Parent == parent, "proc_finish_wait: {0} is not a zombie of {1}", zombie, parent);
         parent.ChildRunCycles += zombie.RunCycles + zombie.ChildRunCycles;
         parent.ChildUserCycles += zombie.UserCycles + zombie.ChildUserCycles;
-        Kassert(_zombies.Remove(zombie.Pid), $"proc_finish_wait: {zombie} not in zombprocess");
+        Kassert(_zombies.Remove(zombie.Pid), "proc_finish_wait: {0} not in zombprocess", zombie);
         Pids.FreePid(zombie.Pid);
         ProcessZap(zombie);
     }
@@ -96,7 +96,7 @@ public sealed class KernProc
     /// <summary>process_zap: unlink from the parent; what it still holds must already be gone.</summary>
     public void ProcessZap(Process pr)
     {
-        Kassert(pr.Vmspace is null && pr.Fd is null, $"process_zap: {pr} still holds its vmspace or descriptors");
+        Kassert(pr.Vmspace is null && pr.Fd is null, "process_zap: {0} still holds its vmspace or descriptors", pr);
         pr.Parent?.ChildList.Remove(pr);
         pr.Parent = null;
     }

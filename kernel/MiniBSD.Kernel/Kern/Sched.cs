@@ -128,7 +128,7 @@ public sealed partial class Sched
             }
             if (next is null)
             {
-                Kassert(!spinning, $"sched: deadlock: every CPU with work is spinning on a lock");
+                Kassert(!spinning, "sched: deadlock: every CPU with work is spinning on a lock");
                 return;
             }
             if (next.Cpu.Clock >= until) return;
@@ -235,7 +235,7 @@ public sealed partial class Sched
     /// <summary>tsleep: the thread waits on <paramref name="channel"/>; no spin lock may be held across it.</summary>
     private void Tsleep(PerCpu c, Proc p, object channel, bool catchSignals)
     {
-        Kassert(p.LocksHeld == 0, $"tsleep: {p} sleeps holding a spin lock");
+        Kassert(p.LocksHeld == 0, "tsleep: {0} sleeps holding a spin lock", p);
         p.State = ProcState.Sleeping;
         p.SleepCatches = catchSignals;
         p.WaitChannel = channel;
@@ -303,7 +303,7 @@ public sealed partial class Sched
 
     private void Unlock(PerCpu c, Proc p, MpLock l)
     {
-        Kassert(l.Owner == p, $"__mp_unlock: {l.Name} is not held by {p}");
+        Kassert(l.Owner == p, "__mp_unlock: {0} is not held by {1}", l.Name, p);
         if (--l.Depth > 0) return;
         long now = c.Cpu.Clock;
         l.HoldCycles += now - l.AcquiredAt;
@@ -340,7 +340,7 @@ public sealed partial class Sched
 
     private void Exit(PerCpu c, Proc p, long status)
     {
-        Kassert(p.LocksHeld == 0, $"exit: {p} exits holding a spin lock");
+        Kassert(p.LocksHeld == 0, "exit: {0} exits holding a spin lock", p);
         while (p.Depth > 0 && p.Pop()) { }
         p.State = ProcState.Dead;
         p.ExitStatus = status;

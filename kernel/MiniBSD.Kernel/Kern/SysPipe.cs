@@ -110,12 +110,12 @@ public static class SysPipe
     {
         if (readEnd)
         {
-            Kassert(!pipe.ReaderClosed, $"pipe_close: read end closed twice");
+            Kassert(!pipe.ReaderClosed, "pipe_close: read end closed twice");
             pipe.ReaderClosed = true;
         }
         else
         {
-            Kassert(!pipe.WriterClosed, $"pipe_close: write end closed twice");
+            Kassert(!pipe.WriterClosed, "pipe_close: write end closed twice");
             pipe.WriterClosed = true;
         }
         if (pipe.WantRead) { pipe.WantRead = false; yield return Op.Wakeup(pipe.ReadChannel); }

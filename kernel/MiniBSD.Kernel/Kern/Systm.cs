@@ -26,8 +26,35 @@ public static class Systm
     }
 
     /// <summary>
-    /// KASSERT with an interpolated message that is only formatted when the condition is false, so asserts on hot
-    /// paths (faults, pmap lookups) cost a test and a branch, as Debug.Assert's handler does.
+    /// KASSERT for hot paths: the message is a composite format (<c>"... {0:X} ..."</c>) filled in only on failure.
+    /// Unlike an interpolated message, it leaves no formatting state in the caller (an interpolated string's handler
+    /// is a local that slows a tight loop around it tenfold), and generic arguments are not boxed unless it fails.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Kassert<T1>([DoesNotReturnIf(false)] bool condition, string format, T1 a)
+    {
+        if (!condition) Fail(format, a, 0, 0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Kassert<T1, T2>([DoesNotReturnIf(false)] bool condition, string format, T1 a, T2 b)
+    {
+        if (!condition) Fail(format, a, b, 0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Kassert<T1, T2, T3>([DoesNotReturnIf(false)] bool condition, string format, T1 a, T2 b, T3 c)
+    {
+        if (!condition) Fail(format, a, b, c);
+    }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void Fail(string format, object? a, object? b, object? c) =>
+        throw new KernelPanicException(string.Format(System.Globalization.CultureInfo.InvariantCulture, format, a, b, c));
+
+    /// <summary>
+    /// KASSERT with an interpolated message that is only formatted when the condition is false, as Debug.Assert's
+    /// handler does. For code that runs once in a while; hot paths use the composite-format overloads above.
     /// </summary>
     public static void Kassert([DoesNotReturnIf(false)] bool condition, [InterpolatedStringHandlerArgument(nameof(condition))] ref KassertMessage message)
     {

@@ -8,7 +8,7 @@ public sealed partial class Uvm
     /// <summary>amap_alloc: a fresh amap for the whole entry, every slot covered once by it.</summary>
     private static void AmapAlloc(VmMapEntry entry)
     {
-        Kassert(entry.Amap is null, $"amap_alloc: {entry} already has an amap");
+        Kassert(entry.Amap is null, "amap_alloc: {0} already has an amap", entry);
         entry.Amap = new VmAmap((int)entry.Pages);
         entry.AmapOffset = 0;
     }

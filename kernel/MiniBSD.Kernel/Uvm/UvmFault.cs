@@ -28,7 +28,7 @@ public sealed partial class Uvm
     /// </summary>
     public FaultResult UvmFault(Cpu cpu, VmMap map, ulong va, VmProt access)
     {
-        Kassert(access is VmProt.Read or VmProt.Write or VmProt.Execute, $"uvm_fault: access must be one of read, write, execute (was {access})");
+        Kassert(access is VmProt.Read or VmProt.Write or VmProt.Execute, "uvm_fault: access must be one of read, write, execute (was {0})", access);
         ulong page = va & ~0xFFFUL;
         Exp.Faults++;
         var entry = map.Lookup(page);

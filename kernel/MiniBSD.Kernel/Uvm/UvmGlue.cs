@@ -13,7 +13,7 @@ public sealed partial class Uvm
     /// </summary>
     public void UvmPurge(Cpu cpu, Vmspace vm)
     {
-        Kassert(vm.Ref == 1, $"uvm_purge: vmspace shared ({vm.Ref} references)");   // only proc0 shares a vmspace
+        Kassert(vm.Ref == 1, "uvm_purge: vmspace shared ({0} references)", vm.Ref);   // only proc0 shares a vmspace
         Pmaps.PmapPurge(cpu, vm.Pmap);
         UvmspacePurge(cpu, vm);
     }

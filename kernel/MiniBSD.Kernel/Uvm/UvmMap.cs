@@ -19,7 +19,7 @@ public sealed partial class Uvm
     /// </summary>
     public VmMapEntry UvmMapAnon(VmMap map, ulong start, ulong length, VmProt prot, VmProt maxProt, VmInherit inherit)
     {
-        Kassert((start & 0xFFF) == 0 && (length & 0xFFF) == 0 && length > 0, $"uvm_map: bad range 0x{start:X}+0x{length:X}");
+        Kassert((start & 0xFFF) == 0 && (length & 0xFFF) == 0 && length > 0, "uvm_map: bad range 0x{0:X}+0x{1:X}", start, length);
         var entry = new VmMapEntry { Start = start, End = start + length, Protection = prot, MaxProtection = maxProt, Inheritance = inherit };
         map.Insert(entry);
         return entry;
@@ -63,7 +63,7 @@ public sealed partial class Uvm
     /// </summary>
     public VmMapEntry UvmMapObject(VmMap map, ulong start, UvmObject obj, int offset, int pages, VmProt prot, VmProt maxProt)
     {
-        Kassert(offset >= 0 && pages > 0 && offset + pages <= obj.PageCount, $"uvm_map: pages {offset}+{pages} outside an object of {obj.PageCount}");
+        Kassert(offset >= 0 && pages > 0 && offset + pages <= obj.PageCount, "uvm_map: pages {0}+{1} outside an object of {2}", offset, pages, obj.PageCount);
         var entry = UvmMapAnon(map, start, (ulong)pages << 12, prot, maxProt, VmInherit.Copy);
         entry.Object = obj;
         entry.ObjectOffset = offset;

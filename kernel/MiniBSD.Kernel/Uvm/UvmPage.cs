@@ -34,7 +34,7 @@ public sealed class UvmPage
     /// <summary>Manages the frames of [<paramref name="first"/>, end of RAM).</summary>
     public UvmPage(Machine machine, ulong first)
     {
-        Kassert(first % PhysicalMemory.FrameSize == 0 && machine.Memory.Contains(first), $"UvmPage: first free frame 0x{first:X} is not a frame in RAM");
+        Kassert(first % PhysicalMemory.FrameSize == 0 && machine.Memory.Contains(first), "UvmPage: first free frame 0x{0:X} is not a frame in RAM", first);
         _machine = machine;
         _first = first;
         int frames = (int)((machine.Memory.End - first) / PhysicalMemory.FrameSize);
@@ -74,8 +74,8 @@ public sealed class UvmPage
     public void Free(ulong pa)
     {
         int index = IndexOf(pa, "uvm_pagefree");
-        Kassert(_use[index] != PageUse.Free, $"uvm_pagefree: page 0x{pa:X} is already free");
-        Kassert(_mappings[index] == 0, $"uvm_pagefree: page 0x{pa:X} is still mapped by {_mappings[index]} page table entr{(_mappings[index] == 1 ? "y" : "ies")}");
+        Kassert(_use[index] != PageUse.Free, "uvm_pagefree: page 0x{0:X} is already free", pa);
+        Kassert(_mappings[index] == 0, "uvm_pagefree: page 0x{0:X} is still mapped by {1} page table entries", pa, _mappings[index]);
         _machine.Checker.FrameReleased(pa);
         _counts[(int)_use[index]]--;
         _counts[(int)PageUse.Free]++;
@@ -97,7 +97,7 @@ public sealed class UvmPage
     {
         if (!IsManaged(pa)) return;
         int index = (int)((pa - _first) / PhysicalMemory.FrameSize);
-        Kassert(_mappings[index] > 0, $"pmap: page 0x{pa:X} unmapped more often than mapped");
+        Kassert(_mappings[index] > 0, "pmap: page 0x{0:X} unmapped more often than mapped", pa);
         _mappings[index]--;
     }
 
@@ -112,7 +112,7 @@ public sealed class UvmPage
 
     private int IndexOf(ulong pa, string who)
     {
-        Kassert(pa >= _first && pa < _machine.Memory.End && pa % PhysicalMemory.FrameSize == 0, $"{who}: 0x{pa:X} is not a managed page");
+        Kassert(pa >= _first && pa < _machine.Memory.End && pa % PhysicalMemory.FrameSize == 0, "{0}: 0x{1:X} is not a managed page", who, pa);
         return (int)((pa - _first) / PhysicalMemory.FrameSize);
     }
 }

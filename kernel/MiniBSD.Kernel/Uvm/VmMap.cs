@@ -50,12 +50,12 @@ public sealed class VmMap(Pmap pmap, ulong min, ulong max)
 
     internal void Insert(VmMapEntry entry)
     {
-        Kassert(IsFree(entry.Start, entry.End), $"uvm_map_insert: {entry} overlaps the map or leaves [0x{Min:X}, 0x{Max:X})");
+        Kassert(IsFree(entry.Start, entry.End), "uvm_map_insert: {0} overlaps the map or leaves [0x{1:X}, 0x{2:X})", entry, Min, Max);
         int i = IndexAtOrBefore(entry.Start) + 1;
         _entries.Insert(i, entry);
     }
 
-    internal void Remove(VmMapEntry entry) => Kassert(_entries.Remove(entry), $"uvm_map_remove: {entry} is not in the map");
+    internal void Remove(VmMapEntry entry) => Kassert(_entries.Remove(entry), "uvm_map_remove: {0} is not in the map", entry);
 
     internal void Clear() => _entries.Clear();
 

@@ -69,7 +69,7 @@ public sealed class PmapAsid
         {
             Rollover(cpu, loaded);
             number = Find(0);
-            Kassert(number > 0, $"pmap_allocate_asid: no ASID free after a rollover ({Count} ASIDs, {loaded.Count} loaded)");
+            Kassert(number > 0, "pmap_allocate_asid: no ASID free after a rollover ({0} ASIDs, {1} loaded)", Count, loaded.Count);
         }
         _machine.Checker.AsidAllocated((ushort)number);
         return Generation | (uint)number;

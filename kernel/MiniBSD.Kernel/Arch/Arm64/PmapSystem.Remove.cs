@@ -25,7 +25,7 @@ public sealed partial class PmapSystem
     /// </summary>
     public int PmapRemove(Cpu cpu, Pmap pm, ulong sva, ulong eva, PmapFlush flush = PmapFlush.WhenActive)
     {
-        Kassert((sva & 0xFFF) == 0 && (eva & 0xFFF) == 0 && sva <= eva, $"pmap_remove: bad range [0x{sva:X}, 0x{eva:X})");
+        Kassert((sva & 0xFFF) == 0 && (eva & 0xFFF) == 0 && sva <= eva, "pmap_remove: bad range [0x{0:X}, 0x{1:X})", sva, eva);
         return RemoveWalk == PmapRemoveWalk.PageByPage
             ? RemovePageByPage(cpu, pm, sva, eva, flush)
             : RemoveSkipping(cpu, pm, pm.L0, 0, sva, eva, flush);

@@ -12,16 +12,14 @@ public sealed partial class PmapSystem
     /// <summary>Reads a descriptor through the direct map with this CPU's load (the kernel's own memory access).</summary>
     private Descriptor ReadPte(Cpu cpu, ulong pa)
     {
-        if (!cpu.TryRead64(Locore.DirectMap(_machine, pa), out ulong v))
-            throw Panic($"pmap: cannot read the table entry at 0x{pa:X} through the direct map ({cpu.Esr})");
+        if (!cpu.TryRead64(Locore.DirectMap(_machine, pa), out ulong v)) DirectMapFault(cpu, pa, "read");
         return new Descriptor(v);
     }
 
     /// <summary>Writes a descriptor through the direct map with this CPU's store.</summary>
     private void WritePte(Cpu cpu, ulong pa, Descriptor d)
     {
-        if (!cpu.TryWrite64(Locore.DirectMap(_machine, pa), d.Value))
-            throw Panic($"pmap: cannot write the table entry at 0x{pa:X} through the direct map ({cpu.Esr})");
+        if (!cpu.TryWrite64(Locore.DirectMap(_machine, pa), d.Value)) DirectMapFault(cpu, pa, "write");
     }
 
     /// <summary>The slot address for <paramref name="va"/> at <paramref name="level"/> within a table.</summary>
@@ -35,11 +33,20 @@ public sealed partial class PmapSystem
         {
             var d = ReadPte(cpu, Slot(table, va, level));
             if (!d.IsValid) return 0;
-            Kassert(d.IsTableOrPage, $"pmap_vp_lookup: block at level {level} for VA 0x{va:X}");
+            if (!d.IsTableOrPage) BlockInUserTables(level, va);
             table = d.Address;
         }
         return Slot(table, va, 3);
     }
+
+    /// <summary>Throw helpers, so the hot paths carry no string-formatting state.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void DirectMapFault(Cpu cpu, ulong pa, string what) =>
+        throw Panic($"pmap: cannot {what} the table entry at 0x{pa:X} through the direct map ({cpu.Esr})");
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void BlockInUserTables(int level, ulong va) =>
+        throw Panic($"pmap_vp_lookup: block at level {level} for VA 0x{va:X}");
 
     /// <summary>
     /// pmap_vp_enter: the L3 slot for <paramref name="va"/>, allocating zeroed tables on the way (invalid to valid:

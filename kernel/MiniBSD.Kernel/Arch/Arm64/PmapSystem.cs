@@ -38,7 +38,7 @@ public sealed partial class PmapSystem
         Asids = new PmapAsid(machine, machine.Cpus[0], asidLimit);
         // Every other CPU may keep its number through a rollover; the switching one needs a free one (Linux's
         // "more ASIDs than CPUs" rule).
-        Kassert(Asids.Count - 1 >= machine.Cpus.Count, $"PmapSystem: {Asids.Count - 1} user ASIDs for {machine.Cpus.Count} CPUs; need at least one per CPU");
+        Kassert(Asids.Count - 1 >= machine.Cpus.Count, "PmapSystem: {0} user ASIDs for {1} CPUs; need at least one per CPU", Asids.Count - 1, machine.Cpus.Count);
         _curpm = new Pmap?[machine.Cpus.Count];
     }
 
@@ -80,7 +80,7 @@ public sealed partial class PmapSystem
     public void PmapActivate(Cpu cpu, Pmap pm, bool curproc = true)
     {
         Kassert(!pm.IsKernel && !pm.Destroyed, "pmap_activate: not a live user pmap");
-        Kassert(!pm.Retired, $"pmap_activate: the pmap's last thread has left; its skipped TLB invalidations would show ({pm})");
+        Kassert(!pm.Retired, "pmap_activate: the pmap's last thread has left; its skipped TLB invalidations would show ({0})", pm);
         pm.Active++;
         if (curproc && _curpm[cpu.Id] != pm) PmapSetTtb(cpu, pm);
     }
@@ -94,7 +94,7 @@ public sealed partial class PmapSystem
     public void PmapDeactivate(Cpu cpu, Pmap pm)
     {
         if (pm.Active == 0) return;
-        Kassert(_curpm[cpu.Id] == pm, $"pmap_deactivate: pmap is not the one loaded on cpu{cpu.Id} ({pm})");
+        Kassert(_curpm[cpu.Id] == pm, "pmap_deactivate: pmap is not the one loaded on cpu{0} ({1})", cpu.Id, pm);
         LoadEmptyTtbr0(cpu);
         if (--pm.Active == 0) pm.Retired = true;
     }
@@ -107,7 +107,7 @@ public sealed partial class PmapSystem
     /// </summary>
     public void PmapPurge(Cpu cpu, Pmap pm)
     {
-        Kassert(!pm.IsKernel && pm.Active == 1 && _curpm[cpu.Id] == pm, $"pmap_purge: pmap must be active once, on this CPU ({pm})");
+        Kassert(!pm.IsKernel && pm.Active == 1 && _curpm[cpu.Id] == pm, "pmap_purge: pmap must be active once, on this CPU ({0})", pm);
         LoadEmptyTtbr0(cpu);
         FlushAsid(cpu, pm);
         pm.Pt0Pa = EmptyL0;
@@ -127,8 +127,8 @@ public sealed partial class PmapSystem
             pm.Refs--;
             return;
         }
-        Kassert(pm.Active == 0, $"pmap_destroy: pmap still active ({pm})");
-        Kassert(pm.ResidentCount == 0, $"pmap_destroy: {pm.ResidentCount} pages still mapped ({pm})");
+        Kassert(pm.Active == 0, "pmap_destroy: pmap still active ({0})", pm);
+        Kassert(pm.ResidentCount == 0, "pmap_destroy: {0} pages still mapped ({1})", pm.ResidentCount, pm);
         pm.Refs = 0;
         VpDestroy(cpu, pm.L0, 0);
         if (pm.Asid != 0) Asids.Free(cpu, pm.Asid);
@@ -151,7 +151,7 @@ public sealed partial class PmapSystem
             LoadEmptyTtbr0(cpu);
             return;
         }
-        Kassert(pm.Active > 0, $"pmap_setttb: only a pmap with live threads runs ({pm})");
+        Kassert(pm.Active > 0, "pmap_setttb: only a pmap with live threads runs ({0})", pm);
         _curpm[cpu.Id] = null; // the outgoing pmap leaves this CPU: a rollover now need not keep its number
         if (pm.Asid == 0 || !Asids.IsCurrent(pm.Asid))
             pm.Asid = Asids.Allocate(cpu, pm.Asid, LoadedPmaps());

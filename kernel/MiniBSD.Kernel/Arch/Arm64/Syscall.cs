@@ -25,7 +25,7 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
 
     public IEnumerator<Op> Svc(Cpu cpu, Proc p, in Op op)
     {
-        Kassert(cpu.El == 0, $"svc: {p} is not at EL0");
+        Kassert(cpu.El == 0, "svc: {0} is not at EL0", p);
         cpu.Svc(0);                                     // ESR_EL1 = EC 0x15, IL, imm16 0; ELR_EL1 = PC + 4
         cpu.AdvanceClock(dispatchCycles);               // save the trapframe, look the number up, copy the arguments
         Calls++;
@@ -73,7 +73,7 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
         // A kernel request from user code is a privileged instruction: an MSR to an EL1 register at EL0 is UNDEFINED
         // and takes the Undefined Instruction exception (ESR_EL1.EC = 0x00); trap.c answers with SIGILL.
         cpu.Execute(A64.Msr(SysReg.Ttbr0El1), 0);
-        Kassert(cpu.El == 1 && cpu.Esr.Ec == Hal.Registers.ExceptionClass.Unknown, $"undefined instruction at EL0 not taken: {cpu}");
+        Kassert(cpu.El == 1 && cpu.Esr.Ec == Hal.Registers.ExceptionClass.Unknown, "undefined instruction at EL0 not taken: {0}", cpu);
         KernSigPost.Trapsignal(p.Process!, Signal.SIGILL);
         return ReturnToUser(0);
     }
@@ -163,7 +163,7 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
         value = 0;
         var cpu = machine.Cpus[p.Cpu];
         var pr = p.Process!;
-        Kassert(cpu.El == 0, $"user access: {p} is not at EL0 on cpu{cpu.Id}");
+        Kassert(cpu.El == 0, "user access: {0} is not at EL0 on cpu{1}", p, cpu.Id);
         for (int attempt = 0; attempt < 2; attempt++)
         {
             if (KernSigPost.FatalPending(pr)) return false;
