@@ -113,6 +113,10 @@ public sealed class PosixTests
     }
 
     [Fact]
+    public void An_unknown_system_call_raises_SIGSYS_or_fails_with_ENOSYS() => Assert.Equal(
+        "syscall 311: killed by SIGSYS\nwith SIGSYS ignored: -1 ENOSYS\n", Probe("nosys"));
+
+    [Fact]
     public void Mmap_mprotect_munmap_and_obreak_work_through_the_system_calls() => Assert.Equal(
         "mmap at the mmap base: True, store: True, load: 5\n" +
         "mprotect PROT_READ: 0, load: 5\n" +

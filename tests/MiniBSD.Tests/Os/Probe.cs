@@ -35,6 +35,7 @@ internal sealed class Probe : UserProgram
         "illegal" => Illegal(),
         "mprotect" => Mprotect(),
         "throw" => Throw(),
+        "nosys" => NoSys(),
         _ => throw new ArgumentException(Args[1]),
     };
 
@@ -381,6 +382,24 @@ internal sealed class Probe : UserProgram
         }
         yield return Wait4(pid);
         yield return Say($"throwing child: {Wait.Describe(WaitStatus)}");
+        yield return Op.Return(0);
+    }
+
+    /// <summary>An unknown system call number: SIGSYS, or ENOSYS with SIGSYS ignored.</summary>
+    private IEnumerator<Op> NoSys()
+    {
+        yield return Fork();
+        long pid = Ret;
+        if (pid == 0)
+        {
+            yield return Sys((SysCall)311);
+            yield return Exit(0);
+        }
+        yield return Wait4(pid);
+        yield return Say($"syscall 311: {Wait.Describe(WaitStatus)}");
+        yield return Sigaction(Signal.SIGSYS, SigAction.SIG_IGN);
+        yield return Sys((SysCall)311);
+        yield return Say($"with SIGSYS ignored: {Ret} {(Errno)Errno}");
         yield return Op.Return(0);
     }
 
