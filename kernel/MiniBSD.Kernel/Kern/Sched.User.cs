@@ -49,6 +49,7 @@ public sealed partial class Sched
     {
         try
         {
+            Stepping = p;
             op = p.Top.MoveNext() ? p.Top.Current : Op.Return(p.Retval);
             return true;
         }
@@ -57,6 +58,10 @@ public sealed partial class Sched
             op = default;
             p.Push(p.UserMode!.Crashed(c.Cpu, p, e));
             return false;
+        }
+        finally
+        {
+            Stepping = null;
         }
     }
 

@@ -62,6 +62,9 @@ public sealed partial class Sched
     /// </summary>
     public Action<Cpu, Proc>? ExitHook { get; set; }
 
+    /// <summary>The thread whose frame is being stepped now (its code is what runs), or null between steps.</summary>
+    public Proc? Stepping { get; private set; }
+
     /// <summary>The thread running on a CPU, or null.</summary>
     public Proc? CurProc(Cpu cpu) => _cpus[cpu.Id].Cur;
 

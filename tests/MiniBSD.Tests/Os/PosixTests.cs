@@ -117,6 +117,10 @@ public sealed class PosixTests
         "syscall 311: killed by SIGSYS\nwith SIGSYS ignored: -1 ENOSYS\n", Probe("nosys"));
 
     [Fact]
+    public void A_frame_made_before_fork_and_run_by_the_child_is_a_SIGSEGV_not_a_panic() =>
+        Assert.Equal("stale frame in the child: killed by SIGSEGV\n", Probe("stale"));
+
+    [Fact]
     public void Mmap_mprotect_munmap_and_obreak_work_through_the_system_calls() => Assert.Equal(
         "mmap at the mmap base: True, store: True, load: 5\n" +
         "mprotect PROT_READ: 0, load: 5\n" +

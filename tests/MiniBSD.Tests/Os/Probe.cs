@@ -36,6 +36,7 @@ internal sealed class Probe : UserProgram
         "mprotect" => Mprotect(),
         "throw" => Throw(),
         "nosys" => NoSys(),
+        "stale" => Stale(),
         _ => throw new ArgumentException(Args[1]),
     };
 
@@ -244,26 +245,19 @@ internal sealed class Probe : UserProgram
         yield return Op.Return(0);
     }
 
-    private IEnumerator<Op> Segv(string how)
+    private IEnumerator<Op> Segv(string how) => InChild(how, how);
+
+    private IEnumerator<Op> SegvChild(string how)
     {
-        yield return Fork();
-        long pid = Ret;
-        if (pid == 0)
+        bool ok = how switch
         {
-            bool ok = how switch
-            {
-                "unmapped" => StoreLong(Unmapped, 1),
-                "text" => StoreLong(0x10_0000, 1),
-                "kernel" => LoadLong(0xFFFF_0000_0000_0000) == 0 && false,
-                "guard" => StoreLong(KernExec.UsrStack - KernExec.StackSize - 8, 1),
-                _ => true,
-            };
-            yield return Say($"child survived the access: {ok}");
-            yield return Exit(0);
-        }
-        yield return Wait4(pid);
-        yield return Say($"{how}: {Wait.Describe(WaitStatus)}");
-        yield return Op.Return(0);
+            "unmapped" => StoreLong(Unmapped, 1),
+            "text" => StoreLong(0x10_0000, 1),
+            "kernel" => LoadLong(0xFFFF_0000_0000_0000) == 0 && false,
+            "guard" => StoreLong(KernExec.UsrStack - KernExec.StackSize - 8, 1),
+            _ => true,
+        };
+        yield return Say($"child survived the access: {ok}");
     }
 
     private IEnumerator<Op> SigPipe(bool ignore)
@@ -321,18 +315,11 @@ internal sealed class Probe : UserProgram
     }
 
     /// <summary>A child that yields a kernel-only request (a sleep) from user code.</summary>
-    private IEnumerator<Op> Illegal()
+    private IEnumerator<Op> Illegal() => InChild("illegal", "illegal");
+
+    private static IEnumerator<Op> IllegalChild()
     {
-        yield return Fork();
-        long pid = Ret;
-        if (pid == 0)
-        {
-            yield return Op.Sleep(new object());
-            yield return Exit(0);
-        }
-        yield return Wait4(pid);
-        yield return Say($"illegal: {Wait.Describe(WaitStatus)}");
-        yield return Op.Return(0);
+        yield return Op.Sleep(new object());
     }
 
     /// <summary>mmap, mprotect and munmap through the system calls, each followed by an access that shows the effect.</summary>
@@ -371,35 +358,67 @@ internal sealed class Probe : UserProgram
     }
 
     /// <summary>A child whose C# throws: a bug in a program kills the program, not the kernel.</summary>
-    private IEnumerator<Op> Throw()
+    private IEnumerator<Op> Throw() => InChild("throwing child", "throw");
+
+    private static IEnumerator<Op> ThrowingChild()
     {
+        yield return Op.Work(10);
+        throw new InvalidOperationException("a bug in the program");
+    }
+
+    /// <summary>A child runs a frame its parent made before fork (the fork rule broken): SIGSEGV, not a panic.</summary>
+    private IEnumerator<Op> Stale()
+    {
+        var madeBeforeFork = SegvChild("unmapped");   // belongs to the parent's program object, hence its context
         yield return Fork();
         long pid = Ret;
         if (pid == 0)
         {
-            yield return Op.Work(10);
-            throw new InvalidOperationException("a bug in the program");
+            yield return Op.Call(madeBeforeFork);
+            yield return Exit(0);
         }
         yield return Wait4(pid);
-        yield return Say($"throwing child: {Wait.Describe(WaitStatus)}");
+        yield return Say($"stale frame in the child: {Wait.Describe(WaitStatus)}");
         yield return Op.Return(0);
     }
 
     /// <summary>An unknown system call number: SIGSYS, or ENOSYS with SIGSYS ignored.</summary>
     private IEnumerator<Op> NoSys()
     {
+        yield return Op.Call(InChild("syscall 311", "nosys"));
+        yield return Sigaction(Signal.SIGSYS, SigAction.SIG_IGN);
+        yield return Sys((SysCall)311);
+        yield return Say($"with SIGSYS ignored: {Ret} {(Errno)Errno}");
+        yield return Op.Return(0);
+    }
+
+    private static IEnumerator<Op> UnknownSyscall()
+    {
+        yield return Sys((SysCall)311);
+    }
+
+    /// <summary>
+    /// Runs the child body <paramref name="what"/> in a forked child that then exits 0, waits, and says how the child
+    /// ended. The child makes its frame after fork: a frame (or a lambda) made before would belong to the parent's
+    /// program object (the fork rule, docs/userland.md).
+    /// </summary>
+    private IEnumerator<Op> InChild(string label, string what)
+    {
         yield return Fork();
         long pid = Ret;
         if (pid == 0)
         {
-            yield return Sys((SysCall)311);
+            yield return Op.Call(what switch
+            {
+                "illegal" => IllegalChild(),
+                "throw" => ThrowingChild(),
+                "nosys" => UnknownSyscall(),
+                _ => SegvChild(what),
+            });
             yield return Exit(0);
         }
         yield return Wait4(pid);
-        yield return Say($"syscall 311: {Wait.Describe(WaitStatus)}");
-        yield return Sigaction(Signal.SIGSYS, SigAction.SIG_IGN);
-        yield return Sys((SysCall)311);
-        yield return Say($"with SIGSYS ignored: {Ret} {(Errno)Errno}");
+        yield return Say($"{label}: {Wait.Describe(WaitStatus)}");
         yield return Op.Return(0);
     }
 

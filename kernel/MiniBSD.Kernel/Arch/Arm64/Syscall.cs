@@ -154,13 +154,28 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
     private static int Size(ulong va, int remaining) => (va & 7) == 0 && remaining >= 8 ? 8 : 1;
 
     /// <summary>
-    /// One byte loaded or stored at EL0. A fault is taken to EL1; data_abort lets uvm_fault map the page and the
+    /// The access came through a context that is not the running thread's: a program kept a frame or a lambda from
+    /// before a fork (its program object is the other process's). No CPU would translate that address for it, so
+    /// the running program gets SIGSEGV; the other thread is not touched.
+    /// </summary>
+    private bool StaleContext(Proc p)
+    {
+        var running = exit.Sched.Stepping;
+        exit.Dmesg?.Printf(running is null ? null : machine.Cpus[running.Cpu],
+            $"user access through the context of {p} by {(running?.ToString() ?? "no running thread")}: SIGSEGV");
+        if (running?.Process is { } pr) KernSigPost.Trapsignal(pr, Signal.SIGSEGV);
+        return false;
+    }
+
+    /// <summary>
+    /// One access loaded or stored at EL0. A fault is taken to EL1; data_abort lets uvm_fault map the page and the
     /// access is retried after ERET, or posts the signal (trapsignal) and the access fails. Once a fatal signal is
     /// pending, no further access is made: the program stops at its next yield.
     /// </summary>
     private bool Access(Proc p, ulong va, int size, bool write, ulong store, out ulong value)
     {
         value = 0;
+        if (exit.Sched.Stepping != p) return StaleContext(p);
         var cpu = machine.Cpus[p.Cpu];
         var pr = p.Process!;
         Kassert(cpu.El == 0, "user access: {0} is not at EL0 on cpu{1}", p, cpu.Id);
