@@ -15,7 +15,7 @@ public sealed partial class Cpu
     /// </summary>
     public ulong Execute(uint encoding, ulong xt = 0)
     {
-        var insn = Instruction.Decode(encoding);
+        var insn = Decode(encoding);
         _machine.Trace?.OnInstruction(Id, Clock, encoding, xt);
         if (El == 0 && !El0MayExecute(insn))
         {
@@ -36,6 +36,17 @@ public sealed partial class Cpu
             case InstructionKind.Eret: ExceptionReturn(); return 0;
             default: throw Unsupported(encoding, insn);
         }
+    }
+
+    /// <summary>Decoded instructions by encoding (direct-mapped): a kernel executes the same few dozen encodings.</summary>
+    private readonly Instruction[] _decoded = new Instruction[256];
+
+    /// <summary><see cref="Instruction.Decode"/>, remembered: the same word always decodes the same way.</summary>
+    private Instruction Decode(uint encoding)
+    {
+        ref var slot = ref _decoded[(encoding ^ (encoding >> 5) ^ (encoding >> 13)) & 255];
+        if (slot.Word != encoding) slot = Instruction.Decode(encoding);   // word 0 never decodes, so empty slots miss
+        return slot;
     }
 
     // Typed helpers: each builds the real encoding and goes through Execute, so traces and counters see it.
