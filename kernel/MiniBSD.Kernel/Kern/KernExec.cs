@@ -20,14 +20,8 @@ public sealed class KernExec(Uvm.Uvm uvm, ProgramRegistry programs, KernExit exi
     /// <summary>ARG_MAX (sys/syslimits.h): bytes of arguments and environment, strings and pointers.</summary>
     public const int ARG_MAX = 512 * 1024;
 
-    /// <summary>USRSTACK: the top of the user stack.</summary>
-    public const ulong UsrStack = 0x7F_0000_0000;
-
-    /// <summary>
-    /// The stack's size. OpenBSD maps its rlimit (8 MiB by default) and fills it lazily; MiniBSD maps 256 KiB, which
-    /// its programs never outgrow, because fork's pmap_protect and exit's pmap_remove visit every page of the entry.
-    /// </summary>
-    public const ulong StackSize = 256 << 10;
+    /// <summary>USRSTACK and the stack's size (<see cref="UserLayout"/>).</summary>
+    public const ulong UsrStack = UserLayout.UsrStack, StackSize = UserLayout.StackSize;
 
     /// <summary>Text and data objects by path: kept while the program may run again, as the vnode cache keeps them.</summary>
     private readonly SortedDictionary<string, (UvmObject Text, UvmObject Data)> _objects = new(StringComparer.Ordinal);

@@ -131,10 +131,10 @@ public sealed class Vmspace(VmMap map)
 public static class VmLayout
 {
     /// <summary>Lowest user address mappings may use (page 0 stays unmapped, as does the first MiB).</summary>
-    public const ulong UserMin = 0x10_0000;
+    public const ulong UserMin = Abi.UserLayout.TextStart;
 
     /// <summary>Data and heap start here; obreak grows it upwards.</summary>
-    public const ulong DataStart = 0x1000_0000;
+    public const ulong DataStart = Abi.UserLayout.DataStart;
 
     /// <summary>mmap without MAP_FIXED places mappings from here upwards.</summary>
     public const ulong MmapBase = 0x40_0000_0000;

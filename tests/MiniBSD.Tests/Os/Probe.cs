@@ -254,7 +254,7 @@ internal sealed class Probe : UserProgram
             "unmapped" => StoreLong(Unmapped, 1),
             "text" => StoreLong(0x10_0000, 1),
             "kernel" => LoadLong(0xFFFF_0000_0000_0000) == 0 && false,
-            "guard" => StoreLong(KernExec.UsrStack - KernExec.StackSize - 8, 1),
+            "guard" => StoreLong(UserLayout.UsrStack - UserLayout.StackSize - 8, 1),
             _ => true,
         };
         yield return Say($"child survived the access: {ok}");

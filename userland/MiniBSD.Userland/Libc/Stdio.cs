@@ -41,7 +41,7 @@ public abstract partial class UserProgram
     protected Op Malloc(long size) => Op.Call(MallocFrame(size));
 
     /// <summary>The first bss word: data is one page at DataStart, bss follows (MiniBSD's program layout).</summary>
-    private static ulong CurBrkVa => Kernel.Uvm.VmLayout.DataStart + 4096;
+    private static ulong CurBrkVa => UserLayout.DataStart + 4096;
 
     private IEnumerator<Op> MallocFrame(long size)
     {
