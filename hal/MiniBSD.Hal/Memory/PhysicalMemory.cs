@@ -161,8 +161,7 @@ public sealed class PhysicalMemory
 
     private int FrameIndex(ulong pa)
     {
-        if ((pa & (FrameSize - 1)) != 0 || !Contains(pa, FrameSize))
-            throw new ArgumentOutOfRangeException(nameof(pa), $"0x{pa:X}: not a frame address in RAM [0x{Base:X}, 0x{End:X})");
+        if ((pa & (FrameSize - 1)) != 0 || !Contains(pa, FrameSize)) throw NotAFrame(pa);
         return (int)((pa - Base) >> FrameShift);
     }
 
@@ -191,6 +190,10 @@ public sealed class PhysicalMemory
         WriteBytes(pa, buf[..size]);
         return true;
     }
+
+    // Exceptions are made in methods of their own: an interpolated string in a hot method slows all of it.
+    private ArgumentOutOfRangeException NotAFrame(ulong pa) =>
+        new(nameof(pa), $"0x{pa:X}: not a frame address in RAM [0x{Base:X}, 0x{End:X})");
 
     private ArgumentOutOfRangeException OutsideRam(ulong pa, int length) =>
         new(nameof(pa), $"physical range 0x{pa:X}+{length} is outside RAM [0x{Base:X}, 0x{End:X})");
