@@ -61,12 +61,18 @@ public sealed class TranslationRegime
     /// Decodes the registers. A granule other than 4 KiB is not implemented and fails loudly (the reserved
     /// encodings TG0 = 0b11 and TG1 = 0b00 are the IMPLEMENTATION DEFINED choice of 4 KiB, as QEMU makes it).
     /// </summary>
+    // The exceptions are made in methods of their own: an interpolated string in Decode (run at every TTBR0 write)
+    // would slow all of it.
+    private static UnsupportedFeatureException Tg0Unsupported(Tcr tcr) =>
+        new($"TCR_EL1.TG0=0b{Convert.ToString(tcr.Tg0, 2).PadLeft(2, '0')} ({(tcr.Tg0 == Tcr.Tg0Granule16K ? "16" : "64")} KiB granule) is not implemented: MiniBSD's MMU has only the 4 KiB granule (TG0=0b00)");
+
+    private static UnsupportedFeatureException Tg1Unsupported(Tcr tcr) =>
+        new($"TCR_EL1.TG1=0b{Convert.ToString(tcr.Tg1, 2).PadLeft(2, '0')} ({(tcr.Tg1 == Tcr.Tg1Granule16K ? "16" : "64")} KiB granule) is not implemented: MiniBSD's MMU has only the 4 KiB granule (TG1=0b10)");
+
     public static TranslationRegime Decode(Sctlr sctlr, Tcr tcr, Ttbr ttbr0, Ttbr ttbr1, Mair mair, IdAa64Mmfr0 id)
     {
-        if (tcr.Tg0 is Tcr.Tg0Granule16K or Tcr.Tg0Granule64K)
-            throw new UnsupportedFeatureException($"TCR_EL1.TG0=0b{Convert.ToString(tcr.Tg0, 2).PadLeft(2, '0')} ({(tcr.Tg0 == Tcr.Tg0Granule16K ? "16" : "64")} KiB granule) is not implemented: MiniBSD's MMU has only the 4 KiB granule (TG0=0b00)");
-        if (tcr.Tg1 is Tcr.Tg1Granule16K or Tcr.Tg1Granule64K)
-            throw new UnsupportedFeatureException($"TCR_EL1.TG1=0b{Convert.ToString(tcr.Tg1, 2).PadLeft(2, '0')} ({(tcr.Tg1 == Tcr.Tg1Granule16K ? "16" : "64")} KiB granule) is not implemented: MiniBSD's MMU has only the 4 KiB granule (TG1=0b10)");
+        if (tcr.Tg0 is Tcr.Tg0Granule16K or Tcr.Tg0Granule64K) throw Tg0Unsupported(tcr);
+        if (tcr.Tg1 is Tcr.Tg1Granule16K or Tcr.Tg1Granule64K) throw Tg1Unsupported(tcr);
         return new TranslationRegime(sctlr, tcr, ttbr0, ttbr1, mair, id);
     }
 }

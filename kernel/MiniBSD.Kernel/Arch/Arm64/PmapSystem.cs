@@ -167,7 +167,16 @@ public sealed partial class PmapSystem
         _curpm[cpu.Id] = null;
     }
 
-    private List<Pmap> LoadedPmaps() => _curpm.Where(p => p is not null).Select(p => p!).Distinct().ToList();
+    private readonly List<Pmap> _loaded = [];
+
+    /// <summary>The pmaps loaded on some CPU now, each once (a reused list: the ASID allocator only reads it).</summary>
+    private List<Pmap> LoadedPmaps()
+    {
+        _loaded.Clear();
+        foreach (var pm in _curpm)
+            if (pm is not null && !_loaded.Contains(pm)) _loaded.Add(pm);
+        return _loaded;
+    }
 
     /// <summary>pmap_vp_destroy: frees the table at <paramref name="table"/> and every present table below it.</summary>
     private void VpDestroy(Cpu cpu, ulong table, int level)
