@@ -28,12 +28,22 @@ public sealed class VmMap(Pmap pmap, ulong min, ulong max)
     }
 
     /// <summary>Entries that overlap [<paramref name="start"/>, <paramref name="end"/>), in order.</summary>
-    public List<VmMapEntry> Overlapping(ulong start, ulong end) =>
-        _entries.Where(e => e.Start < end && e.End > start).ToList();
+    public List<VmMapEntry> Overlapping(ulong start, ulong end)
+    {
+        var hit = new List<VmMapEntry>();
+        for (int i = Math.Max(IndexAtOrBefore(start), 0); i < _entries.Count && _entries[i].Start < end; i++)
+            if (_entries[i].End > start) hit.Add(_entries[i]);
+        return hit;
+    }
 
     /// <summary>True when no entry overlaps the range.</summary>
-    public bool IsFree(ulong start, ulong end) =>
-        start >= Min && end <= Max && start < end && !_entries.Any(e => e.Start < end && e.End > start);
+    public bool IsFree(ulong start, ulong end)
+    {
+        if (start < Min || end > Max || start >= end) return false;
+        int i = IndexAtOrBefore(start);   // the entries are sorted and disjoint: only this one and the next can overlap
+        if (i >= 0 && _entries[i].End > start) return false;
+        return i + 1 >= _entries.Count || _entries[i + 1].Start >= end;
+    }
 
     /// <summary>The lowest free range of <paramref name="length"/> bytes at or above <paramref name="hint"/>, or 0.</summary>
     public ulong FindSpace(ulong length, ulong hint)
