@@ -22,15 +22,49 @@ public sealed class False : UserProgram
     }
 }
 
-/// <summary>echo(1): the arguments separated by spaces, then a newline (none with -n).</summary>
+/// <summary>
+/// echo(1): the arguments separated by spaces, then a newline (none with -n). Backslash escapes are interpreted as
+/// XSI specifies and dash's echo does: \a \b \c (stop here, no newline) \f \n \r \t \v \\ and \0nnn (octal).
+/// </summary>
 public sealed class Echo : UserProgram
 {
     protected override IEnumerator<Op> Main()
     {
         bool newline = !(Args.Length > 1 && Args[1] == "-n");
-        var words = Args.Skip(newline ? 1 : 2);
-        yield return Printf(string.Join(' ', words) + (newline ? "\n" : ""));
+        string text = Escapes(string.Join(' ', Args.Skip(newline ? 1 : 2)), out bool stop);
+        yield return Printf(text + (newline && !stop ? "\n" : ""));
         yield return Op.Return(Ret < 0 ? 1 : 0);
+    }
+
+    private static string Escapes(string s, out bool stop)
+    {
+        stop = false;
+        if (!s.Contains('\\')) return s;
+        var sb = new System.Text.StringBuilder();
+        for (int i = 0; i < s.Length; i++)
+        {
+            if (s[i] != '\\' || i + 1 == s.Length) { sb.Append(s[i]); continue; }
+            char c = s[++i];
+            switch (c)
+            {
+                case 'a': sb.Append('\a'); break;
+                case 'b': sb.Append('\b'); break;
+                case 'c': stop = true; return sb.ToString();
+                case 'f': sb.Append('\f'); break;
+                case 'n': sb.Append('\n'); break;
+                case 'r': sb.Append('\r'); break;
+                case 't': sb.Append('\t'); break;
+                case 'v': sb.Append('\v'); break;
+                case '\\': sb.Append('\\'); break;
+                case '0':
+                    int value = 0, digits = 0;
+                    while (digits < 3 && i + 1 < s.Length && s[i + 1] is >= '0' and <= '7') { value = value * 8 + (s[++i] - '0'); digits++; }
+                    sb.Append((char)value);
+                    break;
+                default: sb.Append('\\').Append(c); break;
+            }
+        }
+        return sb.ToString();
     }
 }
 
