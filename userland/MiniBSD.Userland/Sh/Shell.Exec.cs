@@ -263,7 +263,7 @@ public sealed partial class Shell
     private IEnumerator<Op> ExecCommand(List<string> fields, List<(string, string)> assignments, IReadOnlyList<Redirection> redirections)
     {
         yield return Op.Call(Redirect(redirections, null));
-        if (Result != 0) yield return Exit(1);
+        if (Result != 0) yield return Exit(RedirectionFailed);
         string name = fields[0];
         var env = Environment(assignments);
         var candidates = name.Contains('/') ? [name] : (GetVar("PATH") ?? "").Split(':').Select(d => $"{d}/{name}").ToList();
@@ -281,6 +281,9 @@ public sealed partial class Shell
         yield return Print(2, $"sh: {name}: {Strerror(error)}\n");
         yield return Exit(126);
     }
+
+    /// <summary>The status of a command whose redirection failed (dash's; XCU 2.8.1 asks only for non-zero).</summary>
+    private const int RedirectionFailed = 2;
 
     /// <summary>Applies redirections in order; with <paramref name="saves"/>, first keeps each descriptor it replaces (fd 10 and up) for <see cref="Restore"/>.</summary>
     private IEnumerator<Op> Redirect(IReadOnlyList<Redirection> redirections, List<(int Fd, int Saved)>? saves)
@@ -301,14 +304,14 @@ public sealed partial class Shell
                 if (!ParseNumber(target, out long from))
                 {
                     yield return Print(2, $"sh: {target}: bad file descriptor\n");
-                    yield return Op.Return(1);
+                    yield return Op.Return(RedirectionFailed);
                     yield break;
                 }
                 yield return Dup2((int)from, r.Fd);
                 if (Ret < 0)
                 {
                     yield return Print(2, $"sh: {from}: {Strerror(Errno)}\n");
-                    yield return Op.Return(1);
+                    yield return Op.Return(RedirectionFailed);
                     yield break;
                 }
                 continue;
@@ -325,7 +328,7 @@ public sealed partial class Shell
             {
                 string what = r.Op == "<" ? "cannot open" : "cannot create";
                 yield return Print(2, $"sh: {what} {target}: {Strerror(Errno)}\n");
-                yield return Op.Return(1);
+                yield return Op.Return(RedirectionFailed);
                 yield break;
             }
             if (fd != r.Fd)
