@@ -147,6 +147,8 @@ public sealed class SystemCommandTests
         Assert.Equal(2, MiniBSD.Cli.Program.Build(TextWriter.Null, err).Parse(["boot", "--memory", "lots"]).Invoke());
         Assert.Equal(2, SystemCommand.RunScript(Small, "/nonexistent/script.sh", TextWriter.Null, err));
         Assert.Contains("minibsd run: cannot read /nonexistent/script.sh: no such file", err.ToString());
+        Assert.Equal(2, SystemCommand.RunScript(Small, AppContext.BaseDirectory, TextWriter.Null, err));
+        Assert.Contains("it is a directory", err.ToString());
         Assert.NotEqual(0, MiniBSD.Cli.Program.Build(TextWriter.Null, err).Parse(["run"]).Invoke());
         Assert.NotEqual(0, MiniBSD.Cli.Program.Build(TextWriter.Null, err).Parse(["boot", "--cpus", "two"]).Invoke());
     }

@@ -28,6 +28,11 @@ public static class SystemCommand
     public static int RunScript(SystemOptions o, string script, TextWriter stdout, TextWriter stderr)
     {
         string text;
+        if (Directory.Exists(script))
+        {
+            stderr.WriteLine($"minibsd run: cannot read {script}: it is a directory");
+            return 2;
+        }
         try { text = File.ReadAllText(script); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
