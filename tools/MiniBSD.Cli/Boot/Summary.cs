@@ -20,7 +20,7 @@ internal static class Summary
             long idle = k.Sched.IdleCycles(cpu);
             w.WriteLine($"  cpu{cpu.Id}: {Ms(cpu.Clock, hz)}, {(cpu.Clock == 0 ? 0 : 100.0 * (cpu.Clock - idle) / cpu.Clock):F1}% busy");
         }
-        w.WriteLine($"  processes: {k.Fork.Forks + 1} created (fork), {k.Exec.Execs} execs, {k.SyscallCount:N0} system calls, {k.Sched.ContextSwitches:N0} context switches");
+        w.WriteLine($"  processes: {k.Fork.Forks + 1} created (fork), {k.Exec.Execs} execs, {k.SyscallCount:N0} system calls, {k.Sched.ContextSwitches:N0} context switches, {k.Sched.Events:N0} scheduler events");
         w.WriteLine($"  uvm: {k.Uvm.Exp.Format()}");
         var total = m.TotalCounters();
         w.Write(total.Format("  "));
