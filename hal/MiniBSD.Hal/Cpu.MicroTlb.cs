@@ -29,6 +29,12 @@ public sealed partial class Cpu
     private const int MicroSlots = 64;
     private readonly MicroEntry[] _microRead0 = new MicroEntry[MicroSlots], _microRead1 = new MicroEntry[MicroSlots];
     private readonly MicroEntry[] _microWrite0 = new MicroEntry[MicroSlots], _microWrite1 = new MicroEntry[MicroSlots];
+    /// <summary>
+    /// Slots filled since the last clear, a bit each (EL0 and EL1 together), so a clear touches only those. All set
+    /// at first: the arrays start zeroed (tag 0, which would match page 0) until the constructor's clear empties them.
+    /// </summary>
+    private ulong _microFilled = ulong.MaxValue;
+
     /// <summary>The micro-TLB slots of the current EL (swapped on exception entry and return).</summary>
     private MicroEntry[] _microRead = null!, _microWrite = null!;
 
@@ -87,6 +93,7 @@ public sealed partial class Cpu
         if (El == 1 && (perms & Permissions.El0Data) != 0) return; // PAN-dependent: always take the full path
         if (!_memory.Contains(pa & ~0xFFFUL, PhysicalMemory.FrameSize)) return;
         var entry = new MicroEntry { Tag = va & ~0xFFFUL, Words = _memory.BackingFor(pa & ~0xFFFUL) };
+        _microFilled |= 1UL << (int)((va >> 12) & (MicroSlots - 1));
         if (access == AccessType.Read)
         {
             MicroSlot(_microRead, va) = entry;
@@ -103,10 +110,12 @@ public sealed partial class Cpu
     internal void ClearMicroTlb()
     {
         ForgetLastPages();
-        Array.Fill(_microRead0, MicroEntry.Empty);
-        Array.Fill(_microRead1, MicroEntry.Empty);
-        Array.Fill(_microWrite0, MicroEntry.Empty);
-        Array.Fill(_microWrite1, MicroEntry.Empty);
+        for (ulong filled = _microFilled; filled != 0; filled &= filled - 1)
+        {
+            int slot = System.Numerics.BitOperations.TrailingZeroCount(filled);
+            _microRead0[slot] = _microRead1[slot] = _microWrite0[slot] = _microWrite1[slot] = MicroEntry.Empty;
+        }
+        _microFilled = 0;
     }
 
     /// <summary>Forgets the copies of the 4 KiB page holding VA[55:0] (whatever its top byte was).</summary>

@@ -90,4 +90,19 @@ public sealed class MemoryPortTests
         f.Cpu.Tlbi(TlbiOp.Vmalle1);
         Assert.False(f.Cpu.TryRead64(Va, out _));
     }
+
+    [Fact]
+    public void The_micro_TLB_starts_empty_and_a_clear_forgets_every_filled_slot()
+    {
+        var f = Fixture();
+        var cpu = f.Machine.Cpus[0];
+        // Page 0 is unmapped: a fresh micro-TLB must not claim it (its zeroed slots have tag 0).
+        Assert.False(cpu.TryRead64(0, out _));
+        Assert.Equal(Esr.DataAbort(false, FaultStatus.TranslationL2, false), cpu.Esr);
+        Assert.True(cpu.TryWrite64(Va, 7));   // fills a slot
+        cpu.ClearMicroTlb();
+        f.Map(f.Root0, Va, 3, Descriptor.Invalid);   // without a TLBI the TLB still maps it; the micro-TLB must not
+        cpu.Tlbi(TlbiOp.Vmalle1);
+        Assert.False(cpu.TryRead64(Va, out _));
+    }
 }
