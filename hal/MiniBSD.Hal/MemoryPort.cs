@@ -57,6 +57,31 @@ public ref struct MemoryPort
         return Cpu.PortWrite64(cpu, hits, va, value);
     }
 
+    /// <summary>
+    /// LDR of each 8-byte word of [<paramref name="va"/>, +8 x length) in order, within one page: the same loads as
+    /// <see cref="TryRead64"/> one by one, with the same results, cycles and counts. The first may miss and walk;
+    /// when it leaves the page in the last-page cache, the rest are those cache's hits and are copied in one go
+    /// (a table scan such as pmap_vp_destroy's). False when a load took an exception.
+    /// </summary>
+    public bool TryRead64Run(ulong va, scoped Span<ulong> destination)
+    {
+        if (destination.IsEmpty) return true;
+        if ((va & 7) != 0 || (va & 0xFFF) + (ulong)destination.Length * 8 > 0x1000)
+            throw new ArgumentOutOfRangeException(nameof(va), "a run of loads must be aligned and stay in one page");
+        if (!TryRead64(va, out destination[0])) return false;
+        var cpu = _cpu;
+        if (cpu._readPageTag != (va & ~0xFFFUL))
+        {
+            for (int i = 1; i < destination.Length; i++)
+                if (!TryRead64(va + (ulong)i * 8, out destination[i])) return false;
+            return true;
+        }
+        int first = (int)((va & 0xFFF) >> 3) + 1;
+        cpu._readPageWords.AsSpan(first, destination.Length - 1).CopyTo(destination[1..]);
+        _hits += destination.Length - 1;
+        return true;
+    }
+
     /// <summary>Charges the counted hits to the CPU now (Dispose does it too).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Charge()

@@ -105,4 +105,45 @@ public sealed class MemoryPortTests
         cpu.Tlbi(TlbiOp.Vmalle1);
         Assert.False(cpu.TryRead64(Va, out _));
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_run_of_loads_gives_what_the_loads_one_by_one_give_clock_and_counters_included(bool checker)
+    {
+        (ulong[] Values, long Clock, string Counters) Read(bool run)
+        {
+            var f = Fixture();
+            f.Machine.Checker.Enabled = checker;   // with the checker on, no load is cached: the run goes one by one
+            for (ulong i = 0; i < 512; i++) f.Machine.Memory.Write64(0x4200_1000 + i * 8, i * 3 + 1);
+            var values = new ulong[100];
+            using (var port = f.Cpu.OpenMemoryPort())
+            {
+                if (run) Assert.True(port.TryRead64Run(Va + 0x1000 + 40 * 8, values));
+                else for (int i = 0; i < values.Length; i++) Assert.True(port.TryRead64(Va + 0x1000 + (ulong)(40 + i) * 8, out values[i]));
+            }
+            return (values, f.Cpu.Clock, f.Cpu.Counters.Format());
+        }
+        var one = Read(run: false);
+        var bulk = Read(run: true);
+        Assert.Equal(one.Values, bulk.Values);
+        Assert.Equal(121UL, bulk.Values[0]);
+        Assert.Equal(one.Clock, bulk.Clock);
+        Assert.Equal(one.Counters, bulk.Counters);
+    }
+
+    [Fact]
+    public void A_run_of_loads_stops_at_a_fault_and_refuses_to_cross_a_page()
+    {
+        var f = Fixture();
+        using var port = f.Cpu.OpenMemoryPort();
+        Assert.False(port.TryRead64Run(Va + 0x4000, new ulong[4]));   // unmapped
+        Assert.Equal(FaultStatus.TranslationL3, f.Cpu.Esr.FaultStatus);
+        try
+        {
+            port.TryRead64Run(Va + 0xFF8, new ulong[2]);
+            Assert.Fail("a run across a page boundary was accepted");
+        }
+        catch (ArgumentOutOfRangeException) { }
+    }
 }

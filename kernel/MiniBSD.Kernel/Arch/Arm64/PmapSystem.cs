@@ -185,17 +185,14 @@ public sealed partial class PmapSystem
         {
             // Every slot is read, as pmap_vp_destroy reads every vp pointer: through a memory port (the same loads
             // and the same cycles, counted in a register), then the subtrees are freed in slot order.
-            Span<ulong> subtables = stackalloc ulong[512];
-            int n = 0;
-            ulong va = Locore.DirectMap(_machine, table);
+            Span<ulong> slots = stackalloc ulong[512];
             using (var port = cpu.OpenMemoryPort())
-                for (ulong i = 0; i < 512; i++)
-                {
-                    if (!port.TryRead64(va + i * 8, out ulong v)) DirectMapFault(cpu, table + i * 8, "read");
-                    var d = new Hal.Mmu.Descriptor(v);
-                    if (d.IsValid && d.IsTableOrPage) subtables[n++] = d.Address;
-                }
-            foreach (ulong sub in subtables[..n]) VpDestroy(cpu, sub, level + 1);
+                if (!port.TryRead64Run(Locore.DirectMap(_machine, table), slots)) DirectMapFault(cpu, table, "read");
+            foreach (ulong raw in slots)
+            {
+                var d = new Hal.Mmu.Descriptor(raw);
+                if (d.IsValid && d.IsTableOrPage) VpDestroy(cpu, d.Address, level + 1);
+            }
         }
         _pages.Free(table);
     }
