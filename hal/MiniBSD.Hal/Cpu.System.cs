@@ -39,12 +39,12 @@ public sealed partial class Cpu
     }
 
     /// <summary>Decoded instructions by encoding (direct-mapped): a kernel executes the same few dozen encodings.</summary>
-    private readonly Instruction[] _decoded = new Instruction[256];
+    private readonly Instruction[] _decoded = new Instruction[1024];
 
     /// <summary><see cref="Instruction.Decode"/>, remembered: the same word always decodes the same way.</summary>
     private Instruction Decode(uint encoding)
     {
-        ref var slot = ref _decoded[(encoding ^ (encoding >> 5) ^ (encoding >> 13)) & 255];
+        ref var slot = ref _decoded[(encoding ^ (encoding >> 10) ^ (encoding >> 20)) & 1023];
         if (slot.Word != encoding) slot = Instruction.Decode(encoding);   // word 0 never decodes, so empty slots miss
         return slot;
     }
