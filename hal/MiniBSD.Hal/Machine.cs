@@ -30,6 +30,9 @@ public sealed class Machine
     public PhysicalMemory Memory { get; }
     public CostTable Costs { get; }
     public IReadOnlyList<Cpu> Cpus => _cpus;
+
+    /// <summary>CPU <paramref name="id"/> (a plain array read, for hot paths: no interface call).</summary>
+    public Cpu Cpu(int id) => _cpus[id];
     public TlbCoherenceChecker Checker { get; }
     /// <summary>The console UART (PL011 at 0x0900_0000).</summary>
     public Devices.Pl011Uart Console { get; } = new();

@@ -19,7 +19,7 @@ public sealed class Cons(Machine machine) : IFileOps
     public IEnumerator<Op> Write(OpenFile fp, Uio uio)
     {
         Kassert(uio.Procp is not null, "cnwrite: no thread to run the write on");
-        var cpu = machine.Cpus[uio.Procp!.Cpu];
+        var cpu = machine.Cpu(uio.Procp!.Cpu);
         int n = uio.Resid;
         foreach (byte b in uio.Buffer.AsSpan(uio.Offset, n)) Pl011Console.Cnputc(cpu, b);
         uio.Discard();

@@ -60,7 +60,7 @@ public sealed class FileSyscalls(Uvm.Uvm uvm, Sched sched, Cons cons, DevNull de
             yield break;
         }
         yield return Op.Call(fp!.Ops.Write(fp, new Uio(buffer, 0, buffer.Length, p)));
-        if (p.Retval == -(long)Errno.EPIPE) KernSigPost.Ptsignal(sched, p.Process, Signal.SIGPIPE, uvm.Machine.Cpus[p.Cpu].Clock);
+        if (p.Retval == -(long)Errno.EPIPE) KernSigPost.Ptsignal(sched, p.Process, Signal.SIGPIPE, uvm.Machine.Cpu(p.Cpu).Clock);
         yield return Op.Return(p.Retval);
     }
 

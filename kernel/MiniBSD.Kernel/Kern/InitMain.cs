@@ -56,7 +56,7 @@ public sealed class InitMain
         Sched.SwitchHook = (cpu, _, next) => Pmaps.PmapSetTtb(cpu, next.Process?.Vmspace?.Pmap ?? Pmaps.Kernel);
         Exec.Dmesg = Exit.Dmesg = Dmesg;
         _baseline = Enum.GetValues<PageUse>().ToDictionary(u => u, u => Pages.Count(u));
-        var cpu0 = machine.Cpus[0];
+        var cpu0 = machine.Cpu(0);
         Dmesg.Printf(cpu0, $"MiniBSD: {machine.Cpus.Count} CPUs, {machine.Memory.Size >> 20} MiB RAM at 0x{machine.Memory.Base:X}, {cpu0.IdAa64Mmfr0.PhysicalAddressBits}-bit PAs, {cpu0.IdAa64Mmfr0.AsidBits}-bit ASIDs");
         Dmesg.Printf(cpu0, $"locore: MMU on; kernel tables at 0x{Boot.KernelL0:X}, direct map of RAM in {Boot.DirectMapBlocks} 2 MiB blocks");
         Dmesg.Printf(cpu0, $"uvm: {Pages.TotalPages} pages managed; pmap: {Pmaps.Asids.Count - 1} user ASIDs");
@@ -137,13 +137,13 @@ public sealed class InitMain
             yield break;
         }
         (Halted, HaltStatus) = (true, (int)a.A1);
-        Dmesg.Printf(Machine.Cpus[p.Cpu], $"init: halting (/etc/rc exited {HaltStatus})");
+        Dmesg.Printf(Machine.Cpu(p.Cpu), $"init: halting (/etc/rc exited {HaltStatus})");
         if (pr.Fd is { } fd)
         {
             pr.Fd = null;
             yield return Op.Call(fd.FdFree());
         }
-        var cpu = Machine.Cpus[p.Cpu];
+        var cpu = Machine.Cpu(p.Cpu);
         var vm = pr.Vmspace!;
         Uvm.UvmPurge(cpu, vm);
         pr.Vmspace = null;

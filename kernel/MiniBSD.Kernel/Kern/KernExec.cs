@@ -82,7 +82,7 @@ public sealed class KernExec(Uvm.Uvm uvm, ProgramRegistry programs, KernExit exi
         var image = programs.Lookup(path.StartsWith('/') ? path : "/" + path);   // the working directory is /
         var error = image is null ? (programs.LookupFile(path) is null ? Errno.ENOENT : Errno.EACCES) : Errno.None;
         if (error == Errno.None && VectorBytes(argv, envp) > ARG_MAX) error = Errno.E2BIG;
-        var cpu = uvm.Machine.Cpus[p.Cpu];
+        var cpu = uvm.Machine.Cpu(p.Cpu);
         var objects = error == Errno.None ? Objects(cpu, image!) : default;
         if (error == Errno.None && objects.Text is null) error = Errno.ENOMEM;
         if (error != Errno.None)

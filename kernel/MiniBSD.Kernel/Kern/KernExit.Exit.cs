@@ -124,5 +124,5 @@ public sealed partial class KernExit
         pr.SigList |= SigSet.Mask(signal);
     }
 
-    private Cpu CurCpu(Proc p) => _uvm.Machine.Cpus[p.Cpu];
+    private Cpu CurCpu(Proc p) => _uvm.Machine.Cpu(p.Cpu);
 }

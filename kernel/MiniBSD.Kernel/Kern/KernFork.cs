@@ -42,7 +42,7 @@ public sealed class KernFork(KernProc procs, Uvm.Uvm uvm, Sched sched)
     {
         child = null;
         if (procs.Count >= procs.MaxProcesses) return Errno.EAGAIN;   // the maxprocess check comes first in fork1
-        var cpu = uvm.Machine.Cpus[p.Cpu];
+        var cpu = uvm.Machine.Cpu(p.Cpu);
         Uvm.Vmspace? vm = null;
         if (parent.Vmspace is { } pvm && (vm = uvm.UvmspaceFork(cpu, pvm)) is null) return Errno.ENOMEM;
         Kassert(procs.ProcessNew(parent, parent.Command, out child) == Errno.None, "fork1: process table full after the check");

@@ -36,7 +36,7 @@ public sealed class ProcSyscalls(Uvm.Uvm uvm, Sched sched, KernProc procs)
 
     private static IEnumerator<Op> Result(Errno error, long value = 0) => Result(error == Errno.None ? value : -(long)error);
 
-    private long Now(Proc p) => uvm.Machine.Cpus[p.Cpu].Clock;
+    private long Now(Proc p) => uvm.Machine.Cpu(p.Cpu).Clock;
 
     // kern_prot.c
 
@@ -216,5 +216,5 @@ public sealed class ProcSyscalls(Uvm.Uvm uvm, Sched sched, KernProc procs)
     private IEnumerator<Op> SysObreak(Proc p, SyscallArgs a) =>
         Result(uvm.SysObreak(Cpu(p), p.Process!.Vmspace!, (ulong)a.A0));
 
-    private Hal.Cpu Cpu(Proc p) => uvm.Machine.Cpus[p.Cpu];
+    private Hal.Cpu Cpu(Proc p) => uvm.Machine.Cpu(p.Cpu);
 }

@@ -13,15 +13,15 @@ public static class Copy
 {
     /// <summary>copyin for the thread <paramref name="p"/>, on its CPU and in its address space.</summary>
     public static Errno Copyin(Uvm.Uvm uvm, Kern.Proc p, ulong uaddr, Span<byte> destination) =>
-        Copyin(uvm.Machine.Cpus[p.Cpu], uvm, p.Process!.Vmspace!.Map, uaddr, destination);
+        Copyin(uvm.Machine.Cpu(p.Cpu), uvm, p.Process!.Vmspace!.Map, uaddr, destination);
 
     /// <summary>copyout for the thread <paramref name="p"/>.</summary>
     public static Errno Copyout(Uvm.Uvm uvm, Kern.Proc p, ReadOnlySpan<byte> source, ulong uaddr) =>
-        Copyout(uvm.Machine.Cpus[p.Cpu], uvm, p.Process!.Vmspace!.Map, source, uaddr);
+        Copyout(uvm.Machine.Cpu(p.Cpu), uvm, p.Process!.Vmspace!.Map, source, uaddr);
 
     /// <summary>copyinstr for the thread <paramref name="p"/>.</summary>
     public static Errno Copyinstr(Uvm.Uvm uvm, Kern.Proc p, ulong uaddr, int maxLength, out string text) =>
-        Copyinstr(uvm.Machine.Cpus[p.Cpu], uvm, p.Process!.Vmspace!.Map, uaddr, maxLength, out text);
+        Copyinstr(uvm.Machine.Cpu(p.Cpu), uvm, p.Process!.Vmspace!.Map, uaddr, maxLength, out text);
 
     /// <summary>copyout of one 8-byte word (a pointer, an int64), little-endian as arm64 user space is.</summary>
     public static Errno CopyoutLong(Uvm.Uvm uvm, Kern.Proc p, long value, ulong uaddr)

@@ -21,7 +21,7 @@ public static class Locore
 
     public static BootInfo Start(Machine machine)
     {
-        var boot = machine.Cpus[0];
+        var boot = machine.Cpu(0);
         var steal = new PmapBootstrap(machine, machine.Memory.Base + VmParam.KernelImageSize);
         ulong kernelL0 = steal.StealPage(boot);
         ulong emptyL0 = steal.StealPage(boot);

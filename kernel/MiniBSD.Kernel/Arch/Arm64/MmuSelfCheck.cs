@@ -48,7 +48,7 @@ public sealed class MmuSelfCheck(Machine machine, BootInfo boot, UvmPage pages, 
 
     private void Step(string name, bool passed, string detail) => _steps.Add(new SelfCheckStep(name, passed, detail));
 
-    private Cpu Cpu(int i) => machine.Cpus[i % machine.Cpus.Count];
+    private Cpu Cpu(int i) => machine.Cpu(i % machine.Cpus.Count);
 
     private void AtOnKernelMappings()
     {

@@ -35,7 +35,7 @@ public sealed partial class PmapSystem
         _pages = pages;
         EmptyL0 = boot.EmptyL0;
         Kernel = new Pmap(boot.KernelL0, isKernel: true) { Active = 1 };
-        Asids = new PmapAsid(machine, machine.Cpus[0], asidLimit);
+        Asids = new PmapAsid(machine, machine.Cpu(0), asidLimit);
         // Every other CPU may keep its number through a rollover; the switching one needs a free one (Linux's
         // "more ASIDs than CPUs" rule).
         Kassert(Asids.Count - 1 >= machine.Cpus.Count, "PmapSystem: {0} user ASIDs for {1} CPUs; need at least one per CPU", Asids.Count - 1, machine.Cpus.Count);

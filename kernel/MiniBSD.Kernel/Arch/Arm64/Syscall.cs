@@ -38,7 +38,7 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
     /// <summary>sys_nosys: SIGSYS, and ENOSYS should the signal be ignored.</summary>
     private IEnumerator<Op> SysNosys(Proc p)
     {
-        KernSigPost.Ptsignal(exit.Sched, p.Process!, Signal.SIGSYS, machine.Cpus[p.Cpu].Clock);
+        KernSigPost.Ptsignal(exit.Sched, p.Process!, Signal.SIGSYS, machine.Cpu(p.Cpu).Clock);
         yield return Op.Return(-(long)Errno.ENOSYS);
     }
 
@@ -161,7 +161,7 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
     private bool StaleContext(Proc p)
     {
         var running = exit.Sched.Stepping;
-        exit.Dmesg?.Printf(running is null ? null : machine.Cpus[running.Cpu],
+        exit.Dmesg?.Printf(running is null ? null : machine.Cpu(running.Cpu),
             $"user access through the context of {p} by {(running?.ToString() ?? "no running thread")}: SIGSEGV");
         if (running?.Process is { } pr) KernSigPost.Trapsignal(pr, Signal.SIGSEGV);
         return false;
@@ -176,7 +176,7 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
     {
         value = 0;
         if (exit.Sched.Stepping != p) return StaleContext(p);
-        var cpu = machine.Cpus[p.Cpu];
+        var cpu = machine.Cpu(p.Cpu);
         var pr = p.Process!;
         Kassert(cpu.El == 0, "user access: {0} is not at EL0 on cpu{1}", p, cpu.Id);
         for (int attempt = 0; attempt < 2; attempt++)
