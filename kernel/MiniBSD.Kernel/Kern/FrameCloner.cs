@@ -50,7 +50,7 @@ public sealed class FrameCloner
         return value;
     }
 
-    /// <summary>(src, remap) => { var c = (T)src.MemberwiseClone(); c.f = (F)Remap(c.f, remap) for each reference field; return c; }</summary>
+    /// <summary>(src, remap) => { var c = (T)src.MemberwiseClone(); for each reference field f: r = Remap(c.f, remap); if (r != c.f) c.f = (F)r; return c; }</summary>
     private static Func<object, object[], object> Compile(Type type)
     {
         var src = Expression.Parameter(typeof(object), "src");
@@ -65,9 +65,15 @@ public sealed class FrameCloner
             foreach (var f in t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
             {
                 if (f.FieldType.IsValueType || f.IsInitOnly) continue;
+                // Only a field that changes is written: MemberwiseClone copied the rest, and every reference store
+                // costs a GC write barrier.
                 var field = Expression.Field(copy, f);
-                var remapped = Expression.Call(remapMethod, Expression.Convert(field, typeof(object)), remap);
-                body.Add(Expression.Assign(field, Expression.Convert(remapped, f.FieldType)));
+                var value = Expression.Convert(field, typeof(object));
+                var remapped = Expression.Variable(typeof(object), "remapped");
+                body.Add(Expression.Block([remapped],
+                    Expression.Assign(remapped, Expression.Call(remapMethod, value, remap)),
+                    Expression.IfThen(Expression.Not(Expression.ReferenceEqual(remapped, value)),
+                        Expression.Assign(field, Expression.Convert(remapped, f.FieldType)))));
             }
         body.Add(Expression.Convert(copy, typeof(object)));
         var lambda = Expression.Lambda<Func<object, object[], object>>(Expression.Block([copy], body), src, remap);
