@@ -50,9 +50,9 @@ public sealed partial class Uvm
         for (int i = 0; i < (int)entry.Pages; i++)
         {
             int slot = entry.AmapOffset + i;
-            if (--amap.PageRefs[slot] > 0) continue;
-            if (amap.Anons[slot] is { } anon) AnonUnref(anon);
-            amap.Anons[slot] = null;
+            if (--amap.PageRefs[slot] > 0 || amap.Anons[slot] is not { } anon) continue;
+            AnonUnref(anon);
+            amap.Anons[slot] = null;   // a reference store costs a write barrier: only where there was an anon
         }
         amap.Ref--;
         entry.Amap = null;
