@@ -53,8 +53,6 @@ public sealed class ProgramRegistry
 
     public byte[]? LookupFile(string path) => _files.GetValueOrDefault(path);
 
-    public IEnumerable<string> Paths => _images.Keys;
-
     private static void CheckPath(string path)
     {
         if (!path.StartsWith('/')) throw new ArgumentException($"path '{path}' is not absolute", nameof(path));

@@ -4,11 +4,4 @@ namespace MiniBSD.Kernel.Abi;
 /// A system call's arguments as a user program passes them: the values of x0-x5 at the SVC (OpenBSD arm64's calling
 /// convention; the number goes in x8). Pointers are user virtual addresses.
 /// </summary>
-public readonly record struct SyscallArgs(long A0 = 0, long A1 = 0, long A2 = 0, long A3 = 0, long A4 = 0, long A5 = 0)
-{
-    public long this[int i] => i switch
-    {
-        0 => A0, 1 => A1, 2 => A2, 3 => A3, 4 => A4, 5 => A5,
-        _ => throw new ArgumentOutOfRangeException(nameof(i), i, "a system call has at most 6 register arguments"),
-    };
-}
+public readonly record struct SyscallArgs(long A0 = 0, long A1 = 0, long A2 = 0, long A3 = 0, long A4 = 0, long A5 = 0);

@@ -11,7 +11,7 @@ namespace MiniBSD.Kernel.Kern;
 /// kern_exec.c: sys_execve. The arguments and environment are copied in and checked first (ENOENT, E2BIG, EFAULT,
 /// ENAMETOOLONG leave the caller untouched); past the point of no return the address space is emptied
 /// (uvmspace_exec) and rebuilt: text (the program's shared read-only, executable object), data (copy-on-write from
-/// its object), bss, and a stack under <see cref="UsrStack"/> with a guard page below it; the strings and the
+/// its object), bss, and a stack under <see cref="UserLayout.UsrStack"/> with a guard page below it; the strings and the
 /// argc/argv/envp vector are copied onto the new stack, caught signals are reset (execsigs), and the thread's user
 /// frames are replaced by the new program's first frame.
 /// </summary>
@@ -20,8 +20,6 @@ public sealed class KernExec(Uvm.Uvm uvm, ProgramRegistry programs, KernExit exi
     /// <summary>ARG_MAX (sys/syslimits.h): bytes of arguments and environment, strings and pointers.</summary>
     public const int ARG_MAX = 512 * 1024;
 
-    /// <summary>USRSTACK and the stack's size (<see cref="UserLayout"/>).</summary>
-    public const ulong UsrStack = UserLayout.UsrStack, StackSize = UserLayout.StackSize;
 
     /// <summary>Text and data objects by path: kept while the program may run again, as the vnode cache keeps them.</summary>
     private readonly SortedDictionary<string, (UvmObject Text, UvmObject Data)> _objects = new(StringComparer.Ordinal);
@@ -168,8 +166,8 @@ public sealed class KernExec(Uvm.Uvm uvm, ProgramRegistry programs, KernExit exi
         if (image.BssPages > 0) uvm.UvmMapAnon(map, bss, (ulong)image.BssPages << 12, VmProt.ReadWrite, VmProt.All, VmInherit.Copy);
         vm.DataStart = VmLayout.DataStart;
         vm.Break = bss + ((ulong)image.BssPages << 12);
-        uvm.UvmMapAnon(map, UsrStack - StackSize, StackSize, VmProt.ReadWrite, VmProt.All, VmInherit.Copy);
-        uvm.UvmMapAnon(map, UsrStack - StackSize - 4096, 4096, VmProt.None, VmProt.None, VmInherit.Copy);   // the guard
+        uvm.UvmMapAnon(map, UserLayout.UsrStack - UserLayout.StackSize, UserLayout.StackSize, VmProt.ReadWrite, VmProt.All, VmInherit.Copy);
+        uvm.UvmMapAnon(map, UserLayout.UsrStack - UserLayout.StackSize - 4096, 4096, VmProt.None, VmProt.None, VmInherit.Copy);   // the guard
     }
 
     /// <summary>
@@ -179,7 +177,7 @@ public sealed class KernExec(Uvm.Uvm uvm, ProgramRegistry programs, KernExit exi
     private bool CopyoutArgs(Proc p, string[] argv, string[] envp, out ulong sp, out ulong argvVa, out ulong envpVa)
     {
         var strings = argv.Concat(envp).Select(s => Encoding.UTF8.GetBytes(s + "\0")).ToArray();
-        ulong at = UsrStack - (ulong)strings.Sum(b => b.Length);
+        ulong at = UserLayout.UsrStack - (ulong)strings.Sum(b => b.Length);
         ulong stringsStart = at;
         var pointers = new long[strings.Length];
         for (int i = 0; i < strings.Length; i++)

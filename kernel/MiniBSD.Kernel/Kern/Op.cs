@@ -58,6 +58,12 @@ public readonly record struct Op(OpKind Kind, long Value = 0, object? Target = n
     public static Op ReleaseAll(MpLock l) => new(OpKind.ReleaseAll, Target: l);
     public static Op Exit(long status) => new(OpKind.Exit, status);
 
+    /// <summary>A frame that returns <paramref name="value"/> at once (a system call with nothing to wait for).</summary>
+    public static IEnumerator<Op> Returning(long value)
+    {
+        yield return Return(value);
+    }
+
     /// <summary>svc #0 with x8 = <paramref name="code"/> and x0-x5 = the arguments (user frames only).</summary>
     public static Op Syscall(Abi.SysCall code, long a0 = 0, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0, long a5 = 0) =>
         new(OpKind.Syscall, (long)code, Args: new(a0, a1, a2, a3, a4, a5));

@@ -29,12 +29,9 @@ public sealed class ProcSyscalls(Uvm.Uvm uvm, Sched sched, KernProc procs)
         s.Add(SysCall.Obreak, SysObreak);
     }
 
-    private static IEnumerator<Op> Result(long value)
-    {
-        yield return Op.Return(value);
-    }
+    private static IEnumerator<Op> Result(long value) => Op.Returning(value);
 
-    private static IEnumerator<Op> Result(Errno error, long value = 0) => Result(error == Errno.None ? value : -(long)error);
+    private static IEnumerator<Op> Result(Errno error, long value = 0) => Op.Returning(error == Errno.None ? value : -(long)error);
 
     private long Now(Proc p) => uvm.Machine.Cpu(p.Cpu).Clock;
 

@@ -82,6 +82,4 @@ public abstract partial class UserProgram
             into.AddRange(ReadResult(n));
         }
     }
-
-    protected static bool Ok(Errno e) => e == Kernel.Abi.Errno.None;
 }

@@ -19,9 +19,8 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
     /// <summary>The address ERET returns to: MiniBSD does not emulate instructions, so a user PC is the text's start.</summary>
     private const ulong UserPc = VmLayout.UserMin;
 
-    /// <summary>System calls taken, and those sys_nosys answered.</summary>
+    /// <summary>System calls taken.</summary>
     public long Calls { get; private set; }
-    public long NoSys { get; private set; }
 
     public IEnumerator<Op> Svc(Cpu cpu, Proc p, in Op op)
     {
@@ -31,7 +30,6 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
         Calls++;
         p.Syscall = (SysCall)op.Value;
         if (sysent.Lookup(op.Value) is { } handler) return handler(p, op.Args);
-        NoSys++;
         return SysNosys(p);
     }
 
@@ -75,7 +73,7 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
         cpu.Execute(A64.Msr(SysReg.Ttbr0El1), 0);
         Kassert(cpu.El == 1 && cpu.Esr.Ec == Hal.Registers.ExceptionClass.Unknown, "undefined instruction at EL0 not taken: {0}", cpu);
         KernSigPost.Trapsignal(p.Process!, Signal.SIGILL);
-        return ReturnToUser(0);
+        return Op.Returning(0);
     }
 
     public IEnumerator<Op> Crashed(Cpu cpu, Proc p, Exception exception)
@@ -84,18 +82,13 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
         if (cpu.El == 0) cpu.TakeInterrupt();   // the kernel regains the CPU
         exit.Dmesg?.Printf(cpu, $"pid {pr.Pid} ({pr.Command}): the program threw {exception.GetType().Name}: {exception.Message}");
         KernSigPost.Trapsignal(pr, Signal.SIGABRT);
-        return ReturnToUser(0);   // userret delivers it
+        return Op.Returning(0);   // userret delivers it
     }
 
     public IEnumerator<Op> FellOff(Cpu cpu, Proc p, long value)
     {
         cpu.Svc(0);                                      // crt0's svc for exit(main's value)
         return exit.Exit1(p, (int)(value & 0xff), 0);
-    }
-
-    private static IEnumerator<Op> ReturnToUser(long value)
-    {
-        yield return Op.Return(value);
     }
 
     public void EnterUser(Cpu cpu, Proc p)
