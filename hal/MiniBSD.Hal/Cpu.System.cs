@@ -148,7 +148,7 @@ public sealed partial class Cpu
     /// </summary>
     private void SetTranslationRegisters(ulong sctlr, ulong tcr, ulong ttbr0, ulong ttbr1, ulong mair)
     {
-        _regime = TranslationRegime.Decode(new Sctlr(sctlr), new Tcr(tcr), new Ttbr(ttbr0), new Ttbr(ttbr1), new Mair(mair), _mmfr0);
+        _regime.Redecode(new Sctlr(sctlr), new Tcr(tcr), new Ttbr(ttbr0), new Ttbr(ttbr1), new Mair(mair), _mmfr0);
         (_sctlr, _tcr, _ttbr0, _ttbr1, _mair) = (sctlr, tcr, ttbr0, ttbr1, mair);
         ClearMicroTlb();
     }

@@ -20,7 +20,7 @@ public sealed partial class Cpu
 
     private ulong _sctlr, _tcr, _ttbr0, _ttbr1, _mair;
     private ulong _par, _esr, _far, _elr, _spsr, _vbar, _tpidr, _contextidr;
-    private TranslationRegime _regime;
+    private readonly TranslationRegime _regime;
 
     internal Cpu(Machine machine, int id)
     {

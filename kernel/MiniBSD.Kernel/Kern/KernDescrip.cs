@@ -13,15 +13,28 @@ public sealed class FileDesc
     /// <summary>OPEN_MAX (sys/syslimits.h): descriptors per process.</summary>
     public const int OPEN_MAX = 64;
 
-    private readonly OpenFile?[] _ofiles = new OpenFile?[OPEN_MAX];   // fd_ofiles
+    /// <summary>NDFILE (sys/filedesc.h): the slots a table starts with (filedesc0's fd_dfiles); fdexpand grows it.</summary>
+    public const int NDFILE = 20;
+
+    /// <summary>NDEXTENT (sys/filedesc.h): the first size fdexpand grows a table to; it doubles after that.</summary>
+    public const int NDEXTENT = 50;
+
+    private OpenFile?[] _ofiles;   // fd_ofiles; its length is fd_nfiles
+
+    public FileDesc() => _ofiles = new OpenFile?[NDFILE];
+
+    private FileDesc(int nfiles) => _ofiles = new OpenFile?[nfiles];
 
     /// <summary>Descriptors open now.</summary>
     public int Open => _ofiles.Count(f => f is not null);
 
+    /// <summary>fd_nfiles: the slots the table has now (NDFILE, then grown by fdexpand up to OPEN_MAX).</summary>
+    public int Slots => _ofiles.Length;
+
     /// <summary>fd_getfile_mode: the file at <paramref name="fd"/> if it is open with every bit of <paramref name="mode"/>.</summary>
     public Errno GetFile(int fd, FileFlags mode, out OpenFile? fp)
     {
-        fp = (uint)fd < OPEN_MAX ? _ofiles[fd] : null;
+        fp = (uint)fd < (uint)_ofiles.Length ? _ofiles[fd] : null;
         if (fp is null || (fp.Flag & mode) != mode)
         {
             fp = null;
@@ -35,7 +48,8 @@ public sealed class FileDesc
     {
         for (fd = want; fd < OPEN_MAX; fd++)
         {
-            if (_ofiles[fd] is not null) continue;
+            if (fd < _ofiles.Length && _ofiles[fd] is not null) continue;
+            Fdexpand(fd);
             _ofiles[fd] = fp;
             return Errno.None;
         }
@@ -52,6 +66,7 @@ public sealed class FileDesc
         displaced = null;
         if (GetFile(from, FileFlags.None, out var fp) != Errno.None || (uint)to >= OPEN_MAX) return Errno.EBADF;
         if (from == to) return Errno.None;   // POSIX: returns to, and to stays open
+        Fdexpand(to);
         displaced = _ofiles[to];
         fp!.Count++;
         _ofiles[to] = fp;
@@ -76,11 +91,31 @@ public sealed class FileDesc
         return Errno.None;
     }
 
-    /// <summary>fdcopy (fork): the child's table refers to the same files, each with one more reference.</summary>
+    /// <summary>fdexpand: grows the table until <paramref name="fd"/> has a slot (NDEXTENT, then doubling, at most OPEN_MAX).</summary>
+    private void Fdexpand(int fd)
+    {
+        if (fd < _ofiles.Length) return;
+        int nfiles = _ofiles.Length;
+        while (nfiles <= fd) nfiles = nfiles < NDEXTENT ? NDEXTENT : Math.Min(2 * nfiles, OPEN_MAX);
+        Array.Resize(ref _ofiles, nfiles);
+    }
+
+    /// <summary>
+    /// fdcopy (fork): the child's table refers to the same files, each with one more reference. It starts at NDFILE
+    /// slots and is as large as the parent's only when the parent's last open descriptor needs it, halving the size
+    /// while it is more than twice what is used, as fdcopy does.
+    /// </summary>
     public FileDesc Copy()
     {
-        var copy = new FileDesc();
-        for (int fd = 0; fd < OPEN_MAX; fd++)
+        int last = LastFile();
+        int nfiles = NDFILE;
+        if (last >= NDFILE)
+        {
+            nfiles = _ofiles.Length;
+            while (nfiles >= 2 * NDEXTENT && nfiles > last * 2) nfiles /= 2;
+        }
+        var copy = new FileDesc(nfiles);
+        for (int fd = 0; fd <= last; fd++)
         {
             if (_ofiles[fd] is not { } fp) continue;
             fp.Count++;
@@ -89,14 +124,26 @@ public sealed class FileDesc
         return copy;
     }
 
-    /// <summary>fdfree (exit): every descriptor is closed, lowest first.</summary>
+    /// <summary>fd_lastfile: the highest open descriptor, -1 when none is.</summary>
+    private int LastFile()
+    {
+        int fd = _ofiles.Length - 1;
+        while (fd >= 0 && _ofiles[fd] is null) fd--;
+        return fd;
+    }
+
+    /// <summary>
+    /// fdfree (exit): every descriptor is closed, lowest first. A file another table still refers to only loses a
+    /// reference (closef's FRELE, which calls fdrop only for the last one), so it needs no frame of its own.
+    /// </summary>
     public IEnumerator<Op> FdFree()
     {
-        for (int fd = 0; fd < OPEN_MAX; fd++)
+        for (int fd = 0; fd < _ofiles.Length; fd++)
         {
             if (_ofiles[fd] is not { } fp) continue;
             _ofiles[fd] = null;
-            yield return Op.Call(Closef(fp));
+            if (fp.Count > 1) fp.Count--;
+            else yield return Op.Call(Closef(fp));
         }
         yield return Op.Return(0);
     }

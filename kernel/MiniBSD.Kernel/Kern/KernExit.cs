@@ -90,7 +90,7 @@ public sealed partial class KernExit
     private static (int Found, Process? Zombie) Scan(Process parent, int pid)
     {
         int found = 0;
-        foreach (var child in parent.Children)
+        foreach (var child in parent.ChildList)   // the List itself: its enumerator is a struct
         {
             if (child.Is(ProcessFlags.NoZombie) || !Matches(parent, child, pid)) continue;
             found++;

@@ -12,6 +12,7 @@ namespace MiniBSD.Kernel.Kern;
 public sealed class KernFork(KernProc procs, Uvm.Uvm uvm, Sched sched)
 {
     private readonly FrameCloner _cloner = new();
+    private readonly object[] _remap = new object[4], _remapWithProgram = new object[6];   // (old, new) pairs for the cloner
 
     /// <summary>Forks made so far (forkstat.cntfork).</summary>
     public long Forks { get; private set; }
@@ -48,7 +49,6 @@ public sealed class KernFork(KernProc procs, Uvm.Uvm uvm, Sched sched)
         Kassert(procs.ProcessNew(parent, parent.Command, out child) == Errno.None, "fork1: process table full after the check");
         child!.Vmspace = vm;
         child.Fd = parent.Fd?.Copy();
-        child.SigActs = parent.SigActs.Copy();
         if (vm is not null) uvm.Pmaps.PmapActivate(cpu, vm.Pmap, curproc: false);   // the child's thread counts in pm_active
         StartThread(p, child);
         Forks++;
@@ -58,30 +58,34 @@ public sealed class KernFork(KernProc procs, Uvm.Uvm uvm, Sched sched)
     /// <summary>cpu_fork + fork_thread_start: the child's thread, its stack a copy of the parent's below fork1's frame.</summary>
     private void StartThread(Proc p, Process child)
     {
-        var childThread = sched.SpawnChild(p, child.Command, thread => CopyFrames(p, thread, child));
+        var childThread = sched.NewChildThread(p, child.Command);
         childThread.Process = child;
         childThread.UserFrames = p.UserFrames;
         childThread.UserMode = p.UserMode;
         childThread.Carry = p.Carry;
         child.MainThread = childThread;
+        CopyFrames(p, childThread, child);
+        sched.ForkThreadStart(p, childThread);
     }
 
     /// <summary>
-    /// Copies of the parent's frames below fork1's own (the top one), bottom first, with the thread, the process and
-    /// the program object (copied first: the frames' &lt;&gt;4__this) re-pointed at the child's.
+    /// Pushes onto <paramref name="thread"/> copies of the parent's frames below fork1's own (the top one), bottom
+    /// first, with the thread, the process and the program object (copied first: the frames' &lt;&gt;4__this)
+    /// re-pointed at the child's.
     /// </summary>
-    private IEnumerator<Op>[] CopyFrames(Proc p, Proc thread, Process child)
+    private void CopyFrames(Proc p, Proc thread, Process child)
     {
-        object[] remap = [p, thread, p.Process!, child];
+        var remap = _remap;   // fork1 runs to the end without yielding, so one table serves every fork
+        (remap[0], remap[1], remap[2], remap[3]) = (p, thread, p.Process!, child);
         if (p.Program is { } program)
         {
-            var copy = _cloner.Clone(program, remap);
-            remap = [.. remap, program, copy];
-            thread.Program = copy;
+            remap = _remapWithProgram;
+            (remap[0], remap[1], remap[2], remap[3]) = (p, thread, p.Process!, child);
+            (remap[4], remap[5]) = (program, thread.Program = _cloner.Clone(program, _remap));
         }
         var frames = p.Frames;
-        var copies = new IEnumerator<Op>[frames.Count - 1];
-        for (int i = 0; i < copies.Length; i++) copies[i] = _cloner.Clone(frames[i], remap);
-        return copies;
+        for (int i = 0; i < frames.Count - 1; i++) thread.Push(_cloner.Clone(frames[i], remap));
+        Array.Clear(_remap);   // hold no dead process
+        Array.Clear(_remapWithProgram);
     }
 }

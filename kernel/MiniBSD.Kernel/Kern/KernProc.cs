@@ -47,7 +47,8 @@ public sealed class KernProc
     {
         pr = null;
         if (Count >= MaxProcesses) return Errno.EAGAIN;
-        pr = new Process(Pids.AllocPid(), command) { Parent = parent };
+        // sigactsinit: a child starts with a copy of its parent's actions; proc0's children with the defaults
+        pr = new Process(Pids.AllocPid(), command, parent?.SigActs.Copy() ?? new SigActs()) { Parent = parent };
         if (parent is not null) pr.Pgid = parent.Pgid;
         parent?.ChildList.Add(pr);
         _all.Add(pr.Pid, pr);

@@ -19,13 +19,24 @@ public enum SigDisposition : byte
 /// </summary>
 public sealed class SigActs
 {
-    private readonly SigAction[] _actions = new SigAction[SigProps.NSIG];   // ps_sigact, ps_catchmask, flags
+    private SigAction[] _actions;   // ps_sigact, ps_catchmask, flags
+    // The action table is shared with the copies made by fork until either side changes it: a fork that copied
+    // 33 actions every time would allocate half a kilobyte for a table the child almost never changes.
+    private bool _actionsShared;
     private uint _ignore;   // ps_sigignore: signals to discard at once
     private uint _catch;    // ps_sigcatch: signals with a user handler
 
     public SigActs()
     {
+        _actions = new SigAction[SigProps.NSIG];
         for (int s = 1; s < SigProps.NSIG; s++) SetSigvec((Signal)s, SigAction.Default, isInit: false);
+    }
+
+    private SigActs(SigActs parent)
+    {
+        parent._actionsShared = _actionsShared = true;
+        _actions = parent._actions;
+        (_ignore, _catch, NoCldWait, NoCldStop, Blocked) = (parent._ignore, parent._catch, parent.NoCldWait, parent.NoCldStop, parent.Blocked);
     }
 
     /// <summary>SAS_NOCLDWAIT: children of this process leave no zombie (SA_NOCLDWAIT, or SIGCHLD set to SIG_IGN).</summary>
@@ -41,12 +52,17 @@ public sealed class SigActs
     public SigAction Action(Signal signal) => _actions[(int)signal];
 
     /// <summary>fork: the child gets a copy of the actions, flags and mask (sigactsinit copies the parent's).</summary>
-    public SigActs Copy()
+    public SigActs Copy() => new(this);
+
+    /// <summary>The action table, made this process's own before a change if fork left it shared.</summary>
+    private SigAction[] WritableActions()
     {
-        var c = new SigActs();
-        _actions.CopyTo(c._actions, 0);
-        (c._ignore, c._catch, c.NoCldWait, c.NoCldStop, c.Blocked) = (_ignore, _catch, NoCldWait, NoCldStop, Blocked);
-        return c;
+        if (_actionsShared)
+        {
+            _actions = (SigAction[])_actions.Clone();
+            _actionsShared = false;
+        }
+        return _actions;
     }
 
     /// <summary>
@@ -69,7 +85,7 @@ public sealed class SigActs
     private void SetSigvec(Signal signal, SigAction sa, bool isInit)
     {
         uint bit = SigSet.Mask(signal);
-        _actions[(int)signal] = sa with { Mask = sa.Mask & ~SigSet.CantMask };
+        WritableActions()[(int)signal] = sa with { Mask = sa.Mask & ~SigSet.CantMask };
         if (signal == Signal.SIGCHLD)
         {
             NoCldStop = (sa.Flags & SaFlags.NoCldStop) != 0;
@@ -116,7 +132,7 @@ public sealed class SigActs
             bool caught = (_catch & SigSet.Mask(signal)) != 0;
             bool childIgnored = signal == Signal.SIGCHLD && sa.Handler == SigAction.SIG_IGN;
             if (caught) SetSigvec(signal, SigAction.Default, isInit: false);
-            else if (childIgnored) _actions[s] = SigAction.Default;   // SIGCHLD's default is to ignore it anyway
+            else if (childIgnored) WritableActions()[s] = SigAction.Default;   // SIGCHLD's default is to ignore it anyway
         }
         NoCldWait = false;
     }

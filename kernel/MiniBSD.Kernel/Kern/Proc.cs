@@ -16,7 +16,7 @@ public enum ProcState : byte
 /// </summary>
 public sealed class Proc : Abi.IUserContext
 {
-    private readonly List<IEnumerator<Op>> _frames = [];
+    private readonly List<IEnumerator<Op>> _frames = new(8);   // deep enough for a system call: grown at most rarely
 
     public Proc(int id, string name, IEnumerator<Op> entry)
         : this(id, name, [entry])
@@ -33,9 +33,6 @@ public sealed class Proc : Abi.IUserContext
 
     /// <summary>The frame stack, bottom first.</summary>
     internal IReadOnlyList<IEnumerator<Op>> Frames => _frames;
-
-    /// <summary>Pushes frames, bottom first (fork fills a new thread's stack once the copies can refer to it).</summary>
-    internal void PushAll(IEnumerable<IEnumerator<Op>> frames) => _frames.AddRange(frames);
 
     /// <summary>p_p: the process this thread belongs to; null for a kernel thread such as the reaper.</summary>
     public Process? Process { get; internal set; }

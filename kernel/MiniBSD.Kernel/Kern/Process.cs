@@ -24,7 +24,7 @@ public enum ProcessFlags
 /// signal actions, exit status. MiniBSD processes have one thread (<see cref="MainThread"/>), as OpenBSD processes
 /// that never call __tfork. Locks: [K] kernel lock, [m] ps_mtx (both the kernel lock here).
 /// </summary>
-public sealed class Process(int pid, string command)
+public sealed class Process(int pid, string command, SigActs sigacts)
 {
     /// <summary>ps_pid.</summary>
     public int Pid { get; } = pid;
@@ -57,7 +57,7 @@ public sealed class Process(int pid, string command)
     public FileDesc? Fd { get; internal set; }
 
     /// <summary>ps_sigacts.</summary>
-    public SigActs SigActs { get; internal set; } = new();
+    public SigActs SigActs { get; } = sigacts;
 
     /// <summary>ps_siglist: signals posted to the process and not yet delivered (sigmask bits).</summary>
     public uint SigList { get; internal set; }

@@ -28,6 +28,7 @@ public sealed partial class Sched
 
     private readonly PerCpu[] _cpus;
     private readonly Dictionary<object, List<Proc>> _sleepQueues = new(ReferenceEqualityComparer.Instance);
+    private readonly Stack<List<Proc>> _spareQueues = new();   // emptied sleep queues, reused: a sleep allocates nothing
     private readonly SortedSet<(long At, long Seq, Proc P)> _timeouts =
         new(Comparer<(long At, long Seq, Proc P)>.Create((a, b) => a.At != b.At ? a.At.CompareTo(b.At) : a.Seq.CompareTo(b.Seq)));
     private long _timeoutSeq;
@@ -80,17 +81,17 @@ public sealed partial class Sched
     }
 
     /// <summary>
-    /// fork_thread_start: a new thread whose frame stack (bottom first) <paramref name="frames"/> makes for it (copies
-    /// may refer to the new thread), runnable from the parent's present on the parent's CPU if it is idle, else an
-    /// idle one (sched_choosecpu_fork). It reads 0 as what its top frame's call returned, as a fork child does.
+    /// The thread fork makes (thread_new): a new id, on the parent's CPU, reading 0 as what its top frame's call
+    /// returned, as a fork child does. Its frames are pushed by the caller (copies may refer to the new thread),
+    /// then <see cref="ForkThreadStart"/> makes it runnable.
     /// </summary>
-    public Proc SpawnChild(Proc parent, string name, Func<Proc, IEnumerable<IEnumerator<Op>>> frames)
-    {
-        var p = new Proc(_nextId++, name, []) { Cpu = parent.Cpu, Retval = 0 };
-        p.PushAll(frames(p));
-        Setrunnable(p, _cpus[parent.Cpu].Cpu.Clock);
-        return p;
-    }
+    public Proc NewChildThread(Proc parent, string name) => new(_nextId++, name, []) { Cpu = parent.Cpu, Retval = 0 };
+
+    /// <summary>
+    /// fork_thread_start: the child thread runs from the parent's present, on the parent's CPU if it is idle, else
+    /// an idle one (sched_choosecpu_fork).
+    /// </summary>
+    public void ForkThreadStart(Proc parent, Proc child) => Setrunnable(child, _cpus[parent.Cpu].Cpu.Clock);
 
     /// <summary>
     /// setrunnable: the thread may run from simulated time <paramref name="at"/>. sched_choosecpu: its last CPU if that
@@ -242,7 +243,8 @@ public sealed partial class Sched
         p.State = ProcState.Sleeping;
         p.SleepCatches = catchSignals;
         p.WaitChannel = channel;
-        if (!_sleepQueues.TryGetValue(channel, out var q)) _sleepQueues[channel] = q = [];
+        if (!_sleepQueues.TryGetValue(channel, out var q))
+            _sleepQueues[channel] = q = _spareQueues.TryPop(out var spare) ? spare : [];
         q.Add(p);
         c.Cur = null;
     }
@@ -262,6 +264,8 @@ public sealed partial class Sched
             }
             Setrunnable(p, at);
         }
+        sleepers.Clear();
+        _spareQueues.Push(sleepers);
     }
 
     /// <summary>endtsleep: a sleep's time is up; the thread leaves its channel and runs again, seeing EWOULDBLOCK.</summary>
@@ -283,7 +287,11 @@ public sealed partial class Sched
         }
         var q = _sleepQueues[p.WaitChannel!];
         q.Remove(p);
-        if (q.Count == 0) _sleepQueues.Remove(p.WaitChannel!);
+        if (q.Count == 0)
+        {
+            _sleepQueues.Remove(p.WaitChannel!);
+            _spareQueues.Push(q);
+        }
         p.WaitChannel = null;
     }
 

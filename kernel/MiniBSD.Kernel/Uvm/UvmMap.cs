@@ -115,7 +115,10 @@ public sealed partial class Uvm
     /// </summary>
     public void UvmMapTeardown(Cpu cpu, VmMap map)
     {
-        foreach (var entry in map.TeardownOrder()) UvmUnmapKillEntry(cpu, map, entry);
+        int n = map.Entries.Count;
+        Span<int> order = n <= 256 ? stackalloc int[n] : new int[n];
+        map.TeardownOrder(order);
+        foreach (int i in order) UvmUnmapKillEntry(cpu, map, map.Entries[i]);
         map.Clear();
     }
 
@@ -149,8 +152,10 @@ public sealed partial class Uvm
         if (child is null) return null;
         child.DataStart = parent.DataStart;
         child.Break = parent.Break;
-        foreach (var entry in parent.Map.Entries)
+        var entries = parent.Map.Entries;
+        for (int i = 0; i < entries.Count; i++)   // by index: foreach over the interface would box an enumerator
         {
+            var entry = entries[i];
             if (entry.Inheritance == VmInherit.None) continue;
             if (entry.Inheritance == VmInherit.Share)
             {

@@ -88,21 +88,26 @@ public sealed class VmMap(Pmap pmap, ulong min, ulong max)
         Insert(tail);
     }
 
-    /// <summary>The entries in the order a breadth-first walk of a balanced tree of them visits them.</summary>
-    public List<VmMapEntry> TeardownOrder()
+    /// <summary>
+    /// Fills <paramref name="order"/> (one slot an entry) with the entries' indices in the order a breadth-first walk
+    /// of a balanced tree of them visits them. Allocates nothing for maps of up to 256 entries.
+    /// </summary>
+    public void TeardownOrder(Span<int> order)
     {
-        var order = new List<VmMapEntry>(_entries.Count);
-        var queue = new Queue<(int Lo, int Hi)>();
-        if (_entries.Count > 0) queue.Enqueue((0, _entries.Count - 1));
-        while (queue.Count > 0)
+        Kassert(order.Length == _entries.Count, "uvm_map_teardown: {0} slots for {1} entries", order.Length, _entries.Count);
+        int n = order.Length;
+        if (n == 0) return;
+        Span<long> queue = n <= 256 ? stackalloc long[n] : new long[n];   // (lo << 32 | hi); at most one a visit
+        int head = 0, tail = 0;
+        queue[tail++] = n - 1;
+        for (int visited = 0; head < tail; visited++)
         {
-            var (lo, hi) = queue.Dequeue();
-            int mid = lo + (hi - lo) / 2;
-            order.Add(_entries[mid]);
-            if (lo <= mid - 1) queue.Enqueue((lo, mid - 1));
-            if (mid + 1 <= hi) queue.Enqueue((mid + 1, hi));
+            long range = queue[head++];
+            int lo = (int)(range >> 32), hi = (int)range, mid = lo + (hi - lo) / 2;
+            order[visited] = mid;
+            if (lo <= mid - 1) queue[tail++] = ((long)lo << 32) | (uint)(mid - 1);
+            if (mid + 1 <= hi) queue[tail++] = ((long)(mid + 1) << 32) | (uint)hi;
         }
-        return order;
     }
 
     private int IndexAtOrBefore(ulong va)
