@@ -49,6 +49,47 @@ public sealed class KernDescripTests
     }
 
     [Fact]
+    public void A_table_starts_at_NDFILE_grows_by_fdexpand_and_fork_copies_only_what_is_used()
+    {
+        var fdp = new FileDesc();
+        var devnull = new DevNull();
+        Assert.Equal(FileDesc.NDFILE, fdp.Slots);                                   // filedesc0's fd_dfiles
+        for (int i = 0; i < FileDesc.NDFILE; i++) fdp.Install(devnull.Open(FileFlags.Read), out _);
+        Assert.Equal(FileDesc.NDFILE, fdp.Slots);
+        Assert.Equal(Errno.None, fdp.Install(devnull.Open(FileFlags.Read), out int fd20));
+        Assert.Equal((20, FileDesc.NDEXTENT), (fd20, fdp.Slots));                  // fdexpand: NDEXTENT first
+        Assert.Equal(Errno.None, fdp.Dup2(0, 55, out var displaced));
+        Assert.Null(displaced);
+        Assert.Equal(FileDesc.OPEN_MAX, fdp.Slots);                                // then doubling, capped at OPEN_MAX
+        Assert.Equal(FileDesc.OPEN_MAX, fdp.Copy().Slots);                         // fd 55 open: the copy needs it all
+
+        Assert.Equal(Errno.None, fdp.Close(55, out _));
+        Assert.Equal(FileDesc.OPEN_MAX, fdp.Copy().Slots);                         // fd_lastfile 20: fdcopy halves only from 2*NDEXTENT
+        for (int fd = 3; fd <= 20; fd++) fdp.Close(fd, out _);
+        var small = fdp.Copy();
+        Assert.Equal(FileDesc.NDFILE, small.Slots);                                // fd_lastfile < NDFILE: filedesc0 alone
+        Assert.Equal(3, small.Open);
+        Assert.Equal(Errno.EBADF, fdp.Dup2(0, FileDesc.OPEN_MAX, out _));
+    }
+
+    [Fact]
+    public void Fdfree_drops_a_reference_to_a_shared_file_and_closes_the_last_one()
+    {
+        var parent = new FileDesc();
+        var (r, w) = Pipes.Create();
+        parent.Install(r, out _);
+        parent.Install(w, out _);
+        var child = parent.Copy();
+        Assert.Equal(0L, RunFrame(child.FdFree()));                                // FRELE: both ends still open
+        Assert.Equal((1, 1), (r.Count, w.Count));
+        Assert.False(((Pipe)w.Data).WriterClosed);
+        Assert.Equal(0L, RunFrame(parent.FdFree()));                               // the last references: fdrop
+        Assert.Equal((0, 0), (r.Count, w.Count));
+        Assert.True(((Pipe)w.Data).WriterClosed);
+        Assert.True(((Pipe)r.Data).ReaderClosed);
+    }
+
+    [Fact]
     public void Bad_descriptors_and_wrong_modes_are_EBADF()
     {
         var fdp = new FileDesc();

@@ -60,6 +60,27 @@ public sealed class KernSigTests
         Assert.False(ps.DiscardsOnPost(Signal.SIGCHLD));
     }
 
+    [Fact]
+    public void A_forked_copy_shares_nothing_a_change_on_either_side_can_reach()
+    {
+        var parent = new SigActs();
+        parent.Sigaction((int)Signal.SIGTERM, SigAction.Ignore, out _);
+        parent.Sigprocmask(SigSet.SIG_BLOCK, SigSet.Mask(Signal.SIGINT), out _);
+        var child = parent.Copy();
+        Assert.Equal(SigDisposition.Ignore, child.Disposition(Signal.SIGTERM));     // sigactsinit: the parent's actions
+        Assert.Equal(SigSet.Mask(Signal.SIGINT), child.Blocked);
+
+        child.Sigaction((int)Signal.SIGHUP, SigAction.Ignore, out _);
+        Assert.Equal(SigDisposition.Terminate, parent.Disposition(Signal.SIGHUP));  // the child's change stays its own
+        parent.Sigaction((int)Signal.SIGTERM, SigAction.Default, out _);
+        Assert.Equal(SigDisposition.Ignore, child.Disposition(Signal.SIGTERM));     // and the parent's its own
+        var grandchild = child.Copy();
+        child.Execsigs();
+        child.Sigaction((int)Signal.SIGUSR1, SigAction.Ignore, out _);
+        Assert.Equal(SigDisposition.Ignore, grandchild.Disposition(Signal.SIGHUP));
+        Assert.Equal(SigDisposition.Terminate, grandchild.Disposition(Signal.SIGUSR1));
+    }
+
     [Theory]
     [InlineData(SigAction.SIG_IGN, SaFlags.None, false, true)]       // SIGCHLD ignored: no zombies (POSIX XSI)
     [InlineData(Handler, SaFlags.NoCldWait, false, true)]            // SA_NOCLDWAIT with a handler

@@ -22,7 +22,8 @@ public static class ForkExitBench
     /// <summary>The issue's target: 20 times the host kernel.</summary>
     public const double TargetPerSecond = 66_000;
 
-    public sealed record Result(int Iterations, double HostSeconds, long Cycles, CpuCounters Counters, long Syscalls, long Switches, long Faults, bool Clean)
+    /// <param name="HostBytes">Bytes the host heap gave out during the run (the kernel's new processes, maps, frames).</param>
+    public sealed record Result(int Iterations, double HostSeconds, long HostBytes, long Cycles, CpuCounters Counters, long Syscalls, long Switches, long Faults, bool Clean)
     {
         public double PerSecond => Iterations / HostSeconds;
     }
@@ -50,6 +51,7 @@ public static class ForkExitBench
         stdout.WriteLine($"forkexit: {iterations:N0} x (fork, child writes {pages} copy-on-write pages, exit, wait) by /usr/bin/forkbench on {o.Cpus} CPU{(o.Cpus == 1 ? "" : "s")}");
         stdout.WriteLine($"  host:      {rate:N0} loops per host second ({seconds * 1e6 / iterations:F2} us each); target {TargetPerSecond:N0}/s "
             + $"({(rate >= TargetPerSecond ? "met" : "not met")}); the host's Linux does about {HostLinuxPerSecond:N0}/s, {rate / HostLinuxPerSecond:F1}x that");
+        stdout.WriteLine($"  host heap: {(full.HostBytes - zero.HostBytes) / (double)iterations:N0} bytes allocated per loop (the new process's objects: proc, maps, frames)");
         stdout.WriteLine($"  simulated: {cycles:N0} cycles per loop ({cycles * 1e6 / hz:F2} us at {hz / 1e9:F1} GHz) on the busiest CPU");
         stdout.WriteLine($"  per loop:  {Per(full.Syscalls - zero.Syscalls, iterations)} system calls, {Per(full.Faults - zero.Faults, iterations)} page faults, "
             + $"{Per(full.Switches - zero.Switches, iterations)} context switches, " + string.Join(", ", TlbiOpExtensions.All
@@ -66,12 +68,14 @@ public static class ForkExitBench
         var machine = new Machine(config);
         var kernel = new InitMain(machine, Rootfs.Create($"forkbench {iterations} {pages}\n"), new KernelOptions(o.Seed, o.MaxProc));
         machine.Console.Sink = TextWriter.Null;
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
         var clock = Stopwatch.StartNew();
         kernel.Start();
         kernel.Run();
         double seconds = clock.Elapsed.TotalSeconds;
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
         bool clean = kernel.Halted && kernel.HaltStatus == 0 && kernel.LeakedFrames().All(kv => kv.Value == 0) && kernel.LeakedAsids == 0;
-        return new Result(iterations, seconds, machine.Cpus.Max(c => c.Clock), machine.TotalCounters(), kernel.SyscallCount,
+        return new Result(iterations, seconds, allocated, machine.Cpus.Max(c => c.Clock), machine.TotalCounters(), kernel.SyscallCount,
             kernel.Sched.ContextSwitches, kernel.Uvm.Exp.Faults, clean);
     }
 }

@@ -178,22 +178,33 @@ public sealed partial class PmapSystem
         return _loaded;
     }
 
+    /// <summary>One buffer a table level for <see cref="VpDestroy"/>'s reads (a 4 KiB stackalloc would be zeroed each call).</summary>
+    private readonly ulong[][] _vpSlots = [new ulong[512], new ulong[512], new ulong[512]];
+
     /// <summary>pmap_vp_destroy: frees the table at <paramref name="table"/> and every present table below it.</summary>
     private void VpDestroy(Cpu cpu, ulong table, int level)
     {
         if (level < 3)
         {
             // Every slot is read, as pmap_vp_destroy reads every vp pointer: through a memory port (the same loads
-            // and the same cycles, counted in a register), then the subtrees are freed in slot order.
-            Span<ulong> slots = stackalloc ulong[512];
+            // and the same cycles, counted in a register), then the subtrees are freed in slot order. The host skips
+            // runs of empty slots with a vector search; what is read and charged does not change.
+            Span<ulong> slots = _vpSlots[level];
             using (var port = cpu.OpenMemoryPort())
                 if (!port.TryRead64Run(Locore.DirectMap(_machine, table), slots)) DirectMapFault(cpu, table, "read");
-            foreach (ulong raw in slots)
+            for (int i = slots.IndexOfAnyExcept(0UL); i >= 0; i = Next(slots, i))
             {
-                var d = new Hal.Mmu.Descriptor(raw);
+                var d = new Hal.Mmu.Descriptor(slots[i]);
                 if (d.IsValid && d.IsTableOrPage) VpDestroy(cpu, d.Address, level + 1);
             }
         }
         _pages.Free(table);
+    }
+
+    /// <summary>The next non-zero slot after <paramref name="i"/>, or -1.</summary>
+    private static int Next(ReadOnlySpan<ulong> slots, int i)
+    {
+        int next = slots[(i + 1)..].IndexOfAnyExcept(0UL);
+        return next < 0 ? -1 : i + 1 + next;
     }
 }
