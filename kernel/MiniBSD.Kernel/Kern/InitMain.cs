@@ -8,7 +8,9 @@ using static MiniBSD.Kernel.Kern.Systm;
 namespace MiniBSD.Kernel.Kern;
 
 /// <summary>What the kernel is built with: the seed (pids, time-slice jitter), kern.maxproc, scheduler costs, init.</summary>
-public sealed record KernelOptions(int Seed = 0, int MaxProcesses = 1000, SchedParams? Sched = null, string InitPath = "/sbin/init")
+/// <param name="ExitPath">Where and in what order exiting processes' address spaces are torn down (issue #5).</param>
+public sealed record KernelOptions(int Seed = 0, int MaxProcesses = 1000, SchedParams? Sched = null, string InitPath = "/sbin/init",
+    ExitPath ExitPath = ExitPath.Purge)
 {
     /// <summary>Seed 0 runs without jitter; any other seed jitters slices and context switches, so each seed gives
     /// its own (reproducible) interleaving.</summary>
@@ -38,7 +40,7 @@ public sealed class InitMain
         Uvm = new Uvm.Uvm(machine, Pages, Pmaps);
         Sched = new Sched(machine, Options.SchedParams);
         Procs = new KernProc(new Random(Options.Seed), Options.MaxProcesses);
-        Exit = new KernExit(Procs, Uvm, Sched, new MpLock("kernel_lock"));
+        Exit = new KernExit(Procs, Uvm, Sched, new MpLock("kernel_lock")) { Path = Options.ExitPath };
         Fork = new KernFork(Procs, Uvm, Sched);
         Exec = new KernExec(Uvm, programs, Exit);
         Cons = new Cons(machine);
@@ -60,7 +62,7 @@ public sealed class InitMain
         Dmesg.Printf(cpu0, $"MiniBSD: {machine.Cpus.Count} CPUs, {machine.Memory.Size >> 20} MiB RAM at 0x{machine.Memory.Base:X}, {cpu0.IdAa64Mmfr0.PhysicalAddressBits}-bit PAs, {cpu0.IdAa64Mmfr0.AsidBits}-bit ASIDs");
         Dmesg.Printf(cpu0, $"locore: MMU on; kernel tables at 0x{Boot.KernelL0:X}, direct map of RAM in {Boot.DirectMapBlocks} 2 MiB blocks");
         Dmesg.Printf(cpu0, $"uvm: {Pages.TotalPages} pages managed; pmap: {Pmaps.Asids.Count - 1} user ASIDs");
-        Dmesg.Printf(cpu0, $"sysent: {Sysent.Implemented.Count()} system calls; {Options.MaxProcesses} processes at most; seed {Options.Seed}");
+        Dmesg.Printf(cpu0, $"sysent: {Sysent.Implemented.Count()} system calls; {Options.MaxProcesses} processes at most; seed {Options.Seed}; exit path {Options.ExitPath.Name()}");
     }
 
     /// <summary>The kernel message buffer.</summary>

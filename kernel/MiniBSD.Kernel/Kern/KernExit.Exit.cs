@@ -1,20 +1,28 @@
 using MiniBSD.Hal;
 using MiniBSD.Kernel.Abi;
+using MiniBSD.Kernel.Arch.Arm64;
 using static MiniBSD.Kernel.Kern.Systm;
 
 namespace MiniBSD.Kernel.Kern;
 
-/// <summary>exit1, exit2 and the reaper (kern_exit.c 1.252, reference §3.2).</summary>
+/// <summary>
+/// exit1, exit2 and the reaper, in the order <see cref="Path"/> names: OpenBSD's since 2025 (kern_exit.c 1.252,
+/// reference §3.2), the one before it (1.242, §3.1), and two wrong turns of the 2025 discussion.
+/// </summary>
 public sealed partial class KernExit
 {
     private Proc? _reaper;
 
+    /// <summary>The deadproc list's channel: exit2 wakes the reaper on it.</summary>
+    private object DeadprocChannel => _deadFifo;
+
     /// <summary>
     /// exit1 for a single-threaded process, run by its thread in the kernel (from sys_exit or a fatal signal):
-    /// PS_EXITING and the status; fdfree; PS_NOZOMBIE if the parent has SAS_NOCLDWAIT; then, for a user process,
-    /// __mp_release_all(&amp;kernel_lock), uvm_purge, KERNEL_LOCK; off allprocess (onto zombprocess unless
-    /// PS_NOZOMBIE); children to init; a PS_NOZOMBIE process goes to init too and its parent is woken (so a wait
-    /// there sees ECHILD); pmap_deactivate (a no-op after pmap_purge); sched_exit. Never returns.
+    /// PS_EXITING and the status; fdfree; PS_NOZOMBIE if the parent has SAS_NOCLDWAIT; then, on every path but the
+    /// legacy reaper, for a user process: __mp_release_all(&amp;kernel_lock), uvm_purge (or the path's variant of it),
+    /// KERNEL_LOCK; off allprocess (onto zombprocess unless PS_NOZOMBIE); children to init; a PS_NOZOMBIE process goes
+    /// to init too and its parent is woken (so a wait there sees ECHILD); pmap_deactivate (a no-op after pmap_purge,
+    /// cpu_exit's real work on the legacy path); sched_exit. Never returns.
     /// </summary>
     public IEnumerator<Op> Exit1(Proc p, int xexit, int xsig)
     {
@@ -23,23 +31,32 @@ public sealed partial class KernExit
         Kassert(!pr.Is(ProcessFlags.Exiting), "exit1: {0} is already exiting", pr);
         pr.Flags |= ProcessFlags.Exiting;
         (pr.XExit, pr.XSig) = (xexit, xsig);
+        pr.ExitStartedAt = CurCpu(p).Clock;
+        Step(p, ExitStep.Exit1);
         LogExit(p, xexit, xsig);
 
         if (pr.Fd is { } fd)
         {
             pr.Fd = null;
             yield return Op.Call(fd.FdFree());
+            Step(p, ExitStep.Fdfree);
         }
         if (pr.Parent is { SigActs.NoCldWait: true }) pr.Flags |= ProcessFlags.NoZombie;
 
-        if (!pr.Is(ProcessFlags.System) && pr.Vmspace is { } vm)
+        if (Path.TearsDownInExit1() && !pr.Is(ProcessFlags.System) && pr.Vmspace is { } vm)
         {
             yield return Op.ReleaseAll(KernelLock);   // the costly teardown runs without the big lock
-            _uvm.UvmPurge(CurCpu(p), vm);   // the scheduler charges the cycles to p
+            Step(p, ExitStep.ReleaseKernelLock);
+            Purge(p, vm);   // the scheduler charges the cycles to p
         }
-        if (KernelLock.Owner != p) yield return Op.Lock(KernelLock);   // the process lists change under the big lock
+        if (KernelLock.Owner != p)
+        {
+            yield return Op.Lock(KernelLock);   // the process lists change under the big lock
+            Step(p, ExitStep.KernelLock);
+        }
 
         _procs.MakeZombie(pr);
+        Step(p, ExitStep.Zombprocess);
         var init = _procs.Init!;
         if (pr.Children.Count > 0) yield return Op.Wakeup(init);   // a zombie among them is init's to reap now
         foreach (var child in pr.Children.ToArray()) KernProc.ProcReparent(child, init);
@@ -53,10 +70,44 @@ public sealed partial class KernExit
             yield return Op.Wakeup(parent);
         }
 
-        if (pr.Vmspace is { } space) _uvm.Pmaps.PmapDeactivate(CurCpu(p), space.Pmap);
+        if (pr.Vmspace is { } space)
+        {
+            bool active = space.Pmap.Active > 0;   // 0 after pmap_purge: then this is a no-op
+            _uvm.Pmaps.PmapDeactivate(CurCpu(p), space.Pmap);
+            Step(p, ExitStep.PmapDeactivate, active ? 1 : 0);
+        }
         yield return Op.ReleaseAll(KernelLock);       // sched_toidle releases every kernel-lock hold
+        Step(p, ExitStep.SchedExit);
         yield return Op.Exit(xexit);                  // sched_exit; the scheduler calls exit2 once p is off its CPU
     }
+
+    /// <summary>
+    /// The teardown in exit1, as <see cref="Path"/> orders it: uvm_purge (pmap_purge first), uvmspace_purge with the
+    /// pmap still active (purge-unordered), or with per-page invalidation skipped while it is still loaded
+    /// (purge-broken). The TLB coherence checker's reports name the process while it runs.
+    /// </summary>
+    private void Purge(Proc p, Uvm.Vmspace vm)
+    {
+        var cpu = CurCpu(p);
+        long start = cpu.Clock, frees = _uvm.Pages.Frees;
+        var checker = _uvm.Machine.Checker;
+        if (checker.Enabled) checker.Context = CheckerContext("exit1", p.Process!, cpu);
+        switch (Path)
+        {
+            case ExitPath.Purge: _uvm.UvmPurge(cpu, vm); break;
+            case ExitPath.PurgeUnordered: _uvm.UvmPurge(cpu, vm, pmapPurge: false); break;
+            case ExitPath.PurgeBroken: _uvm.UvmPurge(cpu, vm, pmapPurge: false, PmapFlush.Never); break;
+            default: throw NoTeardownInExit1();
+        }
+        if (checker.Enabled) checker.Context = null;
+        Stats.Exit1Teardown(cpu.Clock - start, _uvm.Pages.Frees - frees);
+        Step(p, ExitStep.UvmPurge, _uvm.Pages.Frees - frees);
+    }
+
+    // Strings are made in methods of their own: an interpolated string in a method slows all of it.
+    private string CheckerContext(string what, Process pr, Cpu cpu) => $"{what} of pid {pr.Pid} ({pr.Command}) on cpu{cpu.Id}, exit path {Path.Name()}";
+
+    private KernelPanicException NoTeardownInExit1() => Panic($"exit1: exit path {Path.Name()} does not tear down in exit1");
 
     /// <summary>dmesg: a process killed by a signal always, a normal exit at debug level.</summary>
     private void LogExit(Proc p, int xexit, int xsig)
@@ -66,13 +117,22 @@ public sealed partial class KernExit
         else if (Dmesg is { DebugEnabled: true }) Dmesg.Debug(CurCpu(p), $"pid {pr.Pid} ({pr.Command}): exit {xexit}");
     }
 
-    /// <summary>exit2: the dead thread joins the tail of deadproc and the reaper is woken.</summary>
+    /// <summary>
+    /// exit2: the dead thread joins deadproc (at the tail since 1.252; at the head, LIFO, on the legacy path) and the
+    /// reaper is woken.
+    /// </summary>
     private void Exit2(Cpu cpu, Proc p)
     {
         if (p.Process is not { } pr || !pr.Is(ProcessFlags.Exiting)) return;   // ended without exit1: a kernel thread
-        _deadproc.Enqueue(p);
-        _sched.Wakeup(_deadproc, cpu.Clock);
+        if (Path == ExitPath.Reaper) _deadLifo.Push(p);
+        else _deadFifo.Enqueue(p);
+        Stats.DeadListLength(cpu.Clock, DeadCount);
+        Stats.Step(cpu.Clock, cpu.Id, pr.Pid, ExitStep.Exit2, DeadCount);
+        _sched.Wakeup(DeadprocChannel, cpu.Clock);
     }
+
+    private bool TryTakeDead(out Proc p) =>
+        Path == ExitPath.Reaper ? _deadLifo.TryPop(out p!) : _deadFifo.TryDequeue(out p!);
 
     /// <summary>Starts the reaper kernel thread.</summary>
     public Proc StartReaper(int cpu = 0)
@@ -82,39 +142,67 @@ public sealed partial class KernExit
     }
 
     /// <summary>
-    /// reaper: for each dead thread in FIFO order, uvm_exit (cheap now: the map is empty, so this is pmap_destroy and
-    /// the ASID), then under the kernel lock either make the zombie, post SIGCHLD to the parent and wake it, or
-    /// process_zap a PS_NOZOMBIE process.
+    /// reaper: for each dead thread in deadproc order, uvm_exit (since 1.252 cheap: the map is empty, so this is
+    /// pmap_destroy and the ASID; on the legacy path the whole uvm_map_teardown), then under the kernel lock either
+    /// make the zombie, post SIGCHLD to the parent and wake it, or process_zap a PS_NOZOMBIE process.
     /// </summary>
     private IEnumerator<Op> Reaper()
     {
         while (true)
         {
-            if (!_deadproc.TryDequeue(out var p))
+            if (!TryTakeDead(out var p))
             {
-                yield return Op.Sleep(_deadproc);
+                yield return Op.Sleep(DeadprocChannel);
                 continue;
             }
+            var cpu = CurCpu(_reaper!);
+            long start = cpu.Clock;
             var pr = p.Process!;
+            Stats.DeadListLength(start, DeadCount);
+            Stats.Step(start, cpu.Id, pr.Pid, ExitStep.Reaper, DeadCount);
             if (pr.Vmspace is { } vm)
             {
                 pr.Vmspace = null;
-                _uvm.UvmExit(CurCpu(_reaper!), vm);
+                UvmExit(cpu, pr, vm);
             }
             yield return Op.Lock(KernelLock);
+            cpu = CurCpu(_reaper!);
             if (pr.Is(ProcessFlags.NoZombie))
             {
                 _procs.ProcessZap(pr);
+                Stats.Step(cpu.Clock, cpu.Id, pr.Pid, ExitStep.ProcessZap);
             }
             else
             {
                 pr.Flags |= ProcessFlags.Zombie;
                 var parent = pr.Parent!;
                 Prsignal(parent, Signal.SIGCHLD);
+                Stats.Step(cpu.Clock, cpu.Id, pr.Pid, ExitStep.Zombie);
                 yield return Op.Wakeup(parent);
             }
             yield return Op.Unlock(KernelLock);
+            Stats.ReaperBusy(CurCpu(_reaper!).Clock - start);
         }
+    }
+
+    /// <summary>uvm_exit in the reaper, measured (on the legacy path it is the whole teardown).</summary>
+    private void UvmExit(Cpu cpu, Process pr, Uvm.Vmspace vm)
+    {
+        long start = cpu.Clock, frees = _uvm.Pages.Frees;
+        var checker = _uvm.Machine.Checker;
+        if (checker.Enabled) checker.Context = CheckerContext("reaper: uvm_exit", pr, cpu);
+        _uvm.UvmExit(cpu, vm);
+        if (checker.Enabled) checker.Context = null;
+        Stats.ReaperTeardown(cpu.Clock - start, _uvm.Pages.Frees - frees);
+        Stats.Step(cpu.Clock, cpu.Id, pr.Pid, ExitStep.UvmExit, _uvm.Pages.Frees - frees);
+    }
+
+    /// <summary>dowait6 collected <paramref name="zombie"/> for the thread <paramref name="waiter"/>: the exit latency ends here.</summary>
+    private void Collected(Proc waiter, Process zombie)
+    {
+        var cpu = CurCpu(waiter);
+        Stats.Collected(cpu.Clock - zombie.ExitStartedAt);
+        Stats.Step(cpu.Clock, cpu.Id, zombie.Pid, ExitStep.Dowait6);
     }
 
     /// <summary>prsignal's posting step: a signal the process ignores is dropped, any other joins ps_siglist.</summary>
@@ -122,6 +210,12 @@ public sealed partial class KernExit
     {
         if (pr.SigActs.DiscardsOnPost(signal)) return;
         pr.SigList |= SigSet.Mask(signal);
+    }
+
+    private void Step(Proc p, ExitStep step, long detail = 0)
+    {
+        var cpu = CurCpu(p);
+        Stats.Step(cpu.Clock, cpu.Id, p.Process!.Pid, step, detail);
     }
 
     private Cpu CurCpu(Proc p) => _uvm.Machine.Cpu(p.Cpu);

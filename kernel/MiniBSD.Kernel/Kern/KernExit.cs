@@ -20,7 +20,10 @@ public sealed partial class KernExit
     private readonly KernProc _procs;
     private readonly Uvm.Uvm _uvm;
     private readonly Sched _sched;
-    private readonly Queue<Proc> _deadproc = new();   // deadproc: FIFO since kern_exit.c 1.252 (LIFO before)
+    // deadproc: a TAILQ taken from the head and filled at the tail (FIFO) since kern_exit.c 1.252; before, a LIST
+    // with insert-at-head (LIFO). One or the other is used, by ExitPath.
+    private readonly Queue<Proc> _deadFifo = new();
+    private readonly Stack<Proc> _deadLifo = new();
 
     public KernExit(KernProc procs, Uvm.Uvm uvm, Sched sched, MpLock kernelLock)
     {
@@ -39,7 +42,13 @@ public sealed partial class KernExit
     public MpLock KernelLock { get; }
 
     /// <summary>Threads exit2 queued that the reaper has not taken yet.</summary>
-    public int DeadCount => _deadproc.Count;
+    public int DeadCount => _deadFifo.Count + _deadLifo.Count;
+
+    /// <summary>Where and in what order address spaces are torn down (set before the first exit).</summary>
+    public ExitPath Path { get; init; } = ExitPath.Purge;
+
+    /// <summary>What the exit path has cost so far, and (when recording) each step.</summary>
+    public ExitStats Stats { get; } = new();
 
     /// <summary>The wait4 options MiniBSD accepts (sys_wait4 rejects any other bit with EINVAL).</summary>
     private const int ValidOptions = Wait.WNOHANG | Wait.WUNTRACED | Wait.WCONTINUED;
@@ -64,6 +73,7 @@ public sealed partial class KernExit
             var (found, zombie) = Scan(parent, pid);
             if (zombie is not null)
             {
+                if (parent.MainThread is { } waiter) Collected(waiter, zombie);
                 result.Status = Wait.ExitCode(zombie.XExit, zombie.XSig);
                 result.ChildRunCycles = zombie.RunCycles + zombie.ChildRunCycles;
                 result.ChildUserCycles = zombie.UserCycles + zombie.ChildUserCycles;

@@ -48,6 +48,9 @@ public sealed class Process(int pid, string command, SigActs sigacts)
 
     /// <summary>ps_xexit and ps_xsig: the exit code and terminating signal, set by exit1.</summary>
     public int XExit { get; internal set; }
+
+    /// <summary>When exit1 was entered (simulated cycles on the exiting CPU); for the exit latency.</summary>
+    internal long ExitStartedAt { get; set; }
     public int XSig { get; internal set; }
 
     /// <summary>ps_vmspace: null for a kernel process, and after the reaper's uvm_exit.</summary>

@@ -11,11 +11,19 @@ public sealed partial class Uvm
     /// kernel lock: pmap_purge (arm64's __HAVE_PMAP_PURGE: off this CPU, one ASID invalidation, pm_active = 0), then
     /// uvmspace_purge, whose page-by-page pmap_remove now skips every TLB invalidation.
     /// </summary>
-    public void UvmPurge(Cpu cpu, Vmspace vm)
+    /// <param name="pmapPurge">
+    /// false runs uvmspace_purge with the pmap still loaded and active, as the 2025 thread's minimal diff did
+    /// (exit path purge-unordered: every removed page is invalidated on its own).
+    /// </param>
+    /// <param name="flush">
+    /// <see cref="Arch.Arm64.PmapFlush.Never"/> with <paramref name="pmapPurge"/> false is the mistake the thread warned
+    /// of (exit path purge-broken): no per-page invalidation while this CPU still has the pmap loaded.
+    /// </param>
+    public void UvmPurge(Cpu cpu, Vmspace vm, bool pmapPurge = true, Arch.Arm64.PmapFlush flush = Arch.Arm64.PmapFlush.WhenActive)
     {
         Kassert(vm.Ref == 1, "uvm_purge: vmspace shared ({0} references)", vm.Ref);   // only proc0 shares a vmspace
-        Pmaps.PmapPurge(cpu, vm.Pmap);
-        UvmspacePurge(cpu, vm);
+        if (pmapPurge) Pmaps.PmapPurge(cpu, vm.Pmap);
+        UvmspacePurge(cpu, vm, flush);
     }
 
     /// <summary>uvm_exit (the reaper): drop the process's reference; the last one frees the pmap (uvmspace_free).</summary>

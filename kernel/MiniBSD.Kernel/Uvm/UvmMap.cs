@@ -44,9 +44,9 @@ public sealed partial class Uvm
     /// uvm_unmap_kill_entry: pmap_remove over the entry's whole span (one call per entry), then drop its amap and
     /// its object reference.
     /// </summary>
-    private void UvmUnmapKillEntry(Cpu cpu, VmMap map, VmMapEntry entry)
+    private void UvmUnmapKillEntry(Cpu cpu, VmMap map, VmMapEntry entry, PmapFlush flush = PmapFlush.WhenActive)
     {
-        if (!entry.IsGuard) Pmaps.PmapRemove(cpu, map.Pmap, entry.Start, entry.End);
+        if (!entry.IsGuard) Pmaps.PmapRemove(cpu, map.Pmap, entry.Start, entry.End, flush);
         AmapUnref(entry);
         if (entry.Object is { } obj)
         {
@@ -113,17 +113,18 @@ public sealed partial class Uvm
     /// uvm_map_teardown: kills every entry, visiting them breadth-first as OpenBSD walks its tree, and leaves the map
     /// empty, so a second teardown finds nothing to do.
     /// </summary>
-    public void UvmMapTeardown(Cpu cpu, VmMap map)
+    /// <remarks><paramref name="flush"/> <see cref="PmapFlush.Never"/> is the purge-broken exit path's mistake.</remarks>
+    public void UvmMapTeardown(Cpu cpu, VmMap map, PmapFlush flush = PmapFlush.WhenActive)
     {
         int n = map.Entries.Count;
         Span<int> order = n <= 256 ? stackalloc int[n] : new int[n];
         map.TeardownOrder(order);
-        foreach (int i in order) UvmUnmapKillEntry(cpu, map, map.Entries[i]);
+        foreach (int i in order) UvmUnmapKillEntry(cpu, map, map.Entries[i], flush);
         map.Clear();
     }
 
     /// <summary>uvmspace_purge: tear down the user mappings (OpenBSD 2025: called from uvm_purge in exit1).</summary>
-    public void UvmspacePurge(Cpu cpu, Vmspace vm) => UvmMapTeardown(cpu, vm.Map);
+    public void UvmspacePurge(Cpu cpu, Vmspace vm, PmapFlush flush = PmapFlush.WhenActive) => UvmMapTeardown(cpu, vm.Map, flush);
 
     /// <summary>uvmspace_addref: one more user of the address space (a vfork parent, a kernel peek, proc0's sharing).</summary>
     public static void UvmspaceAddref(Vmspace vm)

@@ -70,6 +70,9 @@ public sealed class UvmPage
         return true;
     }
 
+    /// <summary>Pages freed so far (uvmexp's page frees).</summary>
+    public long Frees { get; private set; }
+
     /// <summary>uvm_pagefree: returns a page. Freeing a free page, or one this allocator never gave out, panics.</summary>
     public void Free(ulong pa)
     {
@@ -81,6 +84,7 @@ public sealed class UvmPage
         _counts[(int)PageUse.Free]++;
         _use[index] = PageUse.Free;
         _free[_freeTop++] = index;
+        Frees++;
     }
 
     /// <summary>How many pmap entries map the page (OpenBSD keeps them on the page's pv list).</summary>

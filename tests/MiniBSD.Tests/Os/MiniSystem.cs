@@ -9,12 +9,13 @@ namespace MiniBSD.Tests.Os;
 /// <summary>A whole MiniBSD: machine (coherence checker on), kernel, root file system with <c>rc</c> as /etc/rc, init started.</summary>
 internal sealed class MiniSystem
 {
-    public MiniSystem(string rc, int cpus = 2, int seed = 0, int maxProcesses = 200, ulong memory = 64 * MachineConfig.MiB, SchedParams? sched = null)
+    public MiniSystem(string rc, int cpus = 2, int seed = 0, int maxProcesses = 200, ulong memory = 64 * MachineConfig.MiB, SchedParams? sched = null,
+        ExitPath exitPath = ExitPath.Purge)
     {
         Machine = new Machine(new MachineConfig { Cpus = cpus, MemoryBytes = memory, CheckCoherence = true });
         var root = Rootfs.Create(rc);
         root.Add(Rootfs.Checked(new ProgramImage("/bin/probe", () => new Probe(), Data: Probe.Data)));
-        Kernel = new InitMain(Machine, root, new KernelOptions(seed, maxProcesses, sched));
+        Kernel = new InitMain(Machine, root, new KernelOptions(seed, maxProcesses, sched, ExitPath: exitPath));
         Machine.Console.Sink = Console;
         Kernel.Start();
     }

@@ -1,0 +1,115 @@
+namespace MiniBSD.Kernel.Kern;
+
+/// <summary>The steps of a process's end that <see cref="ExitStats"/> records, by OpenBSD's function names.</summary>
+public enum ExitStep : byte
+{
+    /// <summary>exit1 entered (sys_exit or a fatal signal).</summary>
+    Exit1,
+    /// <summary>fdfree: the descriptors are closed.</summary>
+    Fdfree,
+    /// <summary>__mp_release_all(&amp;kernel_lock) before the teardown.</summary>
+    ReleaseKernelLock,
+    /// <summary>
+    /// uvm_purge in exit1, or the exit path's variant of it (detail: frames freed). The machine's instruction trace
+    /// shows its inside: pmap_purge's TTBR0 write and TLBI ASIDE1IS, or one TLBI VAE1IS a page.
+    /// </summary>
+    UvmPurge,
+    /// <summary>KERNEL_LOCK taken again.</summary>
+    KernelLock,
+    /// <summary>Off allprocess, onto zombprocess (or freepid for PS_NOZOMBIE).</summary>
+    Zombprocess,
+    /// <summary>pmap_deactivate at cpu_exit (detail: 1 if it had work to do, 0 as a no-op after pmap_purge).</summary>
+    PmapDeactivate,
+    /// <summary>sched_exit: the thread leaves its CPU for good.</summary>
+    SchedExit,
+    /// <summary>exit2 put the thread on deadproc (detail: the list's length after).</summary>
+    Exit2,
+    /// <summary>The reaper took the thread off deadproc (detail: the list's length after).</summary>
+    Reaper,
+    /// <summary>uvm_exit in the reaper: uvmspace_free, pmap_destroy (detail: frames freed by it).</summary>
+    UvmExit,
+    /// <summary>PS_ZOMBIE set, SIGCHLD posted, the parent woken.</summary>
+    Zombie,
+    /// <summary>process_zap of a PS_NOZOMBIE process by the reaper.</summary>
+    ProcessZap,
+    /// <summary>The parent's wait4 collected the zombie (dowait6's proc_finish_wait).</summary>
+    Dowait6,
+}
+
+/// <summary>One step of one process's end, at a simulated time on a CPU.</summary>
+public readonly record struct ExitEvent(long Time, int Cpu, int Pid, ExitStep Step, long Detail = 0)
+{
+    public override string ToString() => $"{Time,12} cpu{Cpu} pid {Pid}: {Step}{(Detail != 0 ? $" ({Detail})" : "")}";
+}
+
+/// <summary>
+/// What the exit path costs, gathered as it runs (issue #5): exit latency (exit1 entry to the parent's wait4
+/// collecting the zombie), teardown time on the exiting CPU and in the reaper, the reaper's busy time, the deadproc
+/// list's length over time, frames freed where. With <see cref="Record"/> on, every step is kept as an
+/// <see cref="ExitEvent"/>, so tests can assert the order of operations of each <see cref="ExitPath"/>.
+/// </summary>
+public sealed class ExitStats
+{
+    private readonly List<ExitEvent> _events = [];
+    private readonly List<long> _latencies = [];
+    private readonly List<(long Time, int Length)> _deadList = [(0, 0)];
+    private long _deadArea;   // ∫ length dt, for the time-weighted mean
+
+    /// <summary>Keep every step (tests, --trace); the aggregates below are kept either way.</summary>
+    public bool Record { get; set; }
+
+    public IReadOnlyList<ExitEvent> Events => _events;
+
+    /// <summary>Cycles from exit1's entry to the parent's wait4 collecting the zombie, one a collected process.</summary>
+    public IReadOnlyList<long> Latencies => _latencies;
+
+    public long Exits { get; private set; }
+
+    /// <summary>Cycles the exiting CPUs spent tearing address spaces down in exit1 (uvm_purge or its variants).</summary>
+    public long Exit1TeardownCycles { get; private set; }
+
+    /// <summary>Cycles the reaper spent in uvm_exit (the whole uvm_map_teardown on the legacy path).</summary>
+    public long ReaperTeardownCycles { get; private set; }
+
+    /// <summary>Cycles the reaper spent on dead threads, from taking one off deadproc to finishing with it.</summary>
+    public long ReaperBusyCycles { get; private set; }
+
+    public long FramesFreedInExit1 { get; private set; }
+    public long FramesFreedByReaper { get; private set; }
+
+    /// <summary>deadproc's length at each change, from time 0 (length 0).</summary>
+    public IReadOnlyList<(long Time, int Length)> DeadList => _deadList;
+
+    public int MaxDeadList { get; private set; }
+
+    /// <summary>deadproc's mean length over [0, <paramref name="end"/>), weighted by time.</summary>
+    public double MeanDeadList(long end)
+    {
+        var (last, length) = _deadList[^1];
+        long area = _deadArea + (end > last ? (end - last) * length : 0);
+        return end <= 0 ? 0 : (double)area / end;
+    }
+
+    internal void Step(long time, int cpu, int pid, ExitStep step, long detail = 0)
+    {
+        if (step == ExitStep.Exit1) Exits++;
+        if (Record) _events.Add(new ExitEvent(time, cpu, pid, step, detail));
+    }
+
+    internal void Exit1Teardown(long cycles, long frames) => (Exit1TeardownCycles, FramesFreedInExit1) = (Exit1TeardownCycles + cycles, FramesFreedInExit1 + frames);
+
+    internal void ReaperTeardown(long cycles, long frames) => (ReaperTeardownCycles, FramesFreedByReaper) = (ReaperTeardownCycles + cycles, FramesFreedByReaper + frames);
+
+    internal void ReaperBusy(long cycles) => ReaperBusyCycles += cycles;
+
+    internal void Collected(long latency) => _latencies.Add(latency);
+
+    /// <summary>deadproc changed length at <paramref name="time"/> (times from different CPUs may step back a little).</summary>
+    internal void DeadListLength(long time, int length)
+    {
+        var (last, previous) = _deadList[^1];
+        if (time > last) _deadArea += (time - last) * previous;
+        _deadList.Add((Math.Max(time, last), length));
+        MaxDeadList = Math.Max(MaxDeadList, length);
+    }
+}
