@@ -2,6 +2,7 @@ using System.CommandLine;
 using MiniBSD.Cli.Bench;
 using MiniBSD.Cli.Boot;
 using MiniBSD.Cli.MmuAt;
+using MiniBSD.Kernel.Kern;
 
 namespace MiniBSD.Cli;
 
@@ -38,7 +39,13 @@ public static class Program
         var costs = new Option<string?>("--costs") { Description = "A JSON file overriding entries of the simulated-cycle cost table, e.g. {\"WalkRead\": 40}" };
         var noCheck = new Option<bool>("--no-check") { Description = "Turn the TLB coherence checker off (faster; the summary then cannot vouch for TLB maintenance)" };
         var maxTime = new Option<double>("--max-time") { Description = "Stop after this many seconds of simulated time if init has not halted (0: no limit)", DefaultValueFactory = _ => 0 };
-        Option[] all = [cpus, memory, seed, asidBits, paBits, maxproc, verbose, trace, costs, noCheck, maxTime];
+        var exitPath = new Option<string>("--exit-path")
+        {
+            Description = "How exiting processes are torn down: purge (OpenBSD since 2025), reaper (before it), purge-unordered (no pmap_purge), purge-broken (the mistake the checker catches; for teaching)",
+            DefaultValueFactory = _ => "purge",
+        };
+        var json = new Option<string?>("--json") { Description = "Also write what the run measured (times, exit latency, teardown, locks, TLBIs, per-CPU use) as JSON to FILE" };
+        Option[] all = [cpus, memory, seed, asidBits, paBits, maxproc, verbose, trace, costs, noCheck, maxTime, exitPath, json];
         SystemOptions? Read(ParseResult r, TextWriter stderr)
         {
             string size = r.GetValue(memory)!;
@@ -47,8 +54,14 @@ public static class Program
                 stderr.WriteLine($"minibsd {command}: --memory '{size}' is not a size such as 512M or 4G");
                 return null;
             }
+            string pathName = r.GetValue(exitPath)!;
+            if (!ExitPathNames.TryParse(pathName, out var path))
+            {
+                stderr.WriteLine($"minibsd {command}: --exit-path '{pathName}' is not one of {string.Join(", ", ExitPathNames.All.Select(p => p.Name()))}");
+                return null;
+            }
             return new SystemOptions(r.GetValue(cpus), bytes, r.GetValue(paBits), r.GetValue(asidBits), r.GetValue(seed), r.GetValue(maxproc),
-                r.GetValue(trace), r.GetValue(costs), r.GetValue(verbose), !r.GetValue(noCheck), r.GetValue(maxTime));
+                r.GetValue(trace), r.GetValue(costs), r.GetValue(verbose), !r.GetValue(noCheck), r.GetValue(maxTime), path, r.GetValue(json));
         }
         return (all, Read);
     }

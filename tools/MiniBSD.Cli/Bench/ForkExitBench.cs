@@ -66,7 +66,7 @@ public static class ForkExitBench
     {
         var config = SystemCommand.Configure(o with { Check = false }, "bench forkexit", TextWriter.Null)!;
         var machine = new Machine(config);
-        var kernel = new InitMain(machine, Rootfs.Create($"forkbench {iterations} {pages}\n"), new KernelOptions(o.Seed, o.MaxProc));
+        var kernel = new InitMain(machine, Rootfs.Create($"forkbench {iterations} {pages}\n"), new KernelOptions(o.Seed, o.MaxProc, ExitPath: o.ExitPath));
         machine.Console.Sink = TextWriter.Null;
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         var clock = Stopwatch.StartNew();

@@ -6,7 +6,7 @@ namespace MiniBSD.Cli.Boot;
 internal static class Summary
 {
     /// <summary>Prints it; true when init halted with no frame or ASID leaked and no coherence violation.</summary>
-    public static bool Print(InitMain k, TimeSpan host, TextWriter w)
+    public static bool Print(InitMain k, RunReport report, TimeSpan host, TextWriter w)
     {
         var m = k.Machine;
         long hz = m.Costs.FrequencyHz;
@@ -26,6 +26,7 @@ internal static class Summary
         w.Write(total.Format("  "));
         w.WriteLine();
         w.WriteLine($"  {k.Exit.KernelLock}");
+        report.PrintExitPath(w);
         var leaked = k.LeakedFrames().Where(kv => kv.Value != 0).ToList();
         w.WriteLine(!k.Halted ? "  leaks: not checked (processes still hold their memory)"
             : $"  leaks: {(leaked.Count == 0 ? "0 frames" : string.Join(", ", leaked.Select(kv => $"{kv.Value} {kv.Key} frames")))}, {k.LeakedAsids} ASIDs");

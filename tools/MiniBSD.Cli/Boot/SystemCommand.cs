@@ -57,7 +57,7 @@ public static class SystemCommand
             if (o.Verbose) b.AddProvider(new DmesgLoggerProvider(stderr)).SetMinimumLevel(LogLevel.Debug);
         });
         var dmesg = new Dmesg(loggers.CreateLogger("kernel"), config.Costs.FrequencyHz);
-        var kernel = new InitMain(machine, Rootfs.Create(rc, rcPath), new KernelOptions(o.Seed, o.MaxProc), dmesg);
+        var kernel = new InitMain(machine, Rootfs.Create(rc, rcPath), new KernelOptions(o.Seed, o.MaxProc, ExitPath: o.ExitPath), dmesg);
         var check = new MmuSelfCheck(machine, kernel.Boot, kernel.Pages, kernel.Pmaps);
         foreach (var step in check.Run())
             dmesg.Debug(machine.Cpus[0], $"mmu self-check: [{(step.Passed ? "ok" : "FAILED")}] {step.Name}: {step.Detail}");
@@ -71,8 +71,28 @@ public static class SystemCommand
         kernel.Start("/sbin/init", rcPath);
         kernel.Run(o.MaxSeconds > 0 ? (long)(o.MaxSeconds * config.Costs.FrequencyHz) : long.MaxValue);
         stdout.Flush();
-        bool clean = Summary.Print(kernel, clock.Elapsed, stderr);
+        var report = RunReport.From(kernel, rcPath);
+        bool clean = Summary.Print(kernel, report, clock.Elapsed, stderr);
+        if (o.JsonFile is { } json && !WriteAtomically(json, report.ToJson() + "\n", command, stderr)) return new Outcome(2, false);
         return new Outcome(kernel.HaltStatus, clean);
+    }
+
+    /// <summary>Writes <paramref name="text"/> to a temporary file beside <paramref name="path"/>, then renames it: never half a file.</summary>
+    internal static bool WriteAtomically(string path, string text, string command, TextWriter stderr)
+    {
+        string temp = path + ".tmp";
+        try
+        {
+            File.WriteAllText(temp, text);
+            File.Move(temp, path, overwrite: true);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try { File.Delete(temp); } catch (IOException) { }   // best effort: the temporary file may not exist
+            stderr.WriteLine($"minibsd {command}: cannot write {path}: {e.Message}");
+            return false;
+        }
     }
 
     internal static MachineConfig? Configure(SystemOptions o, string command, TextWriter stderr)

@@ -1,4 +1,5 @@
 using MiniBSD.Hal;
+using MiniBSD.Kernel.Kern;
 
 namespace MiniBSD.Cli.Boot;
 
@@ -14,7 +15,9 @@ public sealed record SystemOptions(
     string? CostsFile = null,
     bool Verbose = false,
     bool Check = true,
-    double MaxSeconds = 0)
+    double MaxSeconds = 0,
+    ExitPath ExitPath = ExitPath.Purge,
+    string? JsonFile = null)
 {
     /// <summary>The first option that is out of range, named as on the command line, or null.</summary>
     public string? Problem() =>

@@ -1,0 +1,109 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MiniBSD.Hal.Tlb;
+using MiniBSD.Kernel.Kern;
+
+namespace MiniBSD.Cli.Boot;
+
+/// <summary>
+/// What one run measured (issue #5's list), as the summary prints it and as JSON (<c>--json FILE</c>, and each cell of
+/// <c>bench exit</c>). Times are simulated cycles, with microseconds beside the ones people compare.
+/// </summary>
+public sealed record RunReport(
+    string Workload,
+    string ExitPath,
+    int Cpus,
+    int Seed,
+    bool Halted,
+    int Status,
+    long FrequencyHz,
+    long SimulatedCycles,
+    double SimulatedMs,
+    long Processes,
+    long Execs,
+    long Syscalls,
+    long ContextSwitches,
+    RunReport.ExitFigures Exit,
+    RunReport.LockFigures KernelLock,
+    IReadOnlyDictionary<string, long> Tlbi,
+    long PagesFreed,
+    IReadOnlyList<RunReport.CpuFigures> PerCpu,
+    long LeakedFrames,
+    int LeakedAsids,
+    int CoherenceViolations,
+    IReadOnlyList<string> FirstViolations)
+{
+    /// <param name="LatencyMeanUs">Exit latency: exit1's entry to the parent's wait4 collecting the zombie.</param>
+    /// <param name="DeadListSeries">(cycle, length) at most 200 points, evenly picked from every change.</param>
+    public sealed record ExitFigures(
+        long Exits,
+        int Collected,
+        double LatencyMeanUs,
+        double LatencyMedianUs,
+        double LatencyP99Us,
+        double LatencyMaxUs,
+        long Exit1TeardownCycles,
+        long ReaperTeardownCycles,
+        long ReaperBusyCycles,
+        long FramesFreedInExit1,
+        long FramesFreedByReaper,
+        int DeadListMax,
+        double DeadListMean,
+        IReadOnlyList<long[]> DeadListSeries);
+
+    public sealed record LockFigures(long Acquisitions, long Contended, long HoldCycles, long WaitCycles);
+
+    public sealed record CpuFigures(int Cpu, long Cycles, double BusyPercent);
+
+    public static RunReport From(InitMain k, string workload)
+    {
+        var m = k.Machine;
+        long hz = m.Costs.FrequencyHz;
+        long end = m.Cpus.Max(c => c.Clock);
+        var total = m.TotalCounters();
+        var lk = k.Exit.KernelLock;
+        var leaked = k.Halted ? k.LeakedFrames().Values.Sum(v => Math.Abs(v)) : 0;
+        return new RunReport(workload, k.Options.ExitPath.Name(), m.Cpus.Count, k.Options.Seed, k.Halted, k.HaltStatus, hz, end,
+            end * 1000.0 / hz, k.Fork.Forks + 1, k.Exec.Execs, k.SyscallCount, k.Sched.ContextSwitches, Exits(k.Exit.Stats, end, hz),
+            new LockFigures(lk.Acquisitions, lk.Contended, lk.HoldCycles, lk.WaitCycles),
+            TlbiOpExtensions.All.Where(op => total.Tlbi(op) > 0).ToDictionary(op => op.Mnemonic(), op => total.Tlbi(op)),
+            k.Pages.Frees,
+            m.Cpus.Select(c => new CpuFigures(c.Id, c.Clock, end == 0 ? 0 : Math.Round(100.0 * (c.Clock - k.Sched.IdleCycles(c)) / end, 2))).ToList(),
+            leaked, k.Halted ? k.LeakedAsids : 0, m.Checker.Violations.Count, m.Checker.Violations.Take(5).Select(v => v.ToString()).ToList());
+    }
+
+    private static ExitFigures Exits(ExitStats s, long end, long hz)
+    {
+        var sorted = s.Latencies.Order().ToArray();
+        double Us(double cycles) => Math.Round(cycles * 1e6 / hz, 3);
+        double Pct(double q) => sorted.Length == 0 ? 0 : Us(sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)]);
+        var dead = s.DeadList;
+        int step = Math.Max(1, (dead.Count + 199) / 200);
+        var series = dead.Where((_, i) => i % step == 0 || i == dead.Count - 1).Select(d => new[] { d.Time, (long)d.Length }).ToList();
+        return new ExitFigures(s.Exits, sorted.Length, sorted.Length == 0 ? 0 : Us(sorted.Average()), Pct(0.5), Pct(0.99),
+            sorted.Length == 0 ? 0 : Us(sorted[^1]), s.Exit1TeardownCycles, s.ReaperTeardownCycles, s.ReaperBusyCycles,
+            s.FramesFreedInExit1, s.FramesFreedByReaper, s.MaxDeadList, Math.Round(s.MeanDeadList(end), 3), series);
+    }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static string ToJson(IReadOnlyList<RunReport> reports) => JsonSerializer.Serialize(reports, Json);
+
+    /// <summary>The exit-path lines of the summary.</summary>
+    public void PrintExitPath(TextWriter w)
+    {
+        var e = Exit;
+        w.WriteLine($"  exit path {ExitPath}: {e.Exits:N0} exits; latency (exit1 to wait4) mean {e.LatencyMeanUs:F2} us, median {e.LatencyMedianUs:F2}, p99 {e.LatencyP99Us:F2}, max {e.LatencyMaxUs:F2} ({e.Collected:N0} collected)");
+        w.WriteLine($"    teardown: {Us(e.Exit1TeardownCycles)} in exit1 ({e.FramesFreedInExit1:N0} frames), {Us(e.ReaperTeardownCycles)} in the reaper ({e.FramesFreedByReaper:N0} frames); reaper busy {Us(e.ReaperBusyCycles)}");
+        w.WriteLine($"    deadproc: at most {e.DeadListMax} waiting, {e.DeadListMean:F3} on average; {PagesFreed:N0} pages freed in all");
+    }
+
+    private string Us(long cycles) => $"{cycles * 1e6 / FrequencyHz:N1} us";
+}
