@@ -20,12 +20,18 @@ public static class Rootfs
         new("/bin/sleep", () => new Sleep()),
         new("/bin/cat", () => new Cat(), TextPages: 2),
         new("/bin/kill", () => new KillCommand()),
+        new("/sbin/sysctl", () => new SysctlCommand(), TextPages: 2),
         new("/usr/bin/seq", () => new Seq(), TextPages: 2),
         new("/usr/bin/wc", () => new Wc(), TextPages: 2),
         new("/usr/bin/memtouch", () => new Memtouch()),
         new("/usr/bin/cowtest", () => new Cowtest()),
         new("/usr/bin/forkbench", () => new Forkbench()),
         new("/usr/bin/exitstorm", () => new Exitstorm()),
+        new("/usr/bin/make", () => new Make(), TextPages: 24),
+        new("/usr/bin/cc", () => new Cc(), TextPages: 64),
+        new("/usr/libexec/as", () => new Tool(), TextPages: 32),
+        new("/usr/bin/ld", () => new Tool(), TextPages: 32),
+        new("/usr/sbin/genassym", () => new Tool(), TextPages: 4),
     ];
 
     /// <summary>libc's malloc keeps its break in the first word after a one-page data segment.</summary>
@@ -38,7 +44,7 @@ public static class Rootfs
     public static readonly IReadOnlySet<string> ProgramPaths = Images.Select(i => i.Path).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The directories sh searches (its default PATH).</summary>
-    public static readonly string[] Path = ["/bin", "/usr/bin", "/sbin"];
+    public static readonly string[] Path = ["/bin", "/usr/bin", "/sbin", "/usr/sbin"];
 
     /// <summary>
     /// The default /etc/rc that <c>minibsd boot</c> runs: a short tour of fork, exec, copy-on-write, exit and wait
@@ -65,6 +71,7 @@ public static class Rootfs
     {
         var r = new ProgramRegistry();
         foreach (var image in Images) r.Add(Checked(image));
+        r.AddFile(Make.DefaultMakefile, Encoding.UTF8.GetBytes(KernelMakefile.Generate()));
         r.AddFile(rcPath, Encoding.UTF8.GetBytes(rc));
         return r;
     }

@@ -30,6 +30,7 @@ public enum Errno
     EPIPE = 32,
     ERANGE = 34,
     EAGAIN = 35,
+    EOPNOTSUPP = 45,
     ENAMETOOLONG = 63,
     ENOSYS = 78,
 }

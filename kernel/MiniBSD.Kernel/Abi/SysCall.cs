@@ -30,6 +30,7 @@ public enum SysCall
     Pipe2 = 101,
     Kill = 122,
     Mmap = 197,
+    Sysctl = 202,
     Pipe = 263,
     SchedYield = 298,
 }

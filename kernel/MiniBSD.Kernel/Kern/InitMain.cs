@@ -53,6 +53,7 @@ public sealed class InitMain
         Exec.Register(Sysent);
         new FileSyscalls(Uvm, Sched, Cons, new DevNull(), new PipeFileOps(copy), new VfsFileOps(copy), programs).Register(Sysent);
         new ProcSyscalls(Uvm, Sched, Procs).Register(Sysent);
+        new KernSysctl(Uvm, Procs).Register(Sysent);
         Sysent.Add(SysCall.Reboot, SysReboot);
         // cpu_switchto's pmap_setttb: the incoming thread's address space, or the kernel's for a kernel thread.
         Sched.SwitchHook = (cpu, _, next) => Pmaps.PmapSetTtb(cpu, next.Process?.Vmspace?.Pmap ?? Pmaps.Kernel);

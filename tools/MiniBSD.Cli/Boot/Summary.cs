@@ -15,11 +15,8 @@ internal static class Summary
         w.WriteLine(k.Halted
             ? $"minibsd: halted after {Ms(end, hz)} simulated ({end:N0} cycles on the busiest CPU); host {host.TotalSeconds:F2} s"
             : $"minibsd: the system did not halt: init has not called reboot after {Ms(end, hz)} simulated (a time limit, or every process sleeping)");
-        foreach (var cpu in m.Cpus)
-        {
-            long idle = k.Sched.IdleCycles(cpu);
-            w.WriteLine($"  cpu{cpu.Id}: {Ms(cpu.Clock, hz)}, {(cpu.Clock == 0 ? 0 : 100.0 * (cpu.Clock - idle) / cpu.Clock):F1}% busy");
-        }
+        foreach (var cpu in report.PerCpu)   // busy: of the whole run, so a CPU that ran out of work early counts as idle
+            w.WriteLine($"  cpu{cpu.Cpu}: {Ms(cpu.Cycles, hz)}, {cpu.BusyPercent:F1}% busy");
         w.WriteLine($"  processes: {k.Fork.Forks + 1} created (fork), {k.Exec.Execs} execs, {k.SyscallCount:N0} system calls, {k.Sched.ContextSwitches:N0} context switches, {k.Sched.Events:N0} scheduler events");
         w.WriteLine($"  uvm: {k.Uvm.Exp.Format()}");
         var total = m.TotalCounters();

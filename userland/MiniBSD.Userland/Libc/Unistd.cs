@@ -85,6 +85,23 @@ public abstract partial class UserProgram
         return Sys(SysCall.Execve, (long)at, (long)vector, (long)(vector + 8 * (ulong)(argv.Count + 1)));
     }
 
+    /// <summary>_PATH_DEFPATH (paths.h): where execvp looks for a name without a slash.</summary>
+    public static readonly string[] DefaultPath = ["/bin", "/usr/bin", "/sbin", "/usr/sbin"];
+
+    /// <summary>
+    /// execvp(file, argv): execve of <paramref name="file"/>, or of each <see cref="DefaultPath"/> directory's entry of
+    /// that name in turn. Returns only on failure (a frame; afterwards Ret is -1 with the last attempt's errno).
+    /// </summary>
+    protected Op Execvp(string file, IReadOnlyList<string> argv) => Op.Call(ExecvpFrame(file, argv));
+
+    private IEnumerator<Op> ExecvpFrame(string file, IReadOnlyList<string> argv)
+    {
+        foreach (var dir in file.Contains('/') ? [""] : DefaultPath)
+            yield return Execve(dir.Length == 0 ? file : $"{dir}/{file}", argv);
+        _ = Ret;   // sets errno from the last attempt
+        yield return Op.Return(Errno);   // with PSTATE.C still set, the caller's Ret reads this as the errno again
+    }
+
     /// <summary>nanosleep for <paramref name="nanoseconds"/> of simulated time.</summary>
     protected Op Nanosleep(long nanoseconds)
     {
@@ -100,6 +117,21 @@ public abstract partial class UserProgram
         StoreLong(OutArea + 8, (long)((ulong)(uint)flags << 32));
         return Sys(SysCall.Sigaction, (long)signal, (long)OutArea, 0);
     }
+
+    /// <summary>
+    /// sysctl({top, second}, 2, buffer, &amp;len, NULL, 0) with room for 256 bytes; afterwards <see cref="SysctlInt"/>,
+    /// <see cref="SysctlQuad"/> or <see cref="SysctlString"/> reads the value (its length is then at OutArea + 8).
+    /// </summary>
+    protected Op Sysctl(int top, int second)
+    {
+        StoreLong(OutArea, (long)((ulong)(uint)second << 32 | (uint)top));   // int name[2] = { top, second }
+        StoreLong(OutArea + 8, 256);
+        return Sys(SysCall.Sysctl, (long)OutArea, 2, (long)Buffer, (long)(OutArea + 8), 0, 0);
+    }
+
+    protected int SysctlInt => LoadInt(Buffer);
+    protected long SysctlQuad => LoadLong(Buffer);
+    protected string SysctlString => LoadString(Buffer);
 
     /// <summary>clock_gettime(clock): afterwards <see cref="ClockNanoseconds"/> is the time read.</summary>
     protected Op ClockGettime(int clock) => Sys(SysCall.ClockGettime, clock, (long)OutArea);

@@ -29,6 +29,27 @@ public abstract class WorkloadProgram : UserProgram
         return true;
     }
 
+    /// <summary>
+    /// A frame: maps <paramref name="pages"/> fresh anonymous pages and writes each once (zero-fill faults), then
+    /// computes for <paramref name="cycles"/>. Afterwards Ret is -1 (with errno) if the memory could not be had.
+    /// </summary>
+    protected IEnumerator<Op> Work(long pages, long cycles)
+    {
+        if (pages > 0)
+        {
+            yield return MmapAnon(pages * 4096);
+            long va = Ret;
+            if (va < 0)
+            {
+                yield return Op.Return(Errno);   // PSTATE.C is still set: the caller's Ret is -1 with this errno
+                yield break;
+            }
+            TouchPages((ulong)va, pages, 1);   // a fault's signal ends the program at the next yield
+        }
+        if (cycles > 0) yield return Op.Work(cycles);
+        yield return Op.Return(0);
+    }
+
     protected IEnumerator<Op> Usage(string usage)
     {
         yield return Print(2, $"usage: {usage}\n");
