@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(RunCommandLine(stdout, stderr));
         var bench = new Command("bench", "Benchmarks on a booted MiniBSD");
         bench.Subcommands.Add(ForkExitCommandLine(stdout, stderr));
+        bench.Subcommands.Add(ExitCommandLine(stdout, stderr));
         root.Subcommands.Add(bench);
         var mmu = new Command("mmu", "The emulated MMU: translate addresses and explain walks");
         mmu.Subcommands.Add(MmuAtCommandLine(stdout, stderr));
@@ -54,7 +55,7 @@ public static class Program
                 stderr.WriteLine($"minibsd {command}: --memory '{size}' is not a size such as 512M or 4G");
                 return null;
             }
-            string pathName = r.GetValue(exitPath)!;
+            string pathName = r.GetValue(exitPath) ?? "purge";   // null where a command leaves the option out (bench exit)
             if (!ExitPathNames.TryParse(pathName, out var path))
             {
                 stderr.WriteLine($"minibsd {command}: --exit-path '{pathName}' is not one of {string.Join(", ", ExitPathNames.All.Select(p => p.Name()))}");
@@ -93,6 +94,30 @@ public static class Program
         var cmd = new Command("forkexit", "Time the fork + exit + wait loop of /usr/bin/forkbench: host loops per second and simulated cycles per loop") { pages, iterations };
         foreach (var o in options) cmd.Options.Add(o);
         cmd.SetAction(r => read(r, stderr) is { } o ? ForkExitBench.Run(o, r.GetValue(pages), r.GetValue(iterations), stdout, stderr) : 2);
+        return cmd;
+    }
+
+    private static Command ExitCommandLine(TextWriter stdout, TextWriter stderr)
+    {
+        var (options, read) = SystemOptionsLine("bench exit");
+        var workload = new Option<string>("--workload")
+        {
+            Description = $"A workload of workloads/ ({string.Join(", ", Workloads.Names)}) or a script file",
+            DefaultValueFactory = _ => "build",
+        };
+        var cpus = new Option<string>("--cpus") { Description = "CPU counts, comma-separated", DefaultValueFactory = _ => "1,2,4,8,16" };
+        var paths = new Option<string>("--exit-path") { Description = "Exit paths, comma-separated (purge, reaper, purge-unordered, purge-broken)", DefaultValueFactory = _ => "purge,reaper,purge-unordered" };
+        var seeds = new Option<string>("--seeds") { Description = "Seeds, comma-separated: each cell is the mean over them (0: no jitter)", DefaultValueFactory = _ => "0" };
+        var outDir = new Option<string>("--out") { Description = "Folder for exit-WORKLOAD.md, .json and .svg", DefaultValueFactory = _ => "." };
+        var cmd = new Command("exit", "Run a workload under each exit path at each CPU count (in parallel on the host) and compare: Markdown, JSON and an SVG plot")
+        {
+            workload, cpus, paths, seeds, outDir,
+        };
+        // The matrix options replace boot's --cpus, --exit-path and --seed; the machine options are shared.
+        foreach (var o in options.Where(o => o.Name is not ("--cpus" or "--exit-path" or "--seed" or "--json" or "--verbose" or "--trace"))) cmd.Options.Add(o);
+        cmd.SetAction(r => read(r, stderr) is { } o
+            ? ExitBench.Run(o, r.GetValue(workload)!, r.GetValue(cpus)!, r.GetValue(paths)!, r.GetValue(seeds)!, r.GetValue(outDir)!, stdout, stderr)
+            : 2);
         return cmd;
     }
 

@@ -33,6 +33,9 @@ internal interface IUserMode
     /// <summary>The timer interrupt taken in user mode: IRQ entry to EL1, before the thread is preempted.</summary>
     void Interrupt(Cpu cpu, Proc p);
 
+    /// <summary>need_resched's cpu_kick: an IPI taken in user mode (IRQ entry to EL1), so the thread can be preempted.</summary>
+    void Kick(Cpu cpu, Proc p);
+
     /// <summary>Programs the CPU's timer for the end of the slice (at switch in of a user thread).</summary>
     void ArmTimer(Cpu cpu, long deadline);
 

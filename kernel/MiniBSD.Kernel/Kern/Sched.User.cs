@@ -20,10 +20,17 @@ public sealed partial class Sched
             p.Push(action);
             return true;
         }
+        if (ShouldPreempt(c))
+        {
+            um.Kick(cpu, p);
+            Trace(cpu, p, OpKind.Yield);
+            Requeue(c, p);                           // need_resched from a wakeup: preempt() in userret
+            return true;
+        }
         if (!cpu.TimerInterruptPending) return false;
         um.Interrupt(cpu, p);                        // the IRQ is taken to EL1
         c.SliceEnd = cpu.Clock + Params.QuantumCycles;
-        if (c.RunQueue.Count > 0)
+        if (c.Runnable > 0)
         {
             Trace(cpu, p, OpKind.Yield);
             Requeue(c, p);                           // roundrobin's need_resched, acted on at userret: preempt()
@@ -123,6 +130,6 @@ public sealed partial class Sched
         Unsleep(p);
         p.UnwindKernelFrames();
         (p.Retval, p.Carry, p.Syscall) = ((long)Errno.EINTR, true, 0);
-        Setrunnable(p, at);
+        Setrunnable(p, at, fromSleep: true);
     }
 }

@@ -18,11 +18,14 @@ public sealed partial class Sched
         public Cpu Cpu { get; } = cpu;
         public Proc? Cur;
         public readonly Queue<Proc> RunQueue = new();
+        public readonly Queue<Proc> Woken = new();   // woken from a kernel sleep: a kernel priority, ahead of RunQueue
+        public bool WantResched;                      // need_resched: a woken thread waits for the CPU
         public long SliceEnd;
         public long IdleCycles;
         public Op Pending;          // a request made after timed work inside a frame, served at its own time
         public bool HasPending;
-        public bool Idle => Cur is null && RunQueue.Count == 0;
+        public int Runnable => RunQueue.Count + Woken.Count;
+        public bool Idle => Cur is null && Runnable == 0;
         public bool Spinning => Cur is { State: ProcState.Spinning };
     }
 
@@ -95,9 +98,12 @@ public sealed partial class Sched
 
     /// <summary>
     /// setrunnable: the thread may run from simulated time <paramref name="at"/>. sched_choosecpu: its last CPU if that
-    /// one is idle, else the lowest-numbered idle CPU, else its last CPU.
+    /// one is idle, else the lowest-numbered idle CPU, else its last CPU. A thread woken from a kernel sleep
+    /// (<paramref name="fromSleep"/>) has the sleep's kernel priority (PVM, PWAIT... all better than PUSER): it goes
+    /// ahead of the threads that run at user priority, and the CPU's running thread is asked to give way at its next
+    /// return to user mode (setrunqueue's need_resched; preempt() in userret).
     /// </summary>
-    public void Setrunnable(Proc p, long at, bool pin = false)
+    public void Setrunnable(Proc p, long at, bool pin = false, bool fromSleep = false)
     {
         p.State = ProcState.Runnable;
         p.RunnableAt = at;
@@ -105,8 +111,31 @@ public sealed partial class Sched
         if (!pin && !_cpus[target].Idle)
             target = Array.FindIndex(_cpus, c => c.Idle) is var idle and >= 0 ? idle : target;
         p.Cpu = target;
-        _cpus[target].RunQueue.Enqueue(p);
+        var c = _cpus[target];
+        if (!fromSleep)
+        {
+            c.RunQueue.Enqueue(p);
+            return;
+        }
+        c.Woken.Enqueue(p);
+        if (c.Cur is not null) c.WantResched = true;
     }
+
+    /// <summary>
+    /// sched_chooseproc: the first woken thread (kernel priority) if it may run now, else the first of the run queue if
+    /// that one may, else whichever may run sooner.
+    /// </summary>
+    private static Proc ChooseProc(PerCpu c)
+    {
+        long now = c.Cpu.Clock;
+        if (c.Woken.Count == 0) return c.RunQueue.Dequeue();
+        if (c.RunQueue.Count == 0) return c.Woken.Dequeue();
+        long woken = c.Woken.Peek().RunnableAt, user = c.RunQueue.Peek().RunnableAt;
+        return woken <= now || woken <= user ? c.Woken.Dequeue() : c.RunQueue.Dequeue();
+    }
+
+    /// <summary>A thread woken from a sleep may run on this CPU now: the running one should give way (need_resched).</summary>
+    private static bool ShouldPreempt(PerCpu c) => c.WantResched && c.Woken.Count > 0 && c.Woken.Peek().RunnableAt <= c.Cpu.Clock;
 
     /// <summary>
     /// Runs until no thread can run, or every CPU with work has reached <paramref name="until"/>. Panics on a
@@ -201,14 +230,15 @@ public sealed partial class Sched
         }
         // The slice ended: round robin for a kernel thread that holds no lock. A process's thread is preempted only
         // in user mode, by the timer (the kernel is not preemptible; OpenBSD preempts in userret).
-        if (cpu.Clock >= c.SliceEnd && c.RunQueue.Count > 0 && p.LocksHeld == 0 && p.UserFrames == 0) Requeue(c, p);
+        if (cpu.Clock >= c.SliceEnd && c.Runnable > 0 && p.LocksHeld == 0 && p.UserFrames == 0) Requeue(c, p);
     }
 
     /// <summary>cpu_switchto: the next thread of the run queue starts (or resumes) running here.</summary>
     private void SwitchIn(PerCpu c)
     {
         var cpu = c.Cpu;
-        var p = c.RunQueue.Dequeue();
+        var p = ChooseProc(c);
+        c.WantResched = false;
         if (p.RunnableAt > cpu.Clock)
         {
             c.IdleCycles += p.RunnableAt - cpu.Clock;
@@ -262,7 +292,7 @@ public sealed partial class Sched
                 p.Timeout = null;
                 p.Retval = 0;
             }
-            Setrunnable(p, at);
+            Setrunnable(p, at, fromSleep: true);
         }
         sleepers.Clear();
         _spareQueues.Push(sleepers);
@@ -274,7 +304,7 @@ public sealed partial class Sched
         long at = p.Timeout!.Value.At;
         Unsleep(p);
         p.Retval = (long)Abi.Errno.EAGAIN;   // EWOULDBLOCK
-        Setrunnable(p, at);
+        Setrunnable(p, at, fromSleep: true);
     }
 
     /// <summary>unsleep: off its channel's queue and its timeout cancelled.</summary>

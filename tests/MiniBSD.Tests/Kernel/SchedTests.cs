@@ -35,6 +35,36 @@ public sealed class SchedTests
     }
 
     [Fact]
+    public void A_thread_woken_from_a_sleep_runs_before_the_threads_waiting_at_user_priority()
+    {
+        var (_, s) = World(1, new SchedParams(QuantumCycles: 1000, ContextSwitchCycles: 10));
+        var log = new List<string>();
+        var channel = new object();
+        IEnumerator<Op> Waker()
+        {
+            log.Add("a");
+            yield return Op.Wakeup(channel);
+            for (int i = 0; i < 3; i++)
+            {
+                log.Add("a");
+                yield return Op.Work(400);
+            }
+        }
+        IEnumerator<Op> Sleeper()
+        {
+            yield return Op.Sleep(channel);
+            log.Add("k");
+            yield return Op.Work(100);
+        }
+        s.Spawn("k", Sleeper(), cpu: 0);
+        s.Spawn("a", Waker(), cpu: 0);
+        s.Spawn("b", Worker(400, 2, log, "b"), cpu: 0);
+        s.Run();
+        // k sleeps; a wakes it and runs out its slice (a kernel thread is not preempted); k, woken, goes before b.
+        Assert.Equal("aaaakbb", string.Concat(log));   // round robin alone would give "aaaabbk"
+    }
+
+    [Fact]
     public void A_frame_can_call_a_subroutine_and_read_what_it_returns()
     {
         var (_, s) = World(1);

@@ -50,31 +50,43 @@ public static class SystemCommand
     private static Outcome? Run(SystemOptions o, string rc, string rcPath, string command, TextWriter stdout, TextWriter stderr)
     {
         if (Configure(o, command, stderr) is not { } config) return null;
-        var machine = new Machine(config);
-        if (o.Trace) machine.Trace = new InstructionTrace(stderr);
         using var loggers = LoggerFactory.Create(b =>
         {
             if (o.Verbose) b.AddProvider(new DmesgLoggerProvider(stderr)).SetMinimumLevel(LogLevel.Debug);
         });
-        var dmesg = new Dmesg(loggers.CreateLogger("kernel"), config.Costs.FrequencyHz);
-        var kernel = new InitMain(machine, Rootfs.Create(rc, rcPath), new KernelOptions(o.Seed, o.MaxProc, ExitPath: o.ExitPath), dmesg);
-        var check = new MmuSelfCheck(machine, kernel.Boot, kernel.Pages, kernel.Pmaps);
-        foreach (var step in check.Run())
-            dmesg.Debug(machine.Cpus[0], $"mmu self-check: [{(step.Passed ? "ok" : "FAILED")}] {step.Name}: {step.Detail}");
-        if (!check.Passed)
+        var clock = Stopwatch.StartNew();
+        var kernel = Execute(o, config, rc, rcPath, stdout, loggers.CreateLogger("kernel"), o.Trace ? new InstructionTrace(stderr) : null);
+        stdout.Flush();
+        if (kernel is null)
         {
             stderr.WriteLine($"minibsd {command}: the MMU self-check failed (run with --verbose to see it)");
             return new Outcome(1, false);
         }
-        machine.Console.Sink = stdout;
-        var clock = Stopwatch.StartNew();
-        kernel.Start("/sbin/init", rcPath);
-        kernel.Run(o.MaxSeconds > 0 ? (long)(o.MaxSeconds * config.Costs.FrequencyHz) : long.MaxValue);
-        stdout.Flush();
         var report = RunReport.From(kernel, rcPath);
         bool clean = Summary.Print(kernel, report, clock.Elapsed, stderr);
         if (o.JsonFile is { } json && !WriteAtomically(json, report.ToJson() + "\n", command, stderr)) return new Outcome(2, false);
         return new Outcome(kernel.HaltStatus, clean);
+    }
+
+    /// <summary>
+    /// Builds the machine, boots (locore and the MMU self-check), runs init with <paramref name="rc"/> as /etc/rc
+    /// until it halts or the time limit, with the console on <paramref name="console"/>; the kernel afterwards, or
+    /// null when the self-check failed.
+    /// </summary>
+    internal static InitMain? Execute(SystemOptions o, MachineConfig config, string rc, string rcPath, TextWriter console,
+        ILogger? logger = null, IInstructionTrace? trace = null)
+    {
+        var machine = new Machine(config) { Trace = trace };
+        var dmesg = new Dmesg(logger, config.Costs.FrequencyHz);
+        var kernel = new InitMain(machine, Rootfs.Create(rc, rcPath), new KernelOptions(o.Seed, o.MaxProc, ExitPath: o.ExitPath), dmesg);
+        var check = new MmuSelfCheck(machine, kernel.Boot, kernel.Pages, kernel.Pmaps);
+        foreach (var step in check.Run())
+            dmesg.Debug(machine.Cpus[0], $"mmu self-check: [{(step.Passed ? "ok" : "FAILED")}] {step.Name}: {step.Detail}");
+        if (!check.Passed) return null;
+        machine.Console.Sink = console;
+        kernel.Start("/sbin/init", rcPath);
+        kernel.Run(o.MaxSeconds > 0 ? (long)(o.MaxSeconds * config.Costs.FrequencyHz) : long.MaxValue);
+        return kernel;
     }
 
     /// <summary>Writes <paramref name="text"/> to a temporary file beside <paramref name="path"/>, then renames it: never half a file.</summary>

@@ -111,6 +111,8 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
         cpu.Msr(SysReg.CntvCtlEl0, 0);                       // the handler turns the timer off until the next slice
     }
 
+    public void Kick(Cpu cpu, Proc p) => cpu.TakeInterrupt();   // the IPI at EL0: to EL1; the timer keeps its deadline
+
     public void ArmTimer(Cpu cpu, long deadline)
     {
         ulong ticks = (ulong)((deadline + Cpu.CyclesPerTick - 1) / Cpu.CyclesPerTick);

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Security;
+using System.Text;
+using MiniBSD.Cli.Boot;
+using MiniBSD.Kernel.Kern;
+
+namespace MiniBSD.Cli.Bench;
+
+/// <summary>
+/// The SVG of <c>bench exit</c>: two panels, simulated time and mean exit latency against the CPU count (evenly
+/// spaced, as the counts usually double), one line an exit path, each point the mean over the seeds.
+/// </summary>
+public static class ExitPlot
+{
+    private const int PanelWidth = 420, PanelHeight = 300, Left = 60, Top = 40, Bottom = 50, Gap = 40;
+    private static readonly string[] Colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"];
+
+    public static string Svg(ExitBench.Matrix m, IReadOnlyList<RunReport> reports)
+    {
+        int width = Left + 2 * PanelWidth + Gap + 20, height = Top + PanelHeight + Bottom + 20 * m.Paths.Count;
+        var s = new StringBuilder();
+        s.Append(Inv($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n"));
+        s.Append(Inv($"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>\n"));
+        Panel(s, m, reports, Left, $"{m.Workload}: simulated time (ms)", r => r.SimulatedMs);
+        Panel(s, m, reports, Left + PanelWidth + Gap, $"{m.Workload}: exit latency, exit1 to wait4 (mean µs)", r => r.Exit.LatencyMeanUs);
+        for (int i = 0; i < m.Paths.Count; i++)
+        {
+            int y = Top + PanelHeight + Bottom + 20 * i;
+            s.Append(Inv($"<line x1=\"{Left}\" y1=\"{y - 4}\" x2=\"{Left + 24}\" y2=\"{y - 4}\" stroke=\"{Colors[i % Colors.Length]}\" stroke-width=\"2\"/>"));
+            s.Append(Inv($"<text x=\"{Left + 30}\" y=\"{y}\">{m.Paths[i].Name()}</text>\n"));
+        }
+        s.Append("</svg>\n");
+        return s.ToString();
+    }
+
+    private static void Panel(StringBuilder s, ExitBench.Matrix m, IReadOnlyList<RunReport> reports, int x0, string title, Func<RunReport, double> value)
+    {
+        double Mean(int cpus, string path) => reports.Where(r => r.Cpus == cpus && r.ExitPath == path).Average(value);
+        double max = m.Cpus.SelectMany(c => m.Paths.Select(p => Mean(c, p.Name()))).DefaultIfEmpty(0).Max();
+        double top = NiceCeiling(max);
+        int plotWidth = PanelWidth - 20, y0 = Top + PanelHeight;
+        double X(int i) => x0 + (m.Cpus.Count == 1 ? plotWidth / 2.0 : plotWidth * i / (double)(m.Cpus.Count - 1));
+        double Y(double v) => y0 - (top == 0 ? 0 : PanelHeight * v / top);
+        s.Append(Inv($"<text x=\"{x0}\" y=\"{Top - 15}\" font-weight=\"bold\">{SecurityElement.Escape(title)}</text>\n"));
+        s.Append(Inv($"<line x1=\"{x0}\" y1=\"{y0}\" x2=\"{x0 + plotWidth}\" y2=\"{y0}\" stroke=\"black\"/><line x1=\"{x0}\" y1=\"{Top}\" x2=\"{x0}\" y2=\"{y0}\" stroke=\"black\"/>\n"));
+        for (int k = 0; k <= 4; k++)
+        {
+            double v = top * k / 4;
+            s.Append(Inv($"<line x1=\"{x0}\" y1=\"{Y(v):F1}\" x2=\"{x0 + plotWidth}\" y2=\"{Y(v):F1}\" stroke=\"#ddd\"/>"));
+            s.Append(Inv($"<text x=\"{x0 - 6}\" y=\"{Y(v) + 4:F1}\" text-anchor=\"end\">{v:G4}</text>\n"));
+        }
+        for (int i = 0; i < m.Cpus.Count; i++)
+            s.Append(Inv($"<text x=\"{X(i):F1}\" y=\"{y0 + 18}\" text-anchor=\"middle\">{m.Cpus[i]}</text>\n"));
+        s.Append(Inv($"<text x=\"{x0 + plotWidth / 2}\" y=\"{y0 + 36}\" text-anchor=\"middle\">CPUs</text>\n"));
+        for (int p = 0; p < m.Paths.Count; p++)
+        {
+            string name = m.Paths[p].Name(), color = Colors[p % Colors.Length];
+            var points = m.Cpus.Select((c, i) => Inv($"{X(i):F1},{Y(Mean(c, name)):F1}"));
+            s.Append(Inv($"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{string.Join(' ', points)}\"/>\n"));
+            for (int i = 0; i < m.Cpus.Count; i++)
+                s.Append(Inv($"<circle cx=\"{X(i):F1}\" cy=\"{Y(Mean(m.Cpus[i], name)):F1}\" r=\"3\" fill=\"{color}\"><title>{name}, {m.Cpus[i]} CPUs: {Mean(m.Cpus[i], name):G5}</title></circle>\n"));
+        }
+    }
+
+    /// <summary>1, 2 or 5 times a power of ten, at or above <paramref name="v"/>.</summary>
+    private static double NiceCeiling(double v)
+    {
+        if (v <= 0) return 1;
+        double p = Math.Pow(10, Math.Floor(Math.Log10(v)));
+        foreach (double f in (double[])[1, 2, 5, 10])
+            if (f * p >= v) return f * p;
+        return 10 * p;
+    }
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

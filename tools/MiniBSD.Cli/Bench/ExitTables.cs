@@ -1,0 +1,53 @@
+using System.Globalization;
+using System.Text;
+using MiniBSD.Cli.Boot;
+using MiniBSD.Kernel.Kern;
+
+namespace MiniBSD.Cli.Bench;
+
+/// <summary>The Markdown of <c>bench exit</c>: time and latency by CPU count and path, then what each run did.</summary>
+public static class ExitTables
+{
+    public static string Markdown(ExitBench.Matrix m, IReadOnlyList<RunReport> reports, bool checkerOn)
+    {
+        var t = new StringBuilder();
+        string seeds = m.Seeds.Count == 1 ? $"seed {m.Seeds[0]}" : $"mean of seeds {string.Join(", ", m.Seeds)}";
+        t.Append(Inv($"### {m.Workload}: simulated time to the halt (ms; {seeds})\n\n"));
+        Grid(t, m, reports, r => r.SimulatedMs, "F3", comparePurgeToReaper: true);
+        t.Append(Inv($"\n### {m.Workload}: exit latency, exit1 to the parent's wait4 (mean µs; {seeds})\n\n"));
+        Grid(t, m, reports, r => r.Exit.LatencyMeanUs, "F2", comparePurgeToReaper: true);
+        t.Append(Inv($"\n### {m.Workload}: what each run did\n\n"));
+        t.Append("| CPUs | exit path | seed | exits | TLBI VAE1IS | TLBI ASIDE1IS | teardown in exit1 (µs) | reaper busy (µs) | deadproc max | switches | kernel_lock wait (µs) | busy CPU % | checker |\n");
+        t.Append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        foreach (var r in reports)
+        {
+            double us(long cycles) => cycles * 1e6 / r.FrequencyHz;
+            double busy = r.PerCpu.Average(c => c.BusyPercent);
+            string checker = !checkerOn ? "off" : r.CoherenceViolations == 0 ? "clean" : $"{r.CoherenceViolations} violations";
+            t.Append(Inv($"| {r.Cpus} | {r.ExitPath} | {r.Seed} | {r.Exit.Exits:N0} | {r.Tlbi.GetValueOrDefault("vae1is"):N0} | {r.Tlbi.GetValueOrDefault("aside1is"):N0} | "));
+            t.Append(Inv($"{us(r.Exit.Exit1TeardownCycles):N1} | {us(r.Exit.ReaperBusyCycles):N1} | {r.Exit.DeadListMax} | {r.ContextSwitches:N0} | {us(r.KernelLock.WaitCycles):N1} | {busy:F1} | {checker} |\n"));
+        }
+        return t.ToString();
+    }
+
+    /// <summary>Rows: CPU counts; columns: exit paths (mean over seeds); and purge against reaper when both ran.</summary>
+    private static void Grid(StringBuilder t, ExitBench.Matrix m, IReadOnlyList<RunReport> reports, Func<RunReport, double> value, string format, bool comparePurgeToReaper)
+    {
+        bool compare = comparePurgeToReaper && m.Paths.Contains(ExitPath.Purge) && m.Paths.Contains(ExitPath.Reaper);
+        t.Append("| CPUs | ").Append(string.Join(" | ", m.Paths.Select(p => p.Name()))).Append(compare ? " | purge vs reaper |\n" : " |\n");
+        t.Append("|---:|").Append(string.Concat(m.Paths.Select(_ => "---:|"))).Append(compare ? "---:|\n" : "\n");
+        foreach (int cpus in m.Cpus)
+        {
+            double Mean(ExitPath p) => reports.Where(r => r.Cpus == cpus && r.ExitPath == p.Name()).Average(value);
+            t.Append(Inv($"| {cpus} | ")).Append(string.Join(" | ", m.Paths.Select(p => Mean(p).ToString(format, CultureInfo.InvariantCulture))));
+            if (compare)
+            {
+                double purge = Mean(ExitPath.Purge), reaper = Mean(ExitPath.Reaper);
+                t.Append(Inv($" | {(reaper == 0 ? 0 : 100 * (purge - reaper) / reaper):+0.0;-0.0;0.0} %"));
+            }
+            t.Append(" |\n");
+        }
+    }
+
+    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
