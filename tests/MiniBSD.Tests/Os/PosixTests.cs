@@ -42,6 +42,22 @@ public sealed class PosixTests
         "wait4 after SA_NOCLDWAIT: -1 errno ECHILD\n", Probe($"nocldwait {how}"));
 
     [Fact]
+    public void Sysctl_answers_sizes_refuses_writes_and_names_what_it_does_not_know() => Assert.Equal(
+        "size only: 0, length 4\n" +
+        "2-byte buffer: -1 errno ENOMEM\n" +
+        "set hw.ncpu: -1 errno EPERM\n" +
+        "hw.99: -1 errno EOPNOTSUPP\n" +
+        "one level: -1 errno EINVAL\n" +
+        "bad name pointer: -1 errno EFAULT\n" +
+        "bad old pointer: -1 errno EFAULT\n" +
+        "kern.ostype: 0, \"MiniBSD\", length 8\n", Probe("sysctl"));
+
+    [Fact]
+    public void Sysctl_8_prints_the_machine_as_the_kernel_sees_it() => Assert.Equal(
+        "3\n4096\nhw.physmem=67108864\nkern.ostype=MiniBSD\nkern.osrelease=7.8\nsysctl: hw.disknames: unknown name\nstatus 1\n",
+        MiniSystem.RunScript("sysctl -n hw.ncpu hw.pagesize; sysctl hw.physmem kern.ostype kern.osrelease hw.disknames; echo status $?\n", cpus: 3).Console);
+
+    [Fact]
     public void WNOHANG_returns_0_while_the_child_runs() => Assert.Equal(
         "WNOHANG while it runs: 0\nthen wait4: the pid True, status 0x500\nWNOHANG with no child left: -1 errno ECHILD\n", Probe("wnohang"));
 

@@ -1,6 +1,7 @@
 using MiniBSD.Kernel.Abi;
 using MiniBSD.Kernel.Kern;
 using MiniBSD.Userland.Libc;
+using Mib = MiniBSD.Kernel.Abi.Sysctl;
 
 namespace MiniBSD.Tests.Os;
 
@@ -37,10 +38,40 @@ internal sealed class Probe : UserProgram
         "throw" => Throw(),
         "nosys" => NoSys(),
         "stale" => Stale(),
+        "sysctl" => SysctlErrors(),
         _ => throw new ArgumentException(Args[1]),
     };
 
     private Op Say(string line) => Printf(line + "\n");
+
+    /// <summary>sysctl(2)'s answers: the size alone, a short buffer, a write, unknown and bad names, a bad pointer.</summary>
+    private IEnumerator<Op> SysctlErrors()
+    {
+        StoreLong(OutArea, (long)((ulong)Mib.HW_NCPU << 32 | Mib.CTL_HW));
+        StoreLong(OutArea + 8, 0);
+        yield return Sys(SysCall.Sysctl, (long)OutArea, 2, 0, (long)(OutArea + 8), 0, 0);
+        yield return Say($"size only: {Ret}, length {LoadLong(OutArea + 8)}");
+        StoreLong(OutArea + 8, 2);
+        yield return Sys(SysCall.Sysctl, (long)OutArea, 2, (long)Buffer, (long)(OutArea + 8), 0, 0);
+        yield return Say($"2-byte buffer: {Ret} errno {(Errno)Errno}");
+        StoreLong(OutArea + 8, 8);
+        yield return Sys(SysCall.Sysctl, (long)OutArea, 2, (long)Buffer, (long)(OutArea + 8), (long)Buffer, 4);
+        yield return Say($"set hw.ncpu: {Ret} errno {(Errno)Errno}");
+        StoreLong(OutArea, (long)((ulong)99 << 32 | Mib.CTL_HW));
+        yield return Sys(SysCall.Sysctl, (long)OutArea, 2, (long)Buffer, (long)(OutArea + 8), 0, 0);
+        yield return Say($"hw.99: {Ret} errno {(Errno)Errno}");
+        yield return Sys(SysCall.Sysctl, (long)OutArea, 1, (long)Buffer, (long)(OutArea + 8), 0, 0);
+        yield return Say($"one level: {Ret} errno {(Errno)Errno}");
+        yield return Sys(SysCall.Sysctl, (long)Unmapped, 2, (long)Buffer, (long)(OutArea + 8), 0, 0);
+        yield return Say($"bad name pointer: {Ret} errno {(Errno)Errno}");
+        StoreLong(OutArea, (long)((ulong)Mib.KERN_OSTYPE << 32 | Mib.CTL_KERN));
+        StoreLong(OutArea + 8, 64);
+        yield return Sys(SysCall.Sysctl, (long)OutArea, 2, (long)Unmapped, (long)(OutArea + 8), 0, 0);
+        yield return Say($"bad old pointer: {Ret} errno {(Errno)Errno}");
+        yield return Sys(SysCall.Sysctl, (long)OutArea, 2, (long)Buffer, (long)(OutArea + 8), 0, 0);
+        yield return Say($"kern.ostype: {Ret}, \"{LoadString(Buffer)}\", length {LoadLong(OutArea + 8)}");
+        yield return Op.Return(0);
+    }
 
     private IEnumerator<Op> ForkReturns()
     {

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using MiniBSD.Cli;
+
+namespace MiniBSD.Tests.Cli;
+
+/// <summary>`minibsd bench exit`, `--exit-path` and `--json`: the matrix, its three files, and bad input named.</summary>
+public sealed class ExitBenchTests
+{
+    private static (int Code, string Stdout, string Stderr) Minibsd(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = Program.Build(stdout, stderr).Parse(args).Invoke();
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public void The_matrix_writes_a_table_the_json_of_every_run_and_a_plot()
+    {
+        string dir = Directory.CreateTempSubdirectory("minibsd-bench").FullName;
+        try
+        {
+            var (code, stdout, stderr) = Minibsd("bench", "exit", "--workload", "exitstorm", "--cpus", "2,1", "--exit-path", "purge,reaper,purge-broken",
+                "--seeds", "0", "--memory", "128M", "--out", dir);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("| CPUs | purge | reaper | purge-broken | purge vs reaper |", stdout);
+            Assert.Contains("[6/6] exitstorm", stderr);
+            Assert.Equal(stdout, File.ReadAllText(Path.Combine(dir, "exit-exitstorm.md")));
+            var runs = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "exit-exitstorm.json"))).RootElement;
+            Assert.Equal(6, runs.GetArrayLength());
+            // Matrix order whatever finished first: CPUs ascending, then the paths as given.
+            Assert.Equal(["1 purge", "1 reaper", "1 purge-broken", "2 purge", "2 reaper", "2 purge-broken"],
+                runs.EnumerateArray().Select(r => $"{r.GetProperty("cpus").GetInt32()} {r.GetProperty("exitPath").GetString()}"));
+            foreach (var r in runs.EnumerateArray())
+            {
+                bool broken = r.GetProperty("exitPath").GetString() == "purge-broken";
+                Assert.Equal(broken, r.GetProperty("coherenceViolations").GetInt32() > 0);   // the checker is on by default
+                Assert.Equal(0, r.GetProperty("leakedFrames").GetInt64());
+                Assert.True(r.GetProperty("exit").GetProperty("exits").GetInt64() > 0);
+            }
+            string svg = File.ReadAllText(Path.Combine(dir, "exit-exitstorm.svg"));
+            Assert.StartsWith("<svg xmlns=\"http://www.w3.org/2000/svg\"", svg);
+            Assert.Equal(6, svg.Split("<polyline").Length - 1);   // two panels, a line a path
+            Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Theory]
+    [InlineData("--workload", "kernel", "--workload kernel: not one of build, configure, exitstorm")]
+    [InlineData("--workload", "missing.sh", "--workload missing.sh: cannot read it: no such file")]
+    [InlineData("--cpus", "2,0", "--cpus 0: must be a number from 1 to 64")]
+    [InlineData("--exit-path", "purge,lazy", "--exit-path lazy: not one of purge, reaper, purge-unordered, purge-broken")]
+    [InlineData("--seeds", "x", "--seeds x: must be a number from 0")]
+    public void Bad_matrix_options_are_named_and_exit_2(string option, string value, string message)
+    {
+        var (code, stdout, stderr) = Minibsd("bench", "exit", option, value, "--out", Path.GetTempPath());
+        Assert.Equal(2, code);
+        Assert.Empty(stdout);
+        Assert.Contains($"minibsd bench exit: {message}", stderr);
+    }
+
+    [Fact]
+    public void An_unknown_exit_path_for_run_is_named()
+    {
+        var (code, _, stderr) = Minibsd("boot", "--exit-path", "later");
+        Assert.Equal(2, code);
+        Assert.Contains("minibsd boot: --exit-path 'later' is not one of purge, reaper, purge-unordered, purge-broken", stderr);
+    }
+
+    [Fact]
+    public void Run_writes_the_json_of_what_it_measured()
+    {
+        string dir = Directory.CreateTempSubdirectory("minibsd-json").FullName;
+        try
+        {
+            string script = Path.Combine(dir, "w.sh"), json = Path.Combine(dir, "out.json");
+            File.WriteAllText(script, "exitstorm 8 4\n");
+            var (code, stdout, stderr) = Minibsd("run", script, "--cpus", "2", "--memory", "64M", "--exit-path", "reaper", "--json", json);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("exit path reaper: 10 exits", stderr);   // 8 children, exitstorm and the sh that ran /etc/rc
+            var r = JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+            Assert.Equal("reaper", r.GetProperty("exitPath").GetString());
+            Assert.Equal(0L, r.GetProperty("exit").GetProperty("exit1TeardownCycles").GetInt64());   // the reaper did it all
+            Assert.True(r.GetProperty("exit").GetProperty("framesFreedByReaper").GetInt64() >= 8 * 4);
+            Assert.Equal(2, r.GetProperty("perCpu").GetArrayLength());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using MiniBSD.Cli.Bench;
+using MiniBSD.Hal.Check;
+using MiniBSD.Kernel.Kern;
+
+namespace MiniBSD.Tests.Os;
+
+/// <summary>
+/// Issue #5's acceptance at a small scale, on the workloads of workloads/ as `minibsd bench exit` runs them: the
+/// checker catches purge-broken in every run, naming every process that exited, and never fires on the other paths;
+/// on exitstorm with 8 CPUs purge finishes sooner than the legacy reaper.
+/// </summary>
+public sealed class ExitPathWorkloadTests
+{
+    private static MiniSystem Boot(string workload, ExitPath path, int cpus)
+    {
+        string script = Workloads.Load(workload, out _, out string? error) ?? throw new InvalidOperationException(error);
+        var s = new MiniSystem(script, cpus: cpus, memory: 256 * MiniBSD.Hal.MachineConfig.MiB, exitPath: path);
+        s.Kernel.Exit.Stats.Record = true;
+        return s;
+    }
+
+    [Theory]
+    [InlineData("build")]
+    [InlineData("exitstorm")]
+    [InlineData("configure")]
+    public void Purge_broken_is_caught_in_every_run_and_the_other_paths_never(string workload)
+    {
+        foreach (var path in ExitPathNames.All)
+        {
+            var s = Boot(workload, path, cpus: 2);
+            s.Run();
+            Assert.Equal(0, s.Kernel.HaltStatus);
+            var violations = s.Machine.Checker.Violations;
+            if (path != ExitPath.PurgeBroken)
+            {
+                s.AssertCleanHalt();
+                continue;
+            }
+            Assert.All(violations, v => Assert.Equal(CoherenceRule.FreedFrameStillMapped, v.Rule));
+            // Every process that exited freed frames its own CPU's TLB still mapped, and each report says which.
+            var exited = s.Kernel.Exit.Stats.Events.Where(e => e.Step == ExitStep.Exit1).Select(e => e.Pid).ToHashSet();
+            var named = violations.Select(v => int.Parse(v.Context!.Split(' ')[3], System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+            Assert.Equal(exited, named);
+            Assert.True(s.Kernel.Halted);
+            Assert.All(s.Kernel.LeakedFrames(), kv => Assert.Equal(0, kv.Value));
+            Assert.Equal(0, s.Kernel.LeakedAsids);
+        }
+    }
+
+    [Fact]
+    public void On_exitstorm_with_8_cpus_purge_finishes_sooner_than_the_reaper_and_unordered_pays_per_page()
+    {
+        var runs = new[] { ExitPath.Purge, ExitPath.Reaper, ExitPath.PurgeUnordered }.ToDictionary(p => p, p =>
+        {
+            var s = Boot("exitstorm", p, cpus: 8);
+            s.Run();
+            s.AssertCleanHalt();
+            return (End: s.Machine.Cpus.Max(c => c.Clock), Vae1Is: s.Machine.TotalCounters().Tlbi(MiniBSD.Hal.Tlb.TlbiOp.Vae1Is),
+                Frames: s.Kernel.Exit.Stats.FramesFreedInExit1, Exits: s.Kernel.Exit.Stats.Exits);
+        });
+        Assert.True(runs[ExitPath.Purge].End < runs[ExitPath.Reaper].End,
+            $"purge {runs[ExitPath.Purge].End} cycles, reaper {runs[ExitPath.Reaper].End}");
+        // purge-unordered invalidates each page it tears down; purge none of them.
+        Assert.True(runs[ExitPath.PurgeUnordered].Vae1Is - runs[ExitPath.Purge].Vae1Is >= runs[ExitPath.PurgeUnordered].Frames);
+        Assert.True(runs[ExitPath.PurgeUnordered].End > runs[ExitPath.Purge].End);
+        Assert.Equal(runs[ExitPath.Purge].Exits, runs[ExitPath.Reaper].Exits);
+    }
+}
