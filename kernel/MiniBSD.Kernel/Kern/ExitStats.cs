@@ -77,8 +77,14 @@ public sealed class ExitStats
     public long FramesFreedInExit1 { get; private set; }
     public long FramesFreedByReaper { get; private set; }
 
-    /// <summary>deadproc's length at each change, from time 0 (length 0).</summary>
+    /// <summary>
+    /// deadproc's length at each change, from time 0 (length 0), for plotting: past <see cref="DeadListPoints"/> points
+    /// every other one is dropped (the maximum and the mean are kept exactly, apart from the series).
+    /// </summary>
     public IReadOnlyList<(long Time, int Length)> DeadList => _deadList;
+
+    /// <summary>The most points <see cref="DeadList"/> keeps.</summary>
+    public const int DeadListPoints = 16_384;
 
     public int MaxDeadList { get; private set; }
 
@@ -111,5 +117,10 @@ public sealed class ExitStats
         if (time > last) _deadArea += (time - last) * previous;
         _deadList.Add((Math.Max(time, last), length));
         MaxDeadList = Math.Max(MaxDeadList, length);
+        if (_deadList.Count < DeadListPoints) return;
+        int kept = 0;
+        for (int i = 0; i < _deadList.Count; i += 2) _deadList[kept++] = _deadList[i];
+        if (_deadList[kept - 1] != _deadList[^1]) _deadList[kept++] = _deadList[^1];   // the latest length stays
+        _deadList.RemoveRange(kept, _deadList.Count - kept);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MiniBSD.Cli;
+using MiniBSD.Cli.Bench;
 
 namespace MiniBSD.Tests.Cli;
 
@@ -47,6 +48,17 @@ public sealed class ExitBenchTests
         {
             Directory.Delete(dir, true);
         }
+    }
+
+    [Fact]
+    public void Each_cell_is_deterministic_whatever_runs_beside_it()
+    {
+        var o = new MiniBSD.Cli.Boot.SystemOptions(MemoryBytes: 128 * MiniBSD.Hal.MachineConfig.MiB, Check: false);
+        var alone = ExitBench.Parse("exitstorm", "4", "reaper", "3", out _)!;
+        var crowd = ExitBench.Parse("exitstorm", "1,2,4", "purge,reaper", "3", out _)!;
+        string once = MiniBSD.Cli.Boot.RunReport.ToJson(ExitBench.RunAll(o, alone, null));
+        var many = ExitBench.RunAll(o, crowd, null);
+        Assert.Equal(once, MiniBSD.Cli.Boot.RunReport.ToJson([many.Single(r => r.Cpus == 4 && r.ExitPath == "reaper")]));
     }
 
     [Theory]

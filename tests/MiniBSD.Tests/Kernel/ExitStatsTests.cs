@@ -18,4 +18,15 @@ public sealed class ExitStatsTests
         s.DeadListLength(350, 2);   // another CPU's clock a little behind: kept in order at 400
         Assert.Equal((400L, 2), s.DeadList[^1]);
     }
+
+    [Fact]
+    public void The_series_stays_bounded_and_ends_with_the_latest_length()
+    {
+        var s = new ExitStats();
+        for (int i = 1; i <= 100_000; i++) s.DeadListLength(i * 10, i % 7);
+        Assert.True(s.DeadList.Count < ExitStats.DeadListPoints);
+        Assert.Equal((1_000_000L, 100_000 % 7), s.DeadList[^1]);
+        Assert.Equal(6, s.MaxDeadList);
+        Assert.Equal(Enumerable.Range(0, 100_000).Sum(i => (long)(i % 7) * 10) / 1_000_000.0, s.MeanDeadList(1_000_000), 9);
+    }
 }

@@ -12,7 +12,8 @@ namespace MiniBSD.Userland.Programs;
 /// date (a clean build) and a prerequisite that no rule makes is a source that exists. Each recipe line is echoed
 /// (unless -s or a leading @) and run in a child: execvp of its words, or <c>/bin/sh -c LINE</c> when it has shell
 /// syntax in it, as BSD make's compat mode does; a target's lines run one after another. A failed line stops make
-/// from starting new work: it waits for the running jobs and exits 2 ("*** Error N in TARGET").
+/// from starting new work: it waits for the running jobs and exits 2 ("*** Error N in TARGET"). The tables are host
+/// objects a forked child shares (the fork rule, docs/userland.md): the child only execs, touching none of them.
 /// </summary>
 public sealed class Make : UserProgram
 {
