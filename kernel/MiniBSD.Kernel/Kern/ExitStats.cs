@@ -42,6 +42,9 @@ public readonly record struct ExitEvent(long Time, int Cpu, int Pid, ExitStep St
     public override string ToString() => $"{Time,12} cpu{Cpu} pid {Pid}: {Step}{(Detail != 0 ? $" ({Detail})" : "")}";
 }
 
+/// <summary>One collected process's end: where it exited, what its teardown cost where, and its exit latency (cycles).</summary>
+public readonly record struct ProcessExit(int Pid, string Command, int Cpu, long Exit1At, long Exit1TeardownCycles, long ReaperTeardownCycles, long Latency);
+
 /// <summary>
 /// What the exit path costs, gathered as it runs (issue #5): exit latency (exit1 entry to the parent's wait4
 /// collecting the zombie), teardown time on the exiting CPU and in the reaper, the reaper's busy time, the deadproc
@@ -52,6 +55,7 @@ public sealed class ExitStats
 {
     private readonly List<ExitEvent> _events = [];
     private readonly List<long> _latencies = [];
+    private readonly List<ProcessExit> _processes = [];
     private readonly List<(long Time, int Length)> _deadList = [(0, 0)];
     private long _deadArea;   // ∫ length dt, for the time-weighted mean
 
@@ -62,6 +66,12 @@ public sealed class ExitStats
 
     /// <summary>Cycles from exit1's entry to the parent's wait4 collecting the zombie, one a collected process.</summary>
     public IReadOnlyList<long> Latencies => _latencies;
+
+    /// <summary>Each collected process, in the order collected; the first <see cref="MaxProcesses"/> only.</summary>
+    public IReadOnlyList<ProcessExit> Processes => _processes;
+
+    /// <summary>How many <see cref="Processes"/> are kept (a long benchmark collects millions).</summary>
+    public const int MaxProcesses = 100_000;
 
     public long Exits { get; private set; }
 
@@ -108,7 +118,11 @@ public sealed class ExitStats
 
     internal void ReaperBusy(long cycles) => ReaperBusyCycles += cycles;
 
-    internal void Collected(long latency) => _latencies.Add(latency);
+    internal void Collected(ProcessExit exit)
+    {
+        _latencies.Add(exit.Latency);
+        if (_processes.Count < MaxProcesses) _processes.Add(exit);
+    }
 
     /// <summary>deadproc changed length at <paramref name="time"/> (times from different CPUs may step back a little).</summary>
     internal void DeadListLength(long time, int length)

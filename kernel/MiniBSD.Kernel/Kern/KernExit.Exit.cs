@@ -32,6 +32,7 @@ public sealed partial class KernExit
         pr.Flags |= ProcessFlags.Exiting;
         (pr.XExit, pr.XSig) = (xexit, xsig);
         pr.ExitStartedAt = CurCpu(p).Clock;
+        pr.ExitCost = (p.Cpu, 0, 0);
         Step(p, ExitStep.Exit1);
         LogExit(p, xexit, xsig);
 
@@ -101,6 +102,7 @@ public sealed partial class KernExit
         }
         if (checker.Enabled) checker.Context = null;
         Stats.Exit1Teardown(cpu.Clock - start, _uvm.Pages.Frees - frees);
+        p.Process!.ExitCost = p.Process.ExitCost with { Exit1 = cpu.Clock - start };
         Step(p, ExitStep.UvmPurge, _uvm.Pages.Frees - frees);
     }
 
@@ -194,6 +196,7 @@ public sealed partial class KernExit
         _uvm.UvmExit(cpu, vm);
         if (checker.Enabled) checker.Context = null;
         Stats.ReaperTeardown(cpu.Clock - start, _uvm.Pages.Frees - frees);
+        pr.ExitCost = pr.ExitCost with { Reaper = cpu.Clock - start };
         Stats.Step(cpu.Clock, cpu.Id, pr.Pid, ExitStep.UvmExit, _uvm.Pages.Frees - frees);
     }
 
@@ -201,7 +204,8 @@ public sealed partial class KernExit
     private void Collected(Proc waiter, Process zombie)
     {
         var cpu = CurCpu(waiter);
-        Stats.Collected(cpu.Clock - zombie.ExitStartedAt);
+        var (exitCpu, exit1, reaper) = zombie.ExitCost;
+        Stats.Collected(new ProcessExit(zombie.Pid, zombie.Command, exitCpu, zombie.ExitStartedAt, exit1, reaper, cpu.Clock - zombie.ExitStartedAt));
         Stats.Step(cpu.Clock, cpu.Id, zombie.Pid, ExitStep.Dowait6);
     }
 

@@ -51,6 +51,9 @@ public sealed class Process(int pid, string command, SigActs sigacts)
 
     /// <summary>When exit1 was entered (simulated cycles on the exiting CPU); for the exit latency.</summary>
     internal long ExitStartedAt { get; set; }
+
+    /// <summary>exit1's CPU, and what tearing the address space down cost there and in the reaper (cycles).</summary>
+    internal (int Cpu, long Exit1, long Reaper) ExitCost { get; set; }
     public int XSig { get; internal set; }
 
     /// <summary>ps_vmspace: null for a kernel process, and after the reaper's uvm_exit.</summary>

@@ -99,6 +99,14 @@ public sealed class ExitBenchTests
             Assert.Equal(0L, r.GetProperty("exit").GetProperty("exit1TeardownCycles").GetInt64());   // the reaper did it all
             Assert.True(r.GetProperty("exit").GetProperty("framesFreedByReaper").GetInt64() >= 8 * 4);
             Assert.Equal(2, r.GetProperty("perCpu").GetArrayLength());
+            var processes = r.GetProperty("exit").GetProperty("processes").EnumerateArray().ToList();
+            Assert.Equal(r.GetProperty("exit").GetProperty("collected").GetInt32(), processes.Count);
+            Assert.Equal(9, processes.Count(p => p.GetProperty("command").GetString() == "exitstorm"));   // 8 children and the driver
+            Assert.All(processes, p =>
+            {
+                Assert.Equal(0, p.GetProperty("exit1TeardownCycles").GetInt64());
+                Assert.True(p.GetProperty("reaperTeardownCycles").GetInt64() > 0 && p.GetProperty("latency").GetInt64() > p.GetProperty("reaperTeardownCycles").GetInt64());
+            });
         }
         finally
         {

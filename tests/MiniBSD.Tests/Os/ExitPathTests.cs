@@ -45,13 +45,18 @@ public sealed class ExitPathTests
 
     private static ExitEvent At(Run r, ExitStep step) => r.Steps.Single(e => e.Step == step);
 
+    /// <summary>The order of a process's end when exit1 tears its space down (purge and purge-unordered alike).</summary>
+    private static readonly ExitStep[] TeardownInExit1 =
+    [
+        ExitStep.Exit1, ExitStep.Fdfree, ExitStep.ReleaseKernelLock, ExitStep.UvmPurge, ExitStep.KernelLock, ExitStep.Zombprocess,
+        ExitStep.PmapDeactivate, ExitStep.SchedExit, ExitStep.Exit2, ExitStep.Reaper, ExitStep.UvmExit, ExitStep.Zombie, ExitStep.Dowait6,
+    ];
+
     [Fact]
     public void Purge_deactivates_first_and_invalidates_the_ASID_once_whatever_the_size()
     {
         var r = Exit1000Pages(ExitPath.Purge);
-        Assert.Equal([ExitStep.Exit1, ExitStep.Fdfree, ExitStep.ReleaseKernelLock, ExitStep.UvmPurge, ExitStep.KernelLock,
-            ExitStep.Zombprocess, ExitStep.PmapDeactivate, ExitStep.SchedExit, ExitStep.Exit2, ExitStep.Reaper, ExitStep.UvmExit,
-            ExitStep.Zombie, ExitStep.Dowait6], r.Steps.Select(e => e.Step));
+        Assert.Equal(TeardownInExit1, r.Steps.Select(e => e.Step));
         var exit1 = At(r, ExitStep.Exit1);
         var end = At(r, ExitStep.SchedExit);
         Assert.All(r.Steps.TakeWhile(e => e.Step != ExitStep.Exit2), e => Assert.Equal(exit1.Cpu, e.Cpu));
@@ -78,9 +83,7 @@ public sealed class ExitPathTests
     public void Purge_unordered_tears_down_while_active_and_pays_an_invalidation_a_page()
     {
         var r = Exit1000Pages(ExitPath.PurgeUnordered);
-        Assert.Equal([ExitStep.Exit1, ExitStep.Fdfree, ExitStep.ReleaseKernelLock, ExitStep.UvmPurge, ExitStep.KernelLock,
-            ExitStep.Zombprocess, ExitStep.PmapDeactivate, ExitStep.SchedExit, ExitStep.Exit2, ExitStep.Reaper, ExitStep.UvmExit,
-            ExitStep.Zombie, ExitStep.Dowait6], r.Steps.Select(e => e.Step));
+        Assert.Equal(TeardownInExit1, r.Steps.Select(e => e.Step));
         var exit1 = At(r, ExitStep.Exit1);
         var purge = At(r, ExitStep.UvmPurge);
         Assert.True(r.Trace.Tlbis(exit1.Cpu, exit1.Time, purge.Time, TlbiOp.Vae1Is) >= Pages);

@@ -28,7 +28,13 @@ public static class ExitBench
             stderr.WriteLine($"minibsd bench exit: --out {outDir}: {e.Message}");
             return 2;
         }
-        var reports = RunAll(o, matrix, stderr);
+        IReadOnlyList<RunReport> reports;
+        try { reports = RunAll(o, matrix, stderr); }
+        catch (AggregateException e)
+        {
+            foreach (var inner in e.InnerExceptions) stderr.WriteLine($"minibsd bench exit: {inner.Message}");
+            return 1;
+        }
         var bad = reports.Where(r => !r.Halted || r.Status != 0 || r.LeakedFrames != 0 || r.LeakedAsids != 0
             || (r.CoherenceViolations > 0) != (r.ExitPath == ExitPath.PurgeBroken.Name() && o.Check)).ToList();
         string table = ExitTables.Markdown(matrix, reports, o.Check);
@@ -87,13 +93,21 @@ public static class ExitBench
             var options = o with { Cpus = cpus, ExitPath = path, Seed = seed, Verbose = false, Trace = false, JsonFile = null };
             var clock = Stopwatch.StartNew();
             var config = SystemCommand.Configure(options, "bench exit", TextWriter.Null)!;
-            var kernel = SystemCommand.Execute(options, config, m.Script, $"/{m.Workload}.sh", TextWriter.Null)
-                ?? throw new InvalidOperationException("the MMU self-check failed");
-            reports[i] = RunReport.From(kernel, m.Workload);
+            string cell = $"{m.Workload} --exit-path {path.Name()} --cpus {cpus} --seed {seed}";
+            try
+            {
+                var kernel = SystemCommand.Execute(options, config, m.Script, $"/{m.Workload}.sh", TextWriter.Null)
+                    ?? throw new InvalidOperationException("the MMU self-check failed");
+                reports[i] = RunReport.From(kernel, m.Workload);
+            }
+            catch (Exception e) when (e is KernelPanicException or InvalidOperationException)
+            {
+                throw new InvalidOperationException($"{cell}: {e.Message}", e);   // a kernel bug, named with the run that found it
+            }
             lock (gate)
             {
                 done++;
-                progress?.WriteLine($"  [{done}/{cells.Count}] {m.Workload} --exit-path {path.Name()} --cpus {cpus} --seed {seed}: "
+                progress?.WriteLine($"  [{done}/{cells.Count}] {cell}: "
                     + $"{reports[i].SimulatedMs:F3} ms simulated, {clock.Elapsed.TotalSeconds:F1} s host");
             }
         });

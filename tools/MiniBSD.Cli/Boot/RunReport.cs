@@ -35,6 +35,7 @@ public sealed record RunReport(
 {
     /// <param name="LatencyMeanUs">Exit latency: exit1's entry to the parent's wait4 collecting the zombie.</param>
     /// <param name="DeadListSeries">(cycle, length) at most 200 points, evenly picked from every change.</param>
+    /// <param name="Processes">Per collected process: pid, command, exit1's CPU and time, teardown cycles in exit1 and in the reaper, latency (cycles).</param>
     public sealed record ExitFigures(
         long Exits,
         int Collected,
@@ -49,7 +50,8 @@ public sealed record RunReport(
         long FramesFreedByReaper,
         int DeadListMax,
         double DeadListMean,
-        IReadOnlyList<long[]> DeadListSeries);
+        IReadOnlyList<long[]> DeadListSeries,
+        IReadOnlyList<ProcessExit> Processes);
 
     public sealed record LockFigures(long Acquisitions, long Contended, long HoldCycles, long WaitCycles);
 
@@ -82,7 +84,7 @@ public sealed record RunReport(
         var series = dead.Where((_, i) => i % step == 0 || i == dead.Count - 1).Select(d => new[] { d.Time, (long)d.Length }).ToList();
         return new ExitFigures(s.Exits, sorted.Length, sorted.Length == 0 ? 0 : Us(sorted.Average()), Pct(0.5), Pct(0.99),
             sorted.Length == 0 ? 0 : Us(sorted[^1]), s.Exit1TeardownCycles, s.ReaperTeardownCycles, s.ReaperBusyCycles,
-            s.FramesFreedInExit1, s.FramesFreedByReaper, s.MaxDeadList, Math.Round(s.MeanDeadList(end), 3), series);
+            s.FramesFreedInExit1, s.FramesFreedByReaper, s.MaxDeadList, Math.Round(s.MeanDeadList(end), 3), series, s.Processes);
     }
 
     private static readonly JsonSerializerOptions Json = new()
