@@ -20,8 +20,9 @@ public sealed class Cc : WorkloadProgram
     private IEnumerator<Op> Compile(Toolchain.Options o)
     {
         yield return Op.Call(Work(o.Pages, o.Cycles));
-        if (Ret < 0)
+        if (WorkFailed)
         {
+            yield return Warnx($"cannot allocate {o.Pages} pages: {Strerror(Errno)}");
             yield return Op.Return(1);
             yield break;
         }
@@ -54,8 +55,8 @@ public sealed class Cc : WorkloadProgram
 }
 
 /// <summary>
-/// A pass or a tool that only works: /usr/libexec/as (the assembler a cc driver runs), /usr/bin/ld (the link),
-/// /usr/sbin/config and genassym. <c>NAME [-m PAGES] [-w CYCLES] [-o OUT] [FILE...]</c>: writes PAGES fresh pages,
+/// A pass or a tool that only works: /usr/libexec/as (the assembler a cc driver runs), /usr/bin/ld (the link) and
+/// /usr/sbin/genassym. <c>NAME [-m PAGES] [-w CYCLES] [-o OUT] [FILE...]</c>: writes PAGES fresh pages,
 /// computes for CYCLES, exits 0.
 /// </summary>
 public sealed class Tool : WorkloadProgram
@@ -69,7 +70,8 @@ public sealed class Tool : WorkloadProgram
     private IEnumerator<Op> Run(Toolchain.Options o)
     {
         yield return Op.Call(Work(o.Pages, o.Cycles));
-        yield return Op.Return(Ret < 0 ? 1 : 0);
+        if (WorkFailed) yield return Warnx($"cannot allocate {o.Pages} pages: {Strerror(Errno)}");
+        yield return Op.Return(WorkFailed ? 1 : 0);
     }
 }
 

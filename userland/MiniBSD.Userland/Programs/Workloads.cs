@@ -31,17 +31,20 @@ public abstract class WorkloadProgram : UserProgram
 
     /// <summary>
     /// A frame: maps <paramref name="pages"/> fresh anonymous pages and writes each once (zero-fill faults), then
-    /// computes for <paramref name="cycles"/>. Afterwards Ret is -1 (with errno) if the memory could not be had.
+    /// computes for <paramref name="cycles"/>. Afterwards <see cref="WorkFailed"/> says whether the memory could not
+    /// be had (errno is then mmap's).
     /// </summary>
     protected IEnumerator<Op> Work(long pages, long cycles)
     {
+        WorkFailed = false;
         if (pages > 0)
         {
             yield return MmapAnon(pages * 4096);
             long va = Ret;
             if (va < 0)
             {
-                yield return Op.Return(Errno);   // PSTATE.C is still set: the caller's Ret is -1 with this errno
+                WorkFailed = true;
+                yield return Op.Return(-1);
                 yield break;
             }
             TouchPages((ulong)va, pages, 1);   // a fault's signal ends the program at the next yield
@@ -49,6 +52,9 @@ public abstract class WorkloadProgram : UserProgram
         if (cycles > 0) yield return Op.Work(cycles);
         yield return Op.Return(0);
     }
+
+    /// <summary>The last <see cref="Work"/> could not map its memory.</summary>
+    protected bool WorkFailed { get; private set; }
 
     protected IEnumerator<Op> Usage(string usage)
     {
