@@ -113,7 +113,7 @@ public sealed partial class Cpu
         for (ulong filled = _microFilled; filled != 0; filled &= filled - 1)
         {
             int slot = System.Numerics.BitOperations.TrailingZeroCount(filled);
-            _microRead0[slot] = _microRead1[slot] = _microWrite0[slot] = _microWrite1[slot] = MicroEntry.Empty;
+            Forget(slot);
         }
         _microFilled = 0;
     }
@@ -121,17 +121,17 @@ public sealed partial class Cpu
     /// <summary>Forgets the copies of the 4 KiB page holding VA[55:0] (whatever its top byte was).</summary>
     private void ForgetMicroPage(ulong va56)
     {
-        int slot = (int)((va56 >> 12) & (MicroSlots - 1));
         ForgetLastPages();
-        _microRead0[slot] = MicroEntry.Empty;
-        _microRead1[slot] = MicroEntry.Empty;
-        _microWrite0[slot] = MicroEntry.Empty;
-        _microWrite1[slot] = MicroEntry.Empty;
+        Forget((int)((va56 >> 12) & (MicroSlots - 1)));
     }
 
-    private void ForgetLastPages()
-    {
-        _readPageTag = _writePageTag = ulong.MaxValue;
-        _readPageWords = _writePageWords = null;
-    }
+    /// <summary>
+    /// Empties a slot by its tag alone: the words reference stays (a frame's backing array lives as long as the
+    /// machine), since storing a reference costs a GC write barrier and a clear at every context switch does many.
+    /// </summary>
+    private void Forget(int slot) =>
+        _microRead0[slot].Tag = _microRead1[slot].Tag = _microWrite0[slot].Tag = _microWrite1[slot].Tag = MicroEntry.Empty.Tag;
+
+    /// <summary>Empties the last-page cache by its tags (the words references stay, as in <see cref="Forget"/>).</summary>
+    private void ForgetLastPages() => _readPageTag = _writePageTag = ulong.MaxValue;
 }

@@ -20,6 +20,7 @@ public enum SysCall
     Dup = 41,
     Sigaction = 46,
     Sigprocmask = 48,
+    Mmap = 49,   // 197 until OpenBSD 7.4 (pad_mmap since)
     Reboot = 55,
     Execve = 59,
     Munmap = 73,
@@ -29,7 +30,6 @@ public enum SysCall
     Nanosleep = 91,
     Pipe2 = 101,
     Kill = 122,
-    Mmap = 197,
     Sysctl = 202,
     Pipe = 263,
     SchedYield = 298,

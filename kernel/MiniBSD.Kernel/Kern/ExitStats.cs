@@ -7,7 +7,7 @@ public enum ExitStep : byte
     Exit1,
     /// <summary>fdfree: the descriptors are closed.</summary>
     Fdfree,
-    /// <summary>__mp_release_all(&amp;kernel_lock) before the teardown.</summary>
+    /// <summary>__mp_release_all(&amp;kernel_lock) before the teardown (detail: the holds released).</summary>
     ReleaseKernelLock,
     /// <summary>
     /// uvm_purge in exit1, or the exit path's variant of it (detail: frames freed). The machine's instruction trace
@@ -71,7 +71,7 @@ public sealed class ExitStats
     public IReadOnlyList<ProcessExit> Processes => _processes;
 
     /// <summary>How many <see cref="Processes"/> are kept (a long benchmark collects millions).</summary>
-    public const int MaxProcesses = 100_000;
+    public const int MaxProcesses = 10_000;
 
     public long Exits { get; private set; }
 

@@ -10,7 +10,7 @@ namespace MiniBSD.Kernel.Kern;
 internal interface IUserMode
 {
     /// <summary>svc_handler: the SVC is taken; returns the kernel frame that does the call.</summary>
-    IEnumerator<Op> Svc(Cpu cpu, Proc p, in Op op);
+    IEnumerator<Op> Svc(Cpu cpu, Proc p, in Op op, out bool locked);
 
     /// <summary>The system call's frame returned <paramref name="value"/> (-errno on error): x0 and PSTATE.C, then ERET.</summary>
     void SyscallReturn(Cpu cpu, Proc p, long value);

@@ -47,7 +47,7 @@ public sealed partial class KernExit
         if (Path.TearsDownInExit1() && !pr.Is(ProcessFlags.System) && pr.Vmspace is { } vm)
         {
             yield return Op.ReleaseAll(KernelLock);   // the costly teardown runs without the big lock
-            Step(p, ExitStep.ReleaseKernelLock);
+            Step(p, ExitStep.ReleaseKernelLock, p.Retval);   // the holds released: 1 from exit(2)'s mi_syscall
             Purge(p, vm);   // the scheduler charges the cycles to p
         }
         if (KernelLock.Owner != p)

@@ -31,6 +31,7 @@ public sealed partial class KernExit
         _uvm = uvm;
         _sched = sched;
         KernelLock = kernelLock;
+        sched.BigLock = kernelLock;
         sched.ExitHook = Exit2;
     }
 

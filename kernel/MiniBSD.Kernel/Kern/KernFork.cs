@@ -64,6 +64,9 @@ public sealed class KernFork(KernProc procs, Uvm.Uvm uvm, Sched sched)
         childThread.UserMode = p.UserMode;
         childThread.Carry = p.Carry;
         child.MainThread = childThread;
+        // Its copied frames include mi_syscall's KERNEL_UNLOCK: proc_trampoline_mi takes the lock first, so the child
+        // starts by taking as many holds as the parent has (1 from a locked fork).
+        if (sched.BigLock is { } big && big.Owner == p) childThread.BigLockHolds = big.Depth;
         CopyFrames(p, childThread, child);
         sched.ForkThreadStart(p, childThread);
     }

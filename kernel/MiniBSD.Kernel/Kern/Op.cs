@@ -39,10 +39,38 @@ public enum OpKind : byte
 /// One request from a coroutine frame: a small struct, so yielding allocates nothing. Frames are
 /// <see cref="IEnumerator{Op}"/> iterators; a thread is a stack of them.
 /// </summary>
-/// <param name="Catch">PCATCH on a sleep: a signal ends it early, and the system call it is part of fails with EINTR.</param>
-public readonly record struct Op(OpKind Kind, long Value = 0, object? Target = null, IEnumerator<Op>? Frame = null,
-    Abi.SyscallArgs Args = default, bool Catch = false)
+public readonly struct Op
 {
+    // One reference field for both Target and Frame (a Call's): an Op is copied at every yield, and each reference in
+    // it is a GC write barrier when it lands in an iterator on the heap.
+    private readonly object? _ref;
+
+    public Op(OpKind Kind, long Value = 0, object? Target = null, IEnumerator<Op>? Frame = null, Abi.SyscallArgs Args = default, bool Catch = false)
+    {
+        Systm.Kassert(Frame is null || (Target is null && Kind == OpKind.Call), "Op: a frame goes with Call alone");
+        this.Kind = Kind;
+        this.Value = Value;
+        _ref = Frame ?? Target;
+        this.Args = Args;
+        this.Catch = Catch;
+    }
+
+    public OpKind Kind { get; }
+    public long Value { get; }
+
+    /// <summary>A sleep's or wakeup's channel, a lock.</summary>
+    public object? Target => Kind == OpKind.Call ? null : _ref;
+
+    /// <summary>The frame a <see cref="OpKind.Call"/> runs.</summary>
+    public IEnumerator<Op>? Frame => Kind == OpKind.Call ? System.Runtime.CompilerServices.Unsafe.As<IEnumerator<Op>>(_ref) : null;
+
+    public Abi.SyscallArgs Args { get; }
+
+    /// <summary>PCATCH on a sleep: a signal ends it early, and the system call it is part of fails with EINTR.</summary>
+    public bool Catch { get; }
+
+    public override string ToString() => $"{Kind} {Value}{(_ref is null ? "" : $" {_ref}")}";
+
     public static Op Work(long cycles) => new(OpKind.Work, cycles);
     public static Op Call(IEnumerator<Op> frame) => new(OpKind.Call, Frame: frame);
     public static Op Return(long value) => new(OpKind.Return, value);

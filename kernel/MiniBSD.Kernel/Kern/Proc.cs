@@ -73,6 +73,9 @@ public sealed class Proc : Abi.IUserContext
     /// <summary>Spin locks held now (the thread is not preempted while it holds any).</summary>
     public int LocksHeld { get; internal set; }
 
+    /// <summary>The big lock's hold count mi_switch released when this thread slept; taken back when it runs (0: none).</summary>
+    internal int BigLockHolds { get; set; }
+
     /// <summary>
     /// How many frames at the bottom of the stack are user code (the program's frames); the rest, above them, are the
     /// kernel's, pushed by a system call or a trap. The thread is in user mode when every frame is a user frame.

@@ -104,7 +104,8 @@ public sealed partial class Sched
                 p.UserFrames--;
                 return;
             case OpKind.Syscall:
-                p.Push(um.Svc(cpu, p, op));
+                p.Push(um.Svc(cpu, p, op, out bool locked));
+                if (locked) (c.Pending, c.HasPending) = (Op.Lock(BigLock!), true);   // mi_syscall's KERNEL_LOCK()
                 return;
             default:   // a kernel request, negative work, a call of no frame: not something EL0 can do
                 p.Push(um.IllegalOp(cpu, p, op));
@@ -129,6 +130,7 @@ public sealed partial class Sched
         if (p.State != ProcState.Sleeping || !p.SleepCatches || p.UserFrames == 0) return;
         Unsleep(p);
         p.UnwindKernelFrames();
+        p.BigLockHolds = 0;   // the abandoned call's KERNEL_UNLOCK: the holds its sleep gave up are not taken back
         (p.Retval, p.Carry, p.Syscall) = ((long)Errno.EINTR, true, 0);
         Setrunnable(p, at, fromSleep: true);
     }

@@ -48,6 +48,12 @@ public sealed partial class Sched
 
     public SchedParams Params { get; }
 
+    /// <summary>
+    /// KERNEL_LOCK: the one lock a thread may hold across a sleep. mi_switch releases every hold of it
+    /// (__mp_release_all) and takes the same count back when the thread runs again (__mp_acquire_count).
+    /// </summary>
+    public MpLock? BigLock { get; set; }
+
     /// <summary>An FNV-1a hash over every scheduling event (CPU, clock, thread, what happened): equal for equal runs.</summary>
     public ulong TraceHash => _hash;
 
@@ -211,7 +217,7 @@ public sealed partial class Sched
             case OpKind.Return:
                 p.Retval = op.Value;
                 if (!p.Pop()) Exit(c, p, op.Value);
-                else if (p.InUser) p.UserMode!.SyscallReturn(cpu, p, op.Value);   // back to user mode: x0, PSTATE.C, ERET
+                else if (p.InUser) ReturnToUser(c, p, op.Value);
                 return;
             case OpKind.Sleep: Tsleep(c, p, op.Target!, op.Catch); return;
             case OpKind.SleepTimeout:
@@ -231,6 +237,17 @@ public sealed partial class Sched
         // The slice ended: round robin for a kernel thread that holds no lock. A process's thread is preempted only
         // in user mode, by the timer (the kernel is not preemptible; OpenBSD preempts in userret).
         if (cpu.Clock >= c.SliceEnd && c.Runnable > 0 && p.LocksHeld == 0 && p.UserFrames == 0) Requeue(c, p);
+    }
+
+    /// <summary>
+    /// The system call's end: mi_syscall's KERNEL_UNLOCK() if it took the lock (a fork child's hold is the one
+    /// proc_trampoline_mi took), then x0, PSTATE.C and the ERET. No thread goes to user mode holding the big lock.
+    /// </summary>
+    private void ReturnToUser(PerCpu c, Proc p, long value)
+    {
+        if (BigLock is { } big && big.Owner == p) Unlock(c, p, big);
+        Kassert(p.LocksHeld == 0, "userret: {0} returns to user mode holding a lock", p);
+        p.UserMode!.SyscallReturn(c.Cpu, p, value);   // back to user mode: x0, PSTATE.C, ERET
     }
 
     /// <summary>cpu_switchto: the next thread of the run queue starts (or resumes) running here.</summary>
@@ -253,6 +270,7 @@ public sealed partial class Sched
         c.Cur = p;
         long jitter = Params.JitterCycles > 0 ? _jitter.NextInt64(Params.JitterCycles) : 0;
         c.SliceEnd = cpu.Clock + Params.QuantumCycles + jitter;
+        if (p.BigLockHolds > 0) (c.Pending, c.HasPending) = (Op.Lock(BigLock!), true);   // mi_switch's __mp_acquire_count
         Trace(cpu, p, (OpKind)255);
         SwitchHook?.Invoke(cpu, previous, p);
         if (p.UserMode is not null) ResumeUser(c, p);   // a process's thread: the timer for its slice, EL0 if in user mode
@@ -269,6 +287,7 @@ public sealed partial class Sched
     /// <summary>tsleep: the thread waits on <paramref name="channel"/>; no spin lock may be held across it.</summary>
     private void Tsleep(PerCpu c, Proc p, object channel, bool catchSignals)
     {
+        if (BigLock is { } big && big.Owner == p) p.BigLockHolds = ReleaseAll(c, p, big);
         Kassert(p.LocksHeld == 0, "tsleep: {0} sleeps holding a spin lock", p);
         p.State = ProcState.Sleeping;
         p.SleepCatches = catchSignals;
@@ -370,10 +389,11 @@ public sealed partial class Sched
         return holds;
     }
 
-    private static void Take(MpLock l, Proc p, long at)
+    private void Take(MpLock l, Proc p, long at)
     {
         l.Owner = p;
         l.Depth = 1;
+        if (l == BigLock && p.BigLockHolds > 0) (l.Depth, p.BigLockHolds) = (p.BigLockHolds, 0);   // the holds a sleep gave up
         l.AcquiredAt = at;
         l.Acquisitions++;
         p.LocksHeld++;

@@ -61,6 +61,7 @@ public sealed class ExitPathTests
         var end = At(r, ExitStep.SchedExit);
         Assert.All(r.Steps.TakeWhile(e => e.Step != ExitStep.Exit2), e => Assert.Equal(exit1.Cpu, e.Cpu));
         Assert.Equal(0, At(r, ExitStep.PmapDeactivate).Detail);                     // pmap_purge left nothing to do
+        Assert.Equal(1, At(r, ExitStep.ReleaseKernelLock).Detail);                  // exit(2) came in holding KERNEL_LOCK once
         Assert.True(At(r, ExitStep.UvmPurge).Detail >= Pages);                        // the frames are freed in exit1
 
         // pmap_purge on the exiting CPU: TTBR0 to the empty table, then one TLBI ASIDE1IS; no per-page TLBI.
@@ -96,7 +97,8 @@ public sealed class ExitPathTests
     public void Reaper_leaves_the_whole_teardown_to_the_reaper_after_pmap_deactivate()
     {
         var r = Exit1000Pages(ExitPath.Reaper);
-        Assert.Equal([ExitStep.Exit1, ExitStep.Fdfree, ExitStep.KernelLock, ExitStep.Zombprocess, ExitStep.PmapDeactivate, ExitStep.SchedExit,
+        // exit(2) runs under KERNEL_LOCK (mi_syscall), and on this path exit1 keeps it to sched_exit.
+        Assert.Equal([ExitStep.Exit1, ExitStep.Fdfree, ExitStep.Zombprocess, ExitStep.PmapDeactivate, ExitStep.SchedExit,
             ExitStep.Exit2, ExitStep.Reaper, ExitStep.UvmExit, ExitStep.Zombie, ExitStep.Dowait6], r.Steps.Select(e => e.Step));
         Assert.Equal(1, At(r, ExitStep.PmapDeactivate).Detail);
         var exit1 = At(r, ExitStep.Exit1);

@@ -22,13 +22,14 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
     /// <summary>System calls taken.</summary>
     public long Calls { get; private set; }
 
-    public IEnumerator<Op> Svc(Cpu cpu, Proc p, in Op op)
+    public IEnumerator<Op> Svc(Cpu cpu, Proc p, in Op op, out bool locked)
     {
         Kassert(cpu.El == 0, "svc: {0} is not at EL0", p);
         cpu.Svc(0);                                     // ESR_EL1 = EC 0x15, IL, imm16 0; ELR_EL1 = PC + 4
         cpu.AdvanceClock(dispatchCycles);               // save the trapframe, look the number up, copy the arguments
         Calls++;
         p.Syscall = (SysCall)op.Value;
+        locked = sysent.Locked(op.Value);   // mi_syscall: KERNEL_LOCK() unless SY_NOLOCK (the scheduler takes it)
         if (sysent.Lookup(op.Value) is { } handler) return handler(p, op.Args);
         return SysNosys(p);
     }
