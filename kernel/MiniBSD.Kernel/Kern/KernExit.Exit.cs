@@ -136,6 +136,9 @@ public sealed partial class KernExit
     private bool TryTakeDead(out Proc p) =>
         Path == ExitPath.Reaper ? _deadLifo.TryPop(out p!) : _deadFifo.TryDequeue(out p!);
 
+    /// <summary>Cycles the reaper thread has run (system time no process is charged with).</summary>
+    public long ReaperRunCycles => _reaper?.RunCycles ?? 0;
+
     /// <summary>Starts the reaper kernel thread.</summary>
     public Proc StartReaper(int cpu = 0)
     {

@@ -21,6 +21,8 @@ public sealed record RunReport(
     double SimulatedMs,
     long Processes,
     long Execs,
+    double UserMs,
+    double SystemMs,
     long Syscalls,
     long ContextSwitches,
     RunReport.ExitFigures Exit,
@@ -65,8 +67,12 @@ public sealed record RunReport(
         var total = m.TotalCounters();
         var lk = k.Exit.KernelLock;
         var leaked = k.Halted ? k.LeakedFrames().Values.Sum(v => Math.Abs(v)) : 0;
+        // getrusage's view: what init collected of every descendant, plus init and the reaper themselves.
+        var init = k.Init;
+        long run = (init is null ? 0 : init.ChildRunCycles + init.RunCycles + (init.MainThread?.RunCycles ?? 0)) + k.Exit.ReaperRunCycles;
+        long user = init is null ? 0 : init.ChildUserCycles + init.UserCycles + (init.MainThread?.UserCycles ?? 0);
         return new RunReport(workload, k.Options.ExitPath.Name(), m.Cpus.Count, k.Options.Seed, k.Halted, k.HaltStatus, hz, end,
-            end * 1000.0 / hz, k.Fork.Forks + 1, k.Exec.Execs, k.SyscallCount, k.Sched.ContextSwitches, Exits(k.Exit.Stats, end, hz),
+            end * 1000.0 / hz, k.Fork.Forks + 1, k.Exec.Execs, user * 1000.0 / hz, (run - user) * 1000.0 / hz, k.SyscallCount, k.Sched.ContextSwitches, Exits(k.Exit.Stats, end, hz),
             new LockFigures(lk.Acquisitions, lk.Contended, lk.HoldCycles, lk.WaitCycles),
             TlbiOpExtensions.All.Where(op => total.Tlbi(op) > 0).ToDictionary(op => op.Mnemonic(), op => total.Tlbi(op)),
             k.Pages.Frees,
@@ -102,6 +108,7 @@ public sealed record RunReport(
     public void PrintExitPath(TextWriter w)
     {
         var e = Exit;
+        w.WriteLine($"  time of all processes: user {UserMs:F3} ms, system {SystemMs:F3} ms (the reaper's included)");
         w.WriteLine($"  exit path {ExitPath}: {e.Exits:N0} exits; latency (exit1 to wait4) mean {e.LatencyMeanUs:F2} us, median {e.LatencyMedianUs:F2}, p99 {e.LatencyP99Us:F2}, max {e.LatencyMaxUs:F2} ({e.Collected:N0} collected)");
         w.WriteLine($"    teardown: {Us(e.Exit1TeardownCycles)} in exit1 ({e.FramesFreedInExit1:N0} frames), {Us(e.ReaperTeardownCycles)} in the reaper ({e.FramesFreedByReaper:N0} frames); reaper busy {Us(e.ReaperBusyCycles)}");
         w.WriteLine($"    deadproc: at most {e.DeadListMax} waiting, {e.DeadListMean:F3} on average; {PagesFreed:N0} pages freed in all");
