@@ -57,7 +57,8 @@ public sealed partial class Cpu
         {
             Counters.TlbHits++;
             Clock += _hitCost;
-            (_readPageTag, _readPageWords) = (slot.Tag, slot.Words);
+            if (slot.Tag == _readSlotTag) (_readPageTag, _readPageWords) = (slot.Tag, slot.Words);
+            else _readSlotTag = slot.Tag;
             return (true, PageWord(slot.Words, va));
         }
         return TryRead64Full(va);
@@ -78,7 +79,8 @@ public sealed partial class Cpu
         {
             Counters.TlbHits++;
             Clock += _hitCost;
-            (_writePageTag, _writePageWords) = (slot.Tag, slot.Words);
+            if (slot.Tag == _writeSlotTag) (_writePageTag, _writePageWords) = (slot.Tag, slot.Words);
+            else _writeSlotTag = slot.Tag;
             PageWord(slot.Words, va) = value;
             return true;
         }

@@ -43,6 +43,11 @@ public sealed partial class Cpu
     internal ulong _readPageTag = ulong.MaxValue, _writePageTag = ulong.MaxValue;
     internal ulong[]? _readPageWords, _writePageWords;
 
+    // The page of the last micro-TLB hit of each kind: a page becomes the last page on its second hit in a row, so
+    // accesses that alternate between pages (a table walk by software: L0, L1, L2, L3 slots) do not rewrite the
+    // reference above at each step, which costs a GC write barrier. Tags only: forgetting them needs nothing.
+    private ulong _readSlotTag = ulong.MaxValue, _writeSlotTag = ulong.MaxValue;
+
     private readonly long _hitCost;
 
     /// <summary>The micro-TLB slot <paramref name="va"/> maps to (the arrays always have <see cref="MicroSlots"/> entries).</summary>
