@@ -116,7 +116,11 @@ public sealed class ExitPathTests
     public void Purge_broken_is_caught_naming_the_process_the_cpu_the_ASID_and_the_frame()
     {
         var r = Exit1000Pages(ExitPath.PurgeBroken);
+        Assert.Equal(TeardownInExit1, r.Steps.Select(e => e.Step));
+        Assert.Equal(1, At(r, ExitStep.PmapDeactivate).Detail);                     // still loaded after its teardown
         var exit1 = At(r, ExitStep.Exit1);
+        var purge = At(r, ExitStep.UvmPurge);
+        Assert.Equal(0, r.Trace.Tlbis(exit1.Cpu, exit1.Time, purge.Time, TlbiOp.Vae1Is) + r.Trace.Tlbis(exit1.Cpu, exit1.Time, purge.Time, TlbiOp.Aside1Is));
         var all = r.System.Machine.Checker.Violations;
         Assert.All(all, v => Assert.Equal(CoherenceRule.FreedFrameStillMapped, v.Rule));
         Assert.All(all, v => Assert.StartsWith("exit1 of pid ", v.Context));           // only exit1's teardowns are wrong
