@@ -9,7 +9,8 @@ namespace MiniBSD.Hal;
 /// Host-side shortcuts in front of the TLB, as QEMU's softmmu keeps one. They change no behaviour, only host speed:
 /// - the micro-TLB: per EL and per read/write, 64 direct-mapped slots that remember the RAM words behind a page the
 ///   TLB translates;
-/// - the last-page cache: the page the last 8-byte load and store of the current EL went to, checked first.
+/// - the last-page cache: checked first, the page an 8-byte load (or store) of the current EL was last translated to
+///   through the TLB, or hit twice in a row in the micro-TLB.
 /// Both only ever copy what the TLB holds: whatever removes a TLB entry (a TLBI, an eviction), changes translation
 /// (an MMU register write) or changes EL forgets the copies at once, so a hit needs no further check. EL1 copies are
 /// made only of pages EL0 cannot access, so PSTATE.PAN never matters to them. Both stay empty while the coherence
