@@ -32,7 +32,7 @@ public enum ExitStep : byte
     Zombie,
     /// <summary>process_zap of a PS_NOZOMBIE process by the reaper.</summary>
     ProcessZap,
-    /// <summary>The parent's wait4 collected the zombie (dowait6's proc_finish_wait).</summary>
+    /// <summary>The parent's wait4 returns with the zombie dowait6 collected (proc_finish_wait), its status copied out.</summary>
     Dowait6,
 }
 
@@ -47,7 +47,7 @@ public readonly record struct ProcessExit(int Pid, string Command, int Cpu, long
 
 /// <summary>
 /// What the exit path costs, gathered as it runs (issue #5): exit latency (exit1 entry to the parent's wait4
-/// collecting the zombie), teardown time on the exiting CPU and in the reaper, the reaper's busy time, the deadproc
+/// returning the zombie's status), teardown time on the exiting CPU and in the reaper, the reaper's busy time, the deadproc
 /// list's length over time, frames freed where. With <see cref="Record"/> on, every step is kept as an
 /// <see cref="ExitEvent"/>, so tests can assert the order of operations of each <see cref="ExitPath"/>.
 /// </summary>
@@ -64,7 +64,7 @@ public sealed class ExitStats
 
     public IReadOnlyList<ExitEvent> Events => _events;
 
-    /// <summary>Cycles from exit1's entry to the parent's wait4 collecting the zombie, one a collected process.</summary>
+    /// <summary>Cycles from exit1's entry to the parent's wait4 returning the zombie's status, one a collected process.</summary>
     public IReadOnlyList<long> Latencies => _latencies;
 
     /// <summary>Each collected process, in the order collected; the first <see cref="MaxProcesses"/> only.</summary>

@@ -203,7 +203,7 @@ public sealed partial class KernExit
         Stats.Step(cpu.Clock, cpu.Id, pr.Pid, ExitStep.UvmExit, _uvm.Pages.Frees - frees);
     }
 
-    /// <summary>dowait6 collected <paramref name="zombie"/> for the thread <paramref name="waiter"/>: the exit latency ends here.</summary>
+    /// <summary>wait4 returns <paramref name="zombie"/>'s status to <paramref name="waiter"/>: the exit latency ends here.</summary>
     private void Collected(Proc waiter, Process zombie)
     {
         var cpu = CurCpu(waiter);

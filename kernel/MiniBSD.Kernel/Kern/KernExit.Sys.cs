@@ -36,6 +36,7 @@ public sealed partial class KernExit
             Rusage.Write(ru, result.ChildUserCycles, result.ChildRunCycles - result.ChildUserCycles, _uvm.Machine.Costs.FrequencyHz);
             if (Copy.Copyout(_uvm, p, ru, (ulong)a.A3) != Errno.None) ret = -(long)Errno.EFAULT;
         }
+        if (result.Zombie is { } zombie) Collected(p, zombie);   // the exit latency ends as wait4 returns
         yield return Op.Return(ret);
     }
 }

@@ -8,6 +8,9 @@ public sealed class WaitResult
     public int Status { get; internal set; }
     public long ChildRunCycles { get; internal set; }
     public long ChildUserCycles { get; internal set; }
+
+    /// <summary>The zombie collected, for the exit latency measured when wait4 returns.</summary>
+    internal Process? Zombie { get; set; }
 }
 
 /// <summary>
@@ -74,7 +77,7 @@ public sealed partial class KernExit
             var (found, zombie) = Scan(parent, pid);
             if (zombie is not null)
             {
-                if (parent.MainThread is { } waiter) Collected(waiter, zombie);
+                result.Zombie = zombie;
                 result.Status = Wait.ExitCode(zombie.XExit, zombie.XSig);
                 result.ChildRunCycles = zombie.RunCycles + zombie.ChildRunCycles;
                 result.ChildUserCycles = zombie.UserCycles + zombie.ChildUserCycles;

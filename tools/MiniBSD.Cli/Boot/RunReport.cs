@@ -35,7 +35,7 @@ public sealed record RunReport(
     int CoherenceViolations,
     IReadOnlyList<string> FirstViolations)
 {
-    /// <param name="LatencyMeanUs">Exit latency: exit1's entry to the parent's wait4 collecting the zombie.</param>
+    /// <param name="LatencyMeanUs">Exit latency: exit1's entry to the parent's wait4 returning the zombie's status.</param>
     /// <param name="DeadListSeries">(cycle, length) at most 200 points, evenly picked from every change.</param>
     /// <param name="Processes">Per collected process: pid, command, exit1's CPU and time, teardown cycles in exit1 and in the reaper, latency (cycles).</param>
     public sealed record ExitFigures(
