@@ -33,8 +33,8 @@ public sealed partial class KernExit
         (pr.XExit, pr.XSig) = (xexit, xsig);
         pr.ExitStartedAt = CurCpu(p).Clock;
         pr.ExitCost = (p.Cpu, 0, 0);
-        Step(p, ExitStep.Exit1);
         LogExit(p, xexit, xsig);
+        Step(p, ExitStep.Exit1);
 
         if (pr.Fd is { } fd)
         {
@@ -129,7 +129,7 @@ public sealed partial class KernExit
         if (Path == ExitPath.Reaper) _deadLifo.Push(p);
         else _deadFifo.Enqueue(p);
         Stats.DeadListLength(cpu.Clock, DeadCount);
-        Stats.Step(cpu.Clock, cpu.Id, pr.Pid, ExitStep.Exit2, DeadCount);
+        Note(cpu, pr.Pid, ExitStep.Exit2, DeadCount);
         _sched.Wakeup(DeadprocChannel, cpu.Clock);
     }
 
@@ -164,7 +164,7 @@ public sealed partial class KernExit
             long start = cpu.Clock;
             var pr = p.Process!;
             Stats.DeadListLength(start, DeadCount);
-            Stats.Step(start, cpu.Id, pr.Pid, ExitStep.Reaper, DeadCount);
+            Note(cpu, pr.Pid, ExitStep.Reaper, DeadCount);
             if (pr.Vmspace is { } vm)
             {
                 pr.Vmspace = null;
@@ -175,14 +175,14 @@ public sealed partial class KernExit
             if (pr.Is(ProcessFlags.NoZombie))
             {
                 _procs.ProcessZap(pr);
-                Stats.Step(cpu.Clock, cpu.Id, pr.Pid, ExitStep.ProcessZap);
+                Note(cpu, pr.Pid, ExitStep.ProcessZap);
             }
             else
             {
                 pr.Flags |= ProcessFlags.Zombie;
                 var parent = pr.Parent!;
                 Prsignal(parent, Signal.SIGCHLD);
-                Stats.Step(cpu.Clock, cpu.Id, pr.Pid, ExitStep.Zombie);
+                Note(cpu, pr.Pid, ExitStep.Zombie);
                 yield return Op.Wakeup(parent);
             }
             yield return Op.Unlock(KernelLock);
@@ -200,7 +200,7 @@ public sealed partial class KernExit
         if (checker.Enabled) checker.Context = null;
         Stats.ReaperTeardown(cpu.Clock - start, _uvm.Pages.Frees - frees);
         pr.ExitCost = pr.ExitCost with { Reaper = cpu.Clock - start };
-        Stats.Step(cpu.Clock, cpu.Id, pr.Pid, ExitStep.UvmExit, _uvm.Pages.Frees - frees);
+        Note(cpu, pr.Pid, ExitStep.UvmExit, _uvm.Pages.Frees - frees);
     }
 
     /// <summary>wait4 returns <paramref name="zombie"/>'s status to <paramref name="waiter"/>: the exit latency ends here.</summary>
@@ -209,7 +209,7 @@ public sealed partial class KernExit
         var cpu = CurCpu(waiter);
         var (exitCpu, exit1, reaper) = zombie.ExitCost;
         Stats.Collected(new ProcessExit(zombie.Pid, zombie.Command, exitCpu, zombie.ExitStartedAt, exit1, reaper, cpu.Clock - zombie.ExitStartedAt));
-        Stats.Step(cpu.Clock, cpu.Id, zombie.Pid, ExitStep.Dowait6);
+        Note(cpu, zombie.Pid, ExitStep.Dowait6);
     }
 
     /// <summary>prsignal's posting step: a signal the process ignores is dropped, any other joins ps_siglist.</summary>
@@ -219,11 +219,25 @@ public sealed partial class KernExit
         pr.SigList |= SigSet.Mask(signal);
     }
 
-    private void Step(Proc p, ExitStep step, long detail = 0)
+    private void Step(Proc p, ExitStep step, long detail = 0) => Note(CurCpu(p), p.Process!.Pid, step, detail);
+
+    /// <summary>One step of a process's end: into the stats, and into dmesg at debug level (minibsd --verbose).</summary>
+    private void Note(Cpu cpu, int pid, ExitStep step, long detail = 0)
     {
-        var cpu = CurCpu(p);
-        Stats.Step(cpu.Clock, cpu.Id, p.Process!.Pid, step, detail);
+        Stats.Step(cpu.Clock, cpu.Id, pid, step, detail);
+        if (Dmesg is { DebugEnabled: true } dmesg) dmesg.Debug(cpu, StepMessage(pid, step, detail));
     }
+
+    private string StepMessage(int pid, ExitStep step, long detail) =>
+        $"pid {pid}: {StepNames[(int)step]}{(detail != 0 ? $" ({detail})" : "")} [exit path {Path.Name()}]";
+
+    /// <summary>OpenBSD's name for each step, as dmesg shows it.</summary>
+    private static readonly string[] StepNames =
+    [
+        "exit1", "fdfree", "__mp_release_all(&kernel_lock)", "uvm_purge", "KERNEL_LOCK", "zombprocess", "pmap_deactivate",
+        "sched_exit", "exit2: on deadproc", "reaper: off deadproc", "uvm_exit", "zombie: SIGCHLD, wakeup parent",
+        "process_zap", "wait4 returns",
+    ];
 
     private Cpu CurCpu(Proc p) => _uvm.Machine.Cpu(p.Cpu);
 }

@@ -113,4 +113,30 @@ public sealed class ExitBenchTests
             Directory.Delete(dir, true);
         }
     }
+
+    [Fact]
+    public void Verbose_shows_each_step_of_an_exit_in_order()
+    {
+        string dir = Directory.CreateTempSubdirectory("minibsd-steps").FullName;
+        try
+        {
+            string script = Path.Combine(dir, "m.sh");
+            File.WriteAllText(script, "memtouch 4\necho done\n");
+            var (code, stdout, stderr) = Minibsd("run", script, "--cpus", "1", "--memory", "64M", "--exit-path", "reaper", "--verbose");
+            Assert.True(code == 0, stderr);
+            var steps = System.Text.RegularExpressions.Regex.Matches(stderr, @"\] pid (\d+): (.+) \[exit path reaper\]")
+                .Select(m => (Pid: m.Groups[1].Value, Step: m.Groups[2].Value)).ToList();
+            string pid = steps[0].Pid;   // memtouch, the first to exit
+            var mine = steps.Where(s => s.Pid == pid).Select(s => s.Step).ToList();
+            Assert.Equal("exit1", mine[0]);
+            Assert.Equal(["fdfree", "zombprocess", "pmap_deactivate (1)", "sched_exit", "exit2: on deadproc (1)", "reaper: off deadproc"],
+                mine.Skip(1).Take(6));
+            Assert.StartsWith("uvm_exit (", mine[7]);                 // the whole teardown: the reaper frees every frame
+            Assert.Equal(["zombie: SIGCHLD, wakeup parent", "wait4 returns"], mine.Skip(8));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }
