@@ -12,6 +12,7 @@ namespace MiniBSD.Kernel.Kern;
 public sealed class Dmesg(ILogger? logger = null, long frequencyHz = 2_500_000_000)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
+    private readonly bool _debug = (logger ?? NullLogger.Instance).IsEnabled(LogLevel.Debug);   // asked at every exit step
     private readonly Queue<string> _buffer = new();
 
     /// <summary>MSGBUFSIZE in lines: the buffer keeps the newest messages.</summary>
@@ -33,7 +34,7 @@ public sealed class Dmesg(ILogger? logger = null, long frequencyHz = 2_500_000_0
     public void Printf(Cpu? cpu, string message) => Log(LogLevel.Information, cpu, message);
 
     /// <summary>Debug messages (every exec and exit) are made and kept only when a logger shows them.</summary>
-    public bool DebugEnabled => _logger.IsEnabled(LogLevel.Debug);
+    public bool DebugEnabled => _debug;
 
     public void Debug(Cpu? cpu, string message) => Log(LogLevel.Debug, cpu, message);
 }
