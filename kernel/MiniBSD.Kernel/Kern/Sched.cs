@@ -128,6 +128,35 @@ public sealed partial class Sched
     }
 
     /// <summary>
+    /// sched_steal_proc: an idle CPU takes a thread waiting in a busy CPU's run queue, if it can start it before that
+    /// CPU's present (the victim would run it no sooner). The idle CPUs and their victims are tried in CPU order; the
+    /// thread keeps its priority class. True when a thread moved.
+    /// </summary>
+    private bool StealForIdle()
+    {
+        foreach (var thief in _cpus)
+        {
+            if (!thief.Idle) continue;
+            foreach (var victim in _cpus)
+            {
+                if (victim == thief || victim.Cur is null || victim.Runnable == 0) continue;
+                var queue = victim.Woken.Count > 0 ? victim.Woken : victim.RunQueue;
+                var p = queue.Peek();
+                if (Math.Max(thief.Cpu.Clock, p.RunnableAt) >= victim.Cpu.Clock) continue;
+                queue.Dequeue();
+                p.Cpu = thief.Cpu.Id;
+                (queue == victim.Woken ? thief.Woken : thief.RunQueue).Enqueue(p);
+                Steals++;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Threads an idle CPU took from another's run queue (sched_steal_proc).</summary>
+    public long Steals { get; private set; }
+
+    /// <summary>
     /// sched_chooseproc: the first woken thread (kernel priority) if it may run now, else the first of the run queue if
     /// that one may, else whichever may run sooner.
     /// </summary>
@@ -152,13 +181,15 @@ public sealed partial class Sched
         while (true)
         {
             PerCpu? next = null;
-            bool spinning = false;
+            bool spinning = false, idle = false, waiting = false;
             foreach (var c in _cpus)
             {
                 if (c.Spinning) { spinning = true; continue; }
-                if (c.Idle) continue;
+                if (c.Idle) { idle = true; continue; }
+                waiting |= c.Cur is not null && c.Runnable > 0;
                 if (next is null || c.Cpu.Clock < next.Cpu.Clock) next = c;
             }
+            if (idle && waiting && StealForIdle()) continue;
             if (_timeouts.Count > 0 && (next is null || _timeouts.Min.At <= next.Cpu.Clock))
             {
                 if (_timeouts.Min.At >= until) return;

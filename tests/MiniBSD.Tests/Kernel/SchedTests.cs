@@ -65,6 +65,27 @@ public sealed class SchedTests
     }
 
     [Fact]
+    public void An_idle_cpu_takes_a_thread_waiting_behind_a_busy_one()
+    {
+        var (m, s) = World(2, new SchedParams(ContextSwitchCycles: 0));
+        long startedAt = -1;
+        int startedOn = -1;
+        Proc? c = null;
+        IEnumerator<Op> Late()
+        {
+            startedAt = m.Cpu(c!.Cpu).Clock;
+            startedOn = c.Cpu;
+            yield return Op.Work(10);
+        }
+        s.Spawn("a", Worker(1_000_000, 10), cpu: 0);    // 10 M cycles on cpu0, within one 25 M-cycle slice
+        s.Spawn("b", Worker(100_000, 1), cpu: 1);       // cpu1 is free at 100,000
+        c = s.Spawn("c", Late(), cpu: 0, at: 50_000);   // queued behind a at 50,000
+        s.Run();
+        Assert.Equal((1, 100_000L), (startedOn, startedAt));   // round robin alone: cpu0, at 10,000,000
+        Assert.Equal(1, s.Steals);
+    }
+
+    [Fact]
     public void A_frame_can_call_a_subroutine_and_read_what_it_returns()
     {
         var (_, s) = World(1);

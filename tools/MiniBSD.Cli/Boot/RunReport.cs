@@ -25,6 +25,7 @@ public sealed record RunReport(
     double SystemMs,
     long Syscalls,
     long ContextSwitches,
+    long Steals,
     RunReport.ExitFigures Exit,
     RunReport.LockFigures KernelLock,
     IReadOnlyDictionary<string, long> Tlbi,
@@ -72,7 +73,7 @@ public sealed record RunReport(
         long run = (init is null ? 0 : init.ChildRunCycles + init.RunCycles + (init.MainThread?.RunCycles ?? 0)) + k.Exit.ReaperRunCycles;
         long user = init is null ? 0 : init.ChildUserCycles + init.UserCycles + (init.MainThread?.UserCycles ?? 0);
         return new RunReport(workload, k.Options.ExitPath.Name(), m.Cpus.Count, k.Options.Seed, k.Halted, k.HaltStatus, hz, end,
-            end * 1000.0 / hz, k.Fork.Forks + 1, k.Exec.Execs, user * 1000.0 / hz, (run - user) * 1000.0 / hz, k.SyscallCount, k.Sched.ContextSwitches, Exits(k.Exit.Stats, end, hz),
+            end * 1000.0 / hz, k.Fork.Forks + 1, k.Exec.Execs, user * 1000.0 / hz, (run - user) * 1000.0 / hz, k.SyscallCount, k.Sched.ContextSwitches, k.Sched.Steals, Exits(k.Exit.Stats, end, hz),
             new LockFigures(lk.Acquisitions, lk.Contended, lk.HoldCycles, lk.WaitCycles),
             TlbiOpExtensions.All.Where(op => total.Tlbi(op) > 0).ToDictionary(op => op.Mnemonic(), op => total.Tlbi(op)),
             k.Pages.Frees,

@@ -17,7 +17,7 @@ internal static class Summary
             : $"minibsd: the system did not halt: init has not called reboot after {Ms(end, hz)} simulated (a time limit, or every process sleeping)");
         foreach (var cpu in report.PerCpu)   // busy: of the whole run, so a CPU that ran out of work early counts as idle
             w.WriteLine($"  cpu{cpu.Cpu}: {Ms(cpu.Cycles, hz)}, {cpu.BusyPercent:F1}% busy");
-        w.WriteLine($"  processes: {k.Fork.Forks + 1} created (fork), {k.Exec.Execs} execs, {k.SyscallCount:N0} system calls, {k.Sched.ContextSwitches:N0} context switches, {k.Sched.Events:N0} scheduler events");
+        w.WriteLine($"  processes: {k.Fork.Forks + 1} created (fork), {k.Exec.Execs} execs, {k.SyscallCount:N0} system calls, {k.Sched.ContextSwitches:N0} context switches, {k.Sched.Steals:N0} threads taken by idle CPUs, {k.Sched.Events:N0} scheduler events");
         w.WriteLine($"  uvm: {k.Uvm.Exp.Format()}");
         var total = m.TotalCounters();
         w.Write(total.Format("  "));
