@@ -31,8 +31,7 @@ public sealed partial class KernExit
         Kassert(!pr.Is(ProcessFlags.Exiting), "exit1: {0} is already exiting", pr);
         pr.Flags |= ProcessFlags.Exiting;
         (pr.XExit, pr.XSig) = (xexit, xsig);
-        pr.ExitStartedAt = CurCpu(p).Clock;
-        pr.ExitCost = (p.Cpu, 0, 0);
+        pr.ExitCost = (p.Cpu, CurCpu(p).Clock, 0, 0);
         LogExit(p, xexit, xsig);
         Step(p, ExitStep.Exit1);
 
@@ -207,8 +206,8 @@ public sealed partial class KernExit
     private void Collected(Proc waiter, Process zombie)
     {
         var cpu = CurCpu(waiter);
-        var (exitCpu, exit1, reaper) = zombie.ExitCost;
-        Stats.Collected(new ProcessExit(zombie.Pid, zombie.Command, exitCpu, zombie.ExitStartedAt, exit1, reaper, cpu.Clock - zombie.ExitStartedAt));
+        var (exitCpu, start, exit1, reaper) = zombie.ExitCost;
+        Stats.Collected(new ProcessExit(zombie.Pid, zombie.Command, exitCpu, start, exit1, reaper, cpu.Clock - start));
         Note(cpu, zombie.Pid, ExitStep.Dowait6);
     }
 

@@ -49,11 +49,11 @@ public sealed class Process(int pid, string command, SigActs sigacts)
     /// <summary>ps_xexit and ps_xsig: the exit code and terminating signal, set by exit1.</summary>
     public int XExit { get; internal set; }
 
-    /// <summary>When exit1 was entered (simulated cycles on the exiting CPU); for the exit latency.</summary>
-    internal long ExitStartedAt { get; set; }
-
-    /// <summary>exit1's CPU, and what tearing the address space down cost there and in the reaper (cycles).</summary>
-    internal (int Cpu, long Exit1, long Reaper) ExitCost { get; set; }
+    /// <summary>
+    /// exit1's CPU and entry time (simulated cycles, for the exit latency), and what tearing the address space down
+    /// cost there and in the reaper (cycles).
+    /// </summary>
+    internal (int Cpu, long Start, long Exit1, long Reaper) ExitCost { get; set; }
     public int XSig { get; internal set; }
 
     /// <summary>ps_vmspace: null for a kernel process, and after the reaper's uvm_exit.</summary>
