@@ -13,8 +13,9 @@ namespace MiniBSD.Hal;
 ///   through the TLB, or hit twice in a row in the micro-TLB.
 /// Both only ever copy what the TLB holds: whatever removes a TLB entry (a TLBI, an eviction), changes translation
 /// (an MMU register write) or changes EL forgets the copies at once, so a hit needs no further check. EL1 copies are
-/// made only of pages EL0 cannot access, so PSTATE.PAN never matters to them. Both stay empty while the coherence
-/// checker is on, so every hit reaches the checker.
+/// made only of pages EL0 cannot access, so PSTATE.PAN never matters to them. They work the same with the coherence
+/// checker on, so the tests run the code users run; the checker sees what they serve by checking every copy
+/// against the TLB and the tables at each exception entry and return and each TLBI (<see cref="ForEachFastCopy"/>).
 /// </summary>
 public sealed partial class Cpu
 {
@@ -86,6 +87,7 @@ public sealed partial class Cpu
 
     private void SetEl(int el)
     {
+        if (_machine.Checker.Enabled) _machine.Checker.CheckFastPath(this);
         if (el != El) ForgetLastPages();
         El = el;
         _microRead = el == 0 ? _microRead0 : _microRead1;
@@ -95,7 +97,7 @@ public sealed partial class Cpu
     /// <summary>Copies a successful translation into the micro-TLB and the last-page cache, when that is safe.</summary>
     private void FillMicro(ulong va, AccessType access, bool el0, ulong pa, Permissions perms)
     {
-        if (access == AccessType.Execute || _machine.Checker.Enabled || el0 != (El == 0)) return;
+        if (access == AccessType.Execute || el0 != (El == 0)) return;
         if (El == 1 && (perms & Permissions.El0Data) != 0) return; // PAN-dependent: always take the full path
         if (!_memory.Contains(pa & ~0xFFFUL, PhysicalMemory.FrameSize)) return;
         var entry = new MicroEntry { Tag = va & ~0xFFFUL, Words = _memory.BackingFor(pa & ~0xFFFUL) };
@@ -110,6 +112,28 @@ public sealed partial class Cpu
             MicroSlot(_microWrite, va) = entry;
             (_writePageTag, _writePageWords) = (entry.Tag, entry.Words);
         }
+    }
+
+    /// <summary>
+    /// For the coherence checker: every page the micro-TLB and the last-page cache hold a copy of now, as (page VA,
+    /// EL0 or EL1, read or write, the frame's words). The last pages are in the micro-TLB too, or were copied from it.
+    /// </summary>
+    internal void ForEachFastCopy<TVisitor>(ref TVisitor visit) where TVisitor : struct, IFastCopyVisitor
+    {
+        for (int slot = 0; slot < MicroSlots; slot++)
+        {
+            Visit(ref visit, _microRead0[slot], el0: true, AccessType.Read);
+            Visit(ref visit, _microWrite0[slot], el0: true, AccessType.Write);
+            Visit(ref visit, _microRead1[slot], el0: false, AccessType.Read);
+            Visit(ref visit, _microWrite1[slot], el0: false, AccessType.Write);
+        }
+        if (_readPageTag != ulong.MaxValue) visit.Copy(this, _readPageTag & ~0xFFFUL, El == 0, AccessType.Read, _readPageWords!);
+        if (_writePageTag != ulong.MaxValue) visit.Copy(this, _writePageTag & ~0xFFFUL, El == 0, AccessType.Write, _writePageWords!);
+    }
+
+    private void Visit<TVisitor>(ref TVisitor visit, in MicroEntry e, bool el0, AccessType access) where TVisitor : struct, IFastCopyVisitor
+    {
+        if (e.Tag != MicroEntry.Empty.Tag) visit.Copy(this, e.Tag, el0, access, e.Words!);
     }
 
     /// <summary>Forgets every copy (after an MMU register write, a TLBI by ASID or of everything, a block eviction).</summary>
@@ -140,4 +164,10 @@ public sealed partial class Cpu
 
     /// <summary>Empties the last-page cache by its tags (the words references stay, as in <see cref="Forget"/>).</summary>
     private void ForgetLastPages() => _readPageTag = _writePageTag = ulong.MaxValue;
+}
+
+/// <summary>Sees one copy the fast path holds (<see cref="Cpu.ForEachFastCopy"/>).</summary>
+internal interface IFastCopyVisitor
+{
+    void Copy(Cpu cpu, ulong pageVa, bool el0, AccessType access, ulong[] words);
 }

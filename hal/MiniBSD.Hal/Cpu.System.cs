@@ -30,7 +30,11 @@ public sealed partial class Cpu
             case InstructionKind.At: ExecuteAt(insn.At, xt); return 0;
             case InstructionKind.Dsb: Clock += _costs.Dsb; Counters.Dsb++; return 0;
             case InstructionKind.Dmb: Clock += _costs.Dsb; return 0; // priced as a DSB: an upper bound, DMB orders without waiting
-            case InstructionKind.Isb: Clock += _costs.Isb; Counters.Isb++; return 0;
+            case InstructionKind.Isb:
+                Clock += _costs.Isb;
+                Counters.Isb++;
+                if (_machine.Checker.Enabled) _machine.Checker.CheckFastPath(this);   // a context synchronization event
+                return 0;
             case InstructionKind.MsrPanImmediate: Pan = insn.Immediate != 0; Clock += _costs.SystemRegister; return 0;
             case InstructionKind.Svc: TakeException(Esr.Svc(insn.Immediate), Pc + 4, null); return 0;
             case InstructionKind.Eret: ExceptionReturn(); return 0;
@@ -178,6 +182,7 @@ public sealed partial class Cpu
             // The micro-TLB only copies what the TLB holds: forget the copies of what just left it.
             if (result.RemovedBlock || !op.ByVa()) ClearMicroTlb();
             else ForgetMicroPage((xt & 0xFFF_FFFF_FFFF) << 12);
+            if (_machine.Checker.Enabled) _machine.Checker.CheckFastPath(this);
         }
         return result.Removed;
     }

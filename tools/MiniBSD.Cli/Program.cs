@@ -1,21 +1,90 @@
 using System.CommandLine;
+using System.Text;
 using MiniBSD.Cli.Bench;
 using MiniBSD.Cli.Boot;
+using MiniBSD.Cli.Host;
 using MiniBSD.Cli.MmuAt;
 using MiniBSD.Kernel.Kern;
 
 namespace MiniBSD.Cli;
 
-/// <summary>The <c>minibsd</c> command: boot, run a script, benchmarks, and the MMU translation explainer.</summary>
+/// <summary>
+/// The <c>minibsd</c> command: boot, run a script, benchmarks, and the MMU translation explainer. Exit status: what
+/// the command says (0 success; 1 a run that failed; 2 a usage error: one line naming the option or file), or 70
+/// (sysexits' EX_SOFTWARE) for an internal error, a MiniBSD bug, which is reported in a few lines with where the whole
+/// trace was written. No failure a user can cause prints a .NET stack trace.
+/// </summary>
 public static class Program
 {
-    public static int Main(string[] args) => Build(Console.Out, Console.Error).Parse(args).Invoke();
+    /// <summary>The exit status of an internal error.</summary>
+    public const int InternalError = 70;
 
-    public static RootCommand Build(TextWriter stdout, TextWriter stderr)
+    public static int Main(string[] args)
+    {
+        using var stdout = GuardedStream.Open(Console.OpenStandardOutput);
+        using var errorStream = GuardedStream.Open(Console.OpenStandardError);
+        using var stderr = new StreamWriter(errorStream, new UTF8Encoding(false)) { AutoFlush = true };
+        return Run(args, stdout, stderr);
+    }
+
+    /// <summary>Parses and runs <paramref name="args"/>: the whole command, with its exit status, as Main runs it.</summary>
+    public static int Run(string[] args, Stream stdout, TextWriter stderr)
+    {
+        var text = new StreamWriter(stdout, new UTF8Encoding(false), bufferSize: 4096, leaveOpen: true) { AutoFlush = true };
+        int code;
+        try
+        {
+            var parse = Build(stdout, text, stderr).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+            code = parse.Errors.Count > 0
+                ? Usage(stderr, parse)
+                : parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = text, Error = stderr });
+        }
+        catch (Exception e)
+        {
+            code = Bug(e, stderr);
+        }
+        text.Flush();
+        stdout.Flush();
+        if (stdout is GuardedStream { Failure: { } failure })
+        {
+            stderr.WriteLine($"minibsd: cannot write standard output: {failure}");
+            if (code == 0) code = 1;
+        }
+        return code;
+    }
+
+    /// <summary>A command line that does not parse: its first error in one line, and where help is; 2.</summary>
+    private static int Usage(TextWriter stderr, ParseResult parse)
+    {
+        string command = string.Join(' ', ["minibsd", .. CommandPath(parse.CommandResult)]);
+        stderr.WriteLine($"{command}: {parse.Errors[0].Message} (see {command} --help)");
+        return 2;
+    }
+
+    private static IEnumerable<string> CommandPath(System.CommandLine.Parsing.SymbolResult? r)
+    {
+        var names = new Stack<string>();
+        for (; r is System.CommandLine.Parsing.CommandResult c && c.Parent is not null; r = c.Parent) names.Push(c.Command.Name);
+        return names;
+    }
+
+    /// <summary>An exception no command expected: a MiniBSD bug. Says so, where it was thrown, and where the trace is.</summary>
+    private static int Bug(Exception e, TextWriter stderr)
+    {
+        var top = new System.Diagnostics.StackTrace(e, fNeedFileInfo: false).GetFrame(0)?.GetMethod();
+        string where = top is null ? "an unknown place" : $"{top.DeclaringType?.FullName}.{top.Name}";
+        string report = Path.Combine(Path.GetTempPath(), $"minibsd-bug-{Environment.ProcessId}.txt");
+        bool written = HostFiles.WriteText(report, e.ToString() + "\n", out _);
+        stderr.WriteLine($"minibsd: internal error, a MiniBSD bug (not a problem with your input): {e.GetType().Name}: {e.Message}");
+        stderr.WriteLine($"minibsd: thrown in {where}; {(written ? $"the whole trace is in {report}" : "the trace could not be saved")}; please report it with the command line");
+        return InternalError;
+    }
+
+    public static RootCommand Build(Stream console, TextWriter stdout, TextWriter stderr)
     {
         var root = new RootCommand("MiniBSD: a small BSD kernel on an emulated arm64 machine");
-        root.Subcommands.Add(BootCommandLine(stdout, stderr));
-        root.Subcommands.Add(RunCommandLine(stdout, stderr));
+        root.Subcommands.Add(BootCommandLine(console, stderr));
+        root.Subcommands.Add(RunCommandLine(console, stderr));
         var bench = new Command("bench", "Benchmarks on a booted MiniBSD");
         bench.Subcommands.Add(ForkExitCommandLine(stdout, stderr));
         bench.Subcommands.Add(ExitCommandLine(stdout, stderr));
@@ -39,7 +108,7 @@ public static class Program
         var trace = new Option<bool>("--trace") { Description = "Print every system instruction with its encoding and disassembly to stderr" };
         var costs = new Option<string?>("--costs") { Description = "A JSON file overriding entries of the simulated-cycle cost table, e.g. {\"WalkRead\": 40}" };
         var noCheck = new Option<bool>("--no-check") { Description = "Turn the TLB coherence checker off (faster; the summary then cannot vouch for TLB maintenance)" };
-        var maxTime = new Option<double>("--max-time") { Description = "Stop after this many seconds of simulated time if init has not halted (0: no limit)", DefaultValueFactory = _ => 0 };
+        var maxTime = new Option<double>("--max-time") { Description = $"Stop after this many seconds of simulated time if init has not halted (0: no limit)", DefaultValueFactory = _ => RunLimits.DefaultMaxSeconds };
         var exitPath = new Option<string>("--exit-path")
         {
             Description = "How exiting processes are torn down: purge (OpenBSD since 2025), reaper (before it), purge-unordered (no pmap_purge), purge-broken (the mistake the checker catches; for teaching)",
@@ -67,7 +136,7 @@ public static class Program
         return (all, Read);
     }
 
-    private static Command BootCommandLine(TextWriter stdout, TextWriter stderr)
+    private static Command BootCommandLine(Stream stdout, TextWriter stderr)
     {
         var (options, read) = SystemOptionsLine("boot");
         var cmd = new Command("boot", "Boot MiniBSD and run the default /etc/rc (fork, exec, copy-on-write, exit, wait); the console goes to stdout, the summary to stderr");
@@ -76,7 +145,7 @@ public static class Program
         return cmd;
     }
 
-    private static Command RunCommandLine(TextWriter stdout, TextWriter stderr)
+    private static Command RunCommandLine(Stream stdout, TextWriter stderr)
     {
         var (options, read) = SystemOptionsLine("run");
         var script = new Argument<string>("SCRIPT") { Description = "A workload script for MiniBSD's sh; it runs as /etc/rc" };

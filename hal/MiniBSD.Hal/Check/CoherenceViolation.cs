@@ -9,6 +9,9 @@ public enum CoherenceRule : byte
     FreedFrameStillMapped = 2,
     /// <summary>Rule 3: an ASID was handed out while some TLB still holds entries tagged with it.</summary>
     AsidReusedWithStaleEntries = 3,
+    /// <summary>The HAL's own invariant: the micro-TLB or last-page cache holds a page the TLB no longer translates
+    /// to that frame with that permission (a host-side shortcut that changed behaviour).</summary>
+    FastPathStale = 4,
 }
 
 /// <summary>One report of the checker: which rule, on which CPU, for which ASID, VA and frame, with the descriptors.</summary>

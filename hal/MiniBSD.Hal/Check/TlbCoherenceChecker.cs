@@ -29,7 +29,6 @@ public sealed class TlbCoherenceChecker
         {
             if (_enabled == value) return;
             _enabled = value;
-            _machine.InvalidateMicroTlbs(); // so every hit from now on reaches CheckHit
             foreach (var cpu in _machine.Cpus) cpu.Tlb.TrackFrames(value);
         }
     }
@@ -121,6 +120,42 @@ public sealed class TlbCoherenceChecker
             if (stale > 0)
                 Report(new CoherenceViolation(CoherenceRule.AsidReusedWithStaleEntries, cpu.Id, asid, false, first.Va, first.OutputBase,
                     first.Descriptor, first.DescriptorAddress, null, $"ASID handed out while this TLB holds {stale} entr{(stale == 1 ? "y" : "ies")} tagged with it", Context));
+        }
+    }
+
+    /// <summary>
+    /// What the micro-TLB and the last-page cache of <paramref name="cpu"/> serve without asking the TLB: each copy must
+    /// be of a page the TLB still translates, to the same frame, with the permission the copy is used for (else the
+    /// fast path changed behaviour: <see cref="CoherenceRule.FastPathStale"/>), and that TLB entry must agree with the
+    /// tables, as rule 1 checks a hit. Run at every context synchronization event (exception entry and return, ISB)
+    /// and after every TLBI that removed entries, so a stale translation the fast path served is caught at the next
+    /// such event rather than at the access (the price of checking the code users run).
+    /// </summary>
+    internal void CheckFastPath(Cpu cpu)
+    {
+        var visitor = new FastCopyCheck(this);
+        cpu.ForEachFastCopy(ref visitor);
+    }
+
+    private readonly struct FastCopyCheck(TlbCoherenceChecker checker) : IFastCopyVisitor
+    {
+        public void Copy(Cpu cpu, ulong pageVa, bool el0, AccessType access, ulong[] words)
+        {
+            ulong va56 = pageVa & VaMask;
+            var memory = checker._machine.Memory;
+            bool mapped = cpu.Tlb.TryLookup(va56, cpu.CurrentAsid, out var entry);
+            ulong frame = mapped ? entry.PhysicalAddress(pageVa) & ~0xFFFUL : 0;
+            string? wrong = !mapped ? "the TLB no longer translates the page"
+                : !memory.Contains(frame, Memory.PhysicalMemory.FrameSize) || !ReferenceEquals(memory.BackingFor(frame), words) ? $"the TLB now maps it to frame 0x{frame:X}"
+                : !entry.Permissions.Allows(access, el0, pan: false) ? $"the TLB entry no longer allows {access} at EL{(el0 ? 0 : 1)}"
+                : null;
+            if (wrong is null)
+            {
+                checker.CheckHit(cpu, in entry, pageVa);
+                return;
+            }
+            checker.Report(new CoherenceViolation(CoherenceRule.FastPathStale, cpu.Id, cpu.CurrentAsid, false, pageVa, frame, entry.Descriptor,
+                entry.DescriptorAddress, null, $"the micro-TLB still serves {access} at EL{(el0 ? 0 : 1)} of this page, but {wrong}", checker.Context));
         }
     }
 

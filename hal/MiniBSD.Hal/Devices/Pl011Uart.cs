@@ -5,7 +5,9 @@ namespace MiniBSD.Hal.Devices;
 /// <summary>
 /// The console: the transmit and flag registers of an Arm PL011 UART at QEMU virt's UART0 address (0x0900_0000).
 /// A byte stored to UARTDR (offset 0x000) is sent at once; UARTFR (offset 0x018) always reads "transmit FIFO empty,
-/// receive FIFO empty" (TXFE bit 7, RXFE bit 4). Everything sent is kept, and passed to an optional sink as it comes.
+/// receive FIFO empty" (TXFE bit 7, RXFE bit 4). The console carries bytes: each one goes to an optional sink as
+/// it comes, unchanged (UTF-8 text stays UTF-8), and the last <see cref="KeepBytes"/> are kept for
+/// <see cref="Output"/>, so a program that prints forever does not grow the host's memory.
 /// </summary>
 public sealed class Pl011Uart : IMmioDevice
 {
@@ -13,16 +15,30 @@ public sealed class Pl011Uart : IMmioDevice
     public const ulong UartDr = 0x000, UartFr = 0x018;
     public const ulong FrTxfe = 1 << 7, FrRxfe = 1 << 4;
 
-    private readonly StringBuilder _sent = new();
+    /// <summary>How many of the last bytes sent <see cref="Output"/> keeps.</summary>
+    public const int KeepBytes = 1 << 20;
+
+    private byte[] _kept = new byte[4096];   // grows to KeepBytes, then a ring
 
     public ulong Base { get; init; } = DefaultBase;
     public ulong Size => 0x1000;
 
-    /// <summary>Receives each character as it is sent (the CLI writes them to stdout).</summary>
-    public TextWriter? Sink { get; set; }
+    /// <summary>Receives each byte as it is sent (the CLI's is its standard output).</summary>
+    public Stream? Sink { get; set; }
 
-    /// <summary>Everything sent so far.</summary>
-    public string Output => _sent.ToString();
+    /// <summary>Bytes sent since the machine was made.</summary>
+    public long BytesSent { get; private set; }
+
+    /// <summary>What was sent, as UTF-8 text: all of it, or its last <see cref="KeepBytes"/> bytes.</summary>
+    public string Output
+    {
+        get
+        {
+            int n = (int)Math.Min(BytesSent, KeepBytes), start = (int)(BytesSent % KeepBytes);
+            var bytes = BytesSent <= KeepBytes ? _kept.AsSpan(0, n).ToArray() : [.. _kept.AsSpan(start), .. _kept.AsSpan(0, start)];
+            return Encoding.UTF8.GetString(bytes);
+        }
+    }
 
     public bool Read(int cpu, ulong offset, int size, out ulong value)
     {
@@ -39,9 +55,11 @@ public sealed class Pl011Uart : IMmioDevice
     {
         if (offset == UartFr) return true; // read-only register: the write is ignored
         if (offset != UartDr) return false;
-        char c = (char)(value & 0xFF);
-        _sent.Append(c);
-        Sink?.Write(c);
+        byte b = (byte)value;
+        if (BytesSent == _kept.Length && _kept.Length < KeepBytes) Array.Resize(ref _kept, _kept.Length * 2);
+        _kept[BytesSent % KeepBytes] = b;
+        BytesSent++;
+        Sink?.WriteByte(b);
         return true;
     }
 }

@@ -17,6 +17,19 @@ public sealed record KernelOptions(int Seed = 0, int MaxProcesses = 1000, SchedP
     public SchedParams SchedParams => Sched ?? new SchedParams(Seed: Seed, JitterCycles: Seed == 0 ? 0 : 250_000, SwitchJitterCycles: Seed == 0 ? 0 : 400);
 }
 
+/// <summary>How <see cref="InitMain.Run"/> ended.</summary>
+public enum RunEnd
+{
+    /// <summary>init called reboot(2).</summary>
+    Halted,
+    /// <summary>Nothing can run and init has not halted: every process sleeps with nothing to wake it.</summary>
+    Stalled,
+    /// <summary>The simulated-time limit came first.</summary>
+    TimeLimit,
+    /// <summary>The caller's stop condition (a host guard) ended it.</summary>
+    Stopped,
+}
+
 /// <summary>
 /// init_main.c's main(): the kernel as one value. Building it runs locore (MMU on every CPU) and makes each
 /// subsystem (page allocator, pmap, uvm, scheduler, process table, exit/fork/exec, the system call table and the
@@ -122,8 +135,16 @@ public sealed class InitMain
         yield return Op.Return(0);
     }
 
-    /// <summary>Runs the machine until nothing can run (after a halt, every thread sleeps) or every CPU reaches <paramref name="until"/>.</summary>
-    public void Run(long until = long.MaxValue) => Sched.Run(until);
+    /// <summary>
+    /// Runs the machine until nothing can run (after a halt, every thread sleeps), every CPU reaches
+    /// <paramref name="until"/>, or <paramref name="stop"/> says so (asked now and then: a guard of the host's, such as
+    /// its memory); how the run ended.
+    /// </summary>
+    public RunEnd Run(long until = long.MaxValue, Func<bool>? stop = null)
+    {
+        bool cut = Sched.Run(until, stop);
+        return Halted ? RunEnd.Halted : !cut ? RunEnd.Stalled : stop is not null && stop() ? RunEnd.Stopped : RunEnd.TimeLimit;
+    }
 
     /// <summary>
     /// sys_reboot(howto, status): init only (EPERM otherwise). MiniBSD's halt: init's descriptors are closed and

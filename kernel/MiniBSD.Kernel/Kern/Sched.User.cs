@@ -50,7 +50,9 @@ public sealed partial class Sched
     /// <summary>
     /// Runs the user frame to its next request. A program that throws (a bug in its C#) is what a program that
     /// executes garbage is to a real kernel: the process gets a signal (SIGABRT here, as abort(3) would raise), never
-    /// the kernel a panic. False when the frame threw and the signal's action was pushed instead.
+    /// the kernel a panic. Only the program's own code can throw here: the kernel's code under the program's loads
+    /// and stores (the MMU, data_abort, uvm_fault) turns anything it throws into a panic (Syscall.Load), which passes
+    /// through. False when the frame threw and the signal's action was pushed instead.
     /// </summary>
     private bool TryStepUserFrame(PerCpu c, Proc p, out Op op)
     {

@@ -103,13 +103,15 @@ public sealed partial class Sched
     public void ForkThreadStart(Proc parent, Proc child) => Setrunnable(child, _cpus[parent.Cpu].Cpu.Clock);
 
     /// <summary>
-    /// Runs until no thread can run, or every CPU with work has reached <paramref name="until"/>. Panics on a
-    /// deadlock (every CPU with work spinning on a lock).
+    /// Runs until no thread can run, or every CPU with work has reached <paramref name="until"/>, or
+    /// <paramref name="stop"/> (asked every <see cref="StopCheckSteps"/> steps) says so; true when it ended at the time
+    /// limit or the stop. Panics on a deadlock (every CPU with work spinning on a lock).
     /// </summary>
-    public void Run(long until = long.MaxValue)
+    public bool Run(long until = long.MaxValue, Func<bool>? stop = null)
     {
-        while (true)
+        for (long steps = 1; ; steps++)
         {
+            if (stop is not null && (steps & (StopCheckSteps - 1)) == 0 && stop()) return true;
             PerCpu? next = null;
             bool spinning = false, idle = false, waiting = false;
             foreach (var c in _cpus)
@@ -122,19 +124,22 @@ public sealed partial class Sched
             if (idle && waiting && StealForIdle()) continue;
             if (_timeouts.Count > 0 && (next is null || _timeouts.Min.At <= next.Cpu.Clock))
             {
-                if (_timeouts.Min.At >= until) return;
+                if (_timeouts.Min.At >= until) return true;
                 Endtsleep(_timeouts.Min.P);
                 continue;
             }
             if (next is null)
             {
                 Kassert(!spinning, "sched: deadlock: every CPU with work is spinning on a lock");
-                return;
+                return false;
             }
-            if (next.Cpu.Clock >= until) return;
+            if (next.Cpu.Clock >= until) return true;
             Step(next);
         }
     }
+
+    /// <summary>How often <see cref="Run"/> asks its stop condition: a power of two.</summary>
+    public const long StopCheckSteps = 1 << 16;
 
     private void Step(PerCpu c)
     {

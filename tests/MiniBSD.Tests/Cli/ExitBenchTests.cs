@@ -7,13 +7,7 @@ namespace MiniBSD.Tests.Cli;
 /// <summary>`minibsd bench exit`, `--exit-path` and `--json`: the matrix, its three files, and bad input named.</summary>
 public sealed class ExitBenchTests
 {
-    private static (int Code, string Stdout, string Stderr) Minibsd(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = Program.Build(stdout, stderr).Parse(args).Invoke();
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Code, string Stdout, string Stderr) Minibsd(params string[] args) => Captured.Minibsd(args);
 
     [Fact]
     public void The_matrix_writes_a_table_the_json_of_every_run_and_a_plot()
@@ -63,7 +57,7 @@ public sealed class ExitBenchTests
 
     [Theory]
     [InlineData("--workload", "kernel", "--workload kernel: not one of build, configure, exitstorm")]
-    [InlineData("--workload", "missing.sh", "--workload missing.sh: cannot read it: no such file")]
+    [InlineData("--workload", "missing.sh", "--workload cannot read missing.sh: no such file")]
     [InlineData("--cpus", "2,0", "--cpus 0: must be a number from 1 to 64")]
     [InlineData("--exit-path", "purge,lazy", "--exit-path lazy: not one of purge, reaper, purge-unordered, purge-broken")]
     [InlineData("--seeds", "x", "--seeds x: must be a number from 0")]

@@ -23,7 +23,7 @@ public sealed class DeviceTests
     public void Bytes_stored_to_uartdr_reach_the_console_and_uartfr_reads_empty_fifos()
     {
         var f = WithUart();
-        var sink = new StringWriter();
+        var sink = new Captured();
         f.Machine.Console.Sink = sink;
         foreach (char c in "ok\n") Assert.True(f.Cpu.TryWrite(UartVa + Pl011Uart.UartDr, 1, c));
         Assert.Equal("ok\n", f.Machine.Console.Output);

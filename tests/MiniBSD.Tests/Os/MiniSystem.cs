@@ -23,7 +23,7 @@ internal sealed class MiniSystem
 
     public Machine Machine { get; }
     public InitMain Kernel { get; }
-    public StringWriter Console { get; } = new();
+    public Captured Console { get; } = new();
 
     /// <summary>Runs to the halt and returns what the console printed.</summary>
     public string Run()

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using MiniBSD.Cli.Boot;
+using MiniBSD.Cli.Host;
 using MiniBSD.Kernel.Kern;
 
 namespace MiniBSD.Cli.Bench;
@@ -22,35 +23,34 @@ public static class ExitBench
             return 2;
         }
         if (SystemCommand.Configure(o with { Cpus = matrix.Cpus.Max() }, "bench exit", stderr) is null) return 2;
-        try { Directory.CreateDirectory(outDir); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        if (!HostFiles.EnsureDirectory(outDir, out string? error))
         {
-            stderr.WriteLine($"minibsd bench exit: --out {outDir}: {e.Message}");
+            stderr.WriteLine($"minibsd bench exit: --out {error}");
             return 2;
         }
-        IReadOnlyList<RunReport> reports;
-        try { reports = RunAll(o, matrix, stderr); }
-        catch (AggregateException e)
-        {
-            foreach (var inner in e.InnerExceptions) stderr.WriteLine($"minibsd bench exit: {inner.Message}");
-            return 1;
-        }
-        var bad = reports.Where(r => !r.Halted || r.Status != 0 || r.LeakedFrames != 0 || r.LeakedAsids != 0
-            || (r.CoherenceViolations > 0) != (r.ExitPath == ExitPath.PurgeBroken.Name() && o.Check)).ToList();
+        var reports = RunAll(o, matrix, stderr);
         string table = ExitTables.Markdown(matrix, reports, o.Check);
         stdout.Write(table);
         string stem = Path.Combine(outDir, $"exit-{matrix.Workload}");
-        bool written = SystemCommand.WriteAtomically(stem + ".md", table, "bench exit", stderr)
-            && SystemCommand.WriteAtomically(stem + ".json", RunReport.ToJson(reports) + "\n", "bench exit", stderr)
-            && SystemCommand.WriteAtomically(stem + ".svg", ExitPlot.Svg(matrix, reports), "bench exit", stderr);
+        bool written = SystemCommand.WriteOutput(stem + ".md", table, "bench exit", stderr)
+            && SystemCommand.WriteOutput(stem + ".json", RunReport.ToJson(reports) + "\n", "bench exit", stderr)
+            && SystemCommand.WriteOutput(stem + ".svg", ExitPlot.Svg(matrix, reports), "bench exit", stderr);
         if (!written) return 2;
         stderr.WriteLine($"minibsd bench exit: wrote {stem}.md, .json and .svg");
-        foreach (var r in bad)
-            stderr.WriteLine($"minibsd bench exit: {r.ExitPath} on {r.Cpus} CPUs, seed {r.Seed}: "
-                + (!r.Halted ? "did not halt" : r.Status != 0 ? $"the workload exited {r.Status}" : r.LeakedFrames + r.LeakedAsids != 0 ? "leaked"
-                    : r.CoherenceViolations > 0 ? $"{r.CoherenceViolations} coherence violations" : "the checker caught nothing"));
-        return bad.Count == 0 ? 0 : 1;
+        var failed = reports.Where(r => r.Failed).ToList();
+        foreach (var r in failed) stderr.WriteLine($"minibsd bench exit: FAILED {r.ExitPath} on {r.Cpus} CPUs, seed {r.Seed}: {r.Failure}");
+        return failed.Count == 0 ? 0 : 1;
     }
+
+    /// <summary>Why a cell failed, or null: it must halt with status 0, leak nothing, and (with the checker on) show
+    /// coherence violations exactly when its path is purge-broken.</summary>
+    public static string? Failure(RunReport r, bool checkerOn) =>
+        r.End != "halted" ? $"did not halt ({r.End})"
+        : r.Status != 0 ? $"the workload exited {r.Status}"
+        : r.LeakedFrames + r.LeakedAsids != 0 ? $"leaked {r.LeakedFrames} frames and {r.LeakedAsids} ASIDs"
+        : checkerOn && r.ExitPath != ExitPath.PurgeBroken.Name() && r.CoherenceViolations > 0 ? $"{r.CoherenceViolations} coherence violations"
+        : checkerOn && r.ExitPath == ExitPath.PurgeBroken.Name() && r.CoherenceViolations == 0 ? "the checker caught nothing on purge-broken"
+        : null;
 
     public static Matrix? Parse(string workload, string cpus, string paths, string seeds, out string? problem)
     {
@@ -59,9 +59,10 @@ public static class ExitBench
         var cpuList = Numbers(cpus, "--cpus", 1, 64, ref problem);
         var seedList = Numbers(seeds, "--seeds", 0, int.MaxValue, ref problem);
         var pathList = new List<ExitPath>();
-        foreach (var p in paths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var p in paths.Split(',', StringSplitOptions.TrimEntries))
         {
-            if (ExitPathNames.TryParse(p, out var path)) pathList.Add(path);
+            if (p.Length == 0) problem ??= $"--exit-path '{paths}': an empty item in the list";
+            else if (ExitPathNames.TryParse(p, out var path)) pathList.Add(path);
             else problem ??= $"--exit-path {p}: not one of {string.Join(", ", ExitPathNames.All.Select(x => x.Name()))}";
         }
         if (pathList.Count == 0) problem ??= "--exit-path: give at least one";
@@ -71,46 +72,58 @@ public static class ExitBench
     private static List<int> Numbers(string list, string option, int min, int max, ref string? problem)
     {
         var result = new List<int>();
-        foreach (var item in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var item in list.Split(',', StringSplitOptions.TrimEntries))
         {
-            if (int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max) result.Add(n);
+            if (item.Length == 0) problem ??= $"{option} '{list}': an empty item in the list";
+            else if (int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max) result.Add(n);
             else problem ??= $"{option} {item}: must be a number from {min} to {max}";
         }
         if (result.Count == 0) problem ??= $"{option}: give at least one";
         return result;
     }
 
-    /// <summary>Every cell of the matrix, in parallel on the host's cores; the reports in matrix order, whatever finished first.</summary>
+    /// <summary>
+    /// Every cell of the matrix, in parallel on the host's cores; the reports in matrix order, whatever finished
+    /// first. A cell whose kernel panics is a failed report (its figures those of the moment it panicked), named in the
+    /// progress, not an exception that loses the others.
+    /// </summary>
     public static IReadOnlyList<RunReport> RunAll(SystemOptions o, Matrix m, TextWriter? progress)
     {
         var cells = (from c in m.Cpus from p in m.Paths from s in m.Seeds select (Cpus: c, Path: p, Seed: s)).ToList();
         var reports = new RunReport[cells.Count];
-        int done = 0;
+        int done = 0, parallel = Math.Min(Environment.ProcessorCount, cells.Count);
         var gate = new object();
-        Parallel.For(0, cells.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        Parallel.For(0, cells.Count, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i =>
         {
             var (cpus, path, seed) = cells[i];
             var options = o with { Cpus = cpus, ExitPath = path, Seed = seed, Verbose = false, Trace = false, JsonFile = null };
             var clock = Stopwatch.StartNew();
-            var config = SystemCommand.Configure(options, "bench exit", TextWriter.Null)!;
-            string cell = $"{m.Workload} --exit-path {path.Name()} --cpus {cpus} --seed {seed}";
-            try
-            {
-                var kernel = SystemCommand.Execute(options, config, m.Script, $"/{m.Workload}.sh", TextWriter.Null)
-                    ?? throw new InvalidOperationException("the MMU self-check failed");
-                reports[i] = RunReport.From(kernel, m.Workload);
-            }
-            catch (Exception e) when (e is KernelPanicException or InvalidOperationException)
-            {
-                throw new InvalidOperationException($"{cell}: {e.Message}", e);   // a kernel bug, named with the run that found it
-            }
+            reports[i] = RunCell(options, m, parallel);
             lock (gate)
             {
                 done++;
-                progress?.WriteLine($"  [{done}/{cells.Count}] {cell}: "
-                    + $"{reports[i].SimulatedMs:F3} ms simulated, {clock.Elapsed.TotalSeconds:F1} s host");
+                var r = reports[i];
+                progress?.WriteLine($"  [{done}/{cells.Count}] {m.Workload} --exit-path {path.Name()} --cpus {cpus} --seed {seed}: "
+                    + $"{r.SimulatedMs:F3} ms simulated, {clock.Elapsed.TotalSeconds:F1} s host{(r.Failed ? $"; FAILED: {r.Failure}" : "")}");
             }
         });
         return reports;
+    }
+
+    private static RunReport RunCell(SystemOptions o, Matrix m, int parallel)
+    {
+        var config = SystemCommand.Configure(o, "bench exit", TextWriter.Null)!;
+        InitMain? kernel = null;
+        try
+        {
+            kernel = SystemCommand.Execute(o, config, m.Script, $"/{m.Workload}.sh", Stream.Null, out var end, cellsAtOnce: parallel, keep: k => kernel = k);
+            if (kernel is null) throw new InvalidOperationException("the MMU self-check failed");
+            var report = RunReport.From(kernel, m.Workload, end);
+            return report with { Failure = Failure(report, o.Check) };
+        }
+        catch (KernelPanicException e) when (kernel is not null)
+        {
+            return RunReport.From(kernel, m.Workload, RunEnd.Stalled) with { End = "panic", Failure = $"kernel panic: {e.Message}" };
+        }
     }
 }

@@ -35,8 +35,10 @@ public static class ExitPlot
 
     private static void Panel(StringBuilder s, ExitBench.Matrix m, IReadOnlyList<RunReport> reports, int x0, string title, Func<RunReport, double> value)
     {
-        double Mean(int cpus, string path) => reports.Where(r => r.Cpus == cpus && r.ExitPath == path).Average(value);
-        double max = m.Cpus.SelectMany(c => m.Paths.Select(p => Mean(c, p.Name()))).DefaultIfEmpty(0).Max();
+        var cell = (int cpus, string path) => reports.Where(r => r.Cpus == cpus && r.ExitPath == path).ToList();
+        double Mean(int cpus, string path) => cell(cpus, path).Average(value);
+        bool Failed(int cpus, string path) => cell(cpus, path).Any(r => r.Failed);
+        double max = m.Cpus.SelectMany(c => m.Paths.Where(p => !Failed(c, p.Name())).Select(p => Mean(c, p.Name()))).DefaultIfEmpty(0).Max();
         double top = NiceCeiling(max);
         int plotWidth = PanelWidth - 20, y0 = Top + PanelHeight;
         double X(int i) => x0 + (m.Cpus.Count == 1 ? plotWidth / 2.0 : plotWidth * i / (double)(m.Cpus.Count - 1));
@@ -55,10 +57,17 @@ public static class ExitPlot
         for (int p = 0; p < m.Paths.Count; p++)
         {
             string name = m.Paths[p].Name(), color = Colors[p % Colors.Length];
-            var points = m.Cpus.Select((c, i) => Inv($"{X(i):F1},{Y(Mean(c, name)):F1}"));
-            s.Append(Inv($"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{string.Join(' ', points)}\"/>\n"));
+            // A failed cell has no figure: the line breaks there and the cell is an X on the axis.
+            var runs = new List<List<string>> { new() };
             for (int i = 0; i < m.Cpus.Count; i++)
-                s.Append(Inv($"<circle cx=\"{X(i):F1}\" cy=\"{Y(Mean(m.Cpus[i], name)):F1}\" r=\"3\" fill=\"{color}\"><title>{name}, {m.Cpus[i]} CPUs: {Mean(m.Cpus[i], name):G5}</title></circle>\n"));
+                if (Failed(m.Cpus[i], name)) runs.Add([]);
+                else runs[^1].Add(Inv($"{X(i):F1},{Y(Mean(m.Cpus[i], name)):F1}"));
+            foreach (var run in runs.Where(r => r.Count > 0))
+                s.Append(Inv($"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{string.Join(' ', run)}\"/>\n"));
+            for (int i = 0; i < m.Cpus.Count; i++)
+                if (Failed(m.Cpus[i], name))
+                    s.Append(Inv($"<text x=\"{X(i):F1}\" y=\"{y0 - 4}\" text-anchor=\"middle\" fill=\"{color}\" font-weight=\"bold\">X<title>{name}, {m.Cpus[i]} CPUs: FAILED</title></text>\n"));
+                else s.Append(Inv($"<circle cx=\"{X(i):F1}\" cy=\"{Y(Mean(m.Cpus[i], name)):F1}\" r=\"3\" fill=\"{color}\"><title>{name}, {m.Cpus[i]} CPUs: {Mean(m.Cpus[i], name):G5}</title></circle>\n"));
         }
     }
 

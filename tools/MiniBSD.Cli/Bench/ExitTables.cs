@@ -12,20 +12,22 @@ public static class ExitTables
     {
         var t = new StringBuilder();
         string seeds = m.Seeds.Count == 1 ? $"seed {m.Seeds[0]}" : $"mean of seeds {string.Join(", ", m.Seeds)}";
+        int failed = reports.Count(r => r.Failed);
+        if (failed > 0) t.Append(Inv($"**{failed} of {reports.Count} runs FAILED**: their cells say \"failed\" and give no figure; the last table says why.\n\n"));
         t.Append(Inv($"### {m.Workload}: simulated time to the halt (ms; {seeds})\n\n"));
         Grid(t, m, reports, r => r.SimulatedMs, "F3", comparePurgeToReaper: true);
         t.Append(Inv($"\n### {m.Workload}: exit latency, exit1 to the parent's wait4 (mean µs; {seeds})\n\n"));
         Grid(t, m, reports, r => r.Exit.LatencyMeanUs, "F2", comparePurgeToReaper: true);
         t.Append(Inv($"\n### {m.Workload}: what each run did\n\n"));
-        t.Append("| CPUs | exit path | seed | exits | TLBI VAE1IS | TLBI ASIDE1IS | teardown in exit1 (µs) | reaper busy (µs) | deadproc max | switches | kernel_lock wait (µs) | busy CPU % | checker |\n");
-        t.Append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        t.Append("| CPUs | exit path | seed | exits | TLBI VAE1IS | TLBI ASIDE1IS | teardown in exit1 (µs) | reaper busy (µs) | deadproc max | switches | kernel_lock wait (µs) | busy CPU % | checker | result |\n");
+        t.Append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
         foreach (var r in reports)
         {
             double us(long cycles) => cycles * 1e6 / r.FrequencyHz;
             double busy = r.PerCpu.Average(c => c.BusyPercent);
             string checker = !checkerOn ? "off" : r.CoherenceViolations == 0 ? "clean" : $"{r.CoherenceViolations} violations";
             t.Append(Inv($"| {r.Cpus} | {r.ExitPath} | {r.Seed} | {r.Exit.Exits:N0} | {r.Tlbi.GetValueOrDefault("vae1is"):N0} | {r.Tlbi.GetValueOrDefault("aside1is"):N0} | "));
-            t.Append(Inv($"{us(r.Exit.Exit1TeardownCycles):N1} | {us(r.Exit.ReaperBusyCycles):N1} | {r.Exit.DeadListMax} | {r.ContextSwitches:N0} | {us(r.KernelLock.WaitCycles):N1} | {busy:F1} | {checker} |\n"));
+            t.Append(Inv($"{us(r.Exit.Exit1TeardownCycles):N1} | {us(r.Exit.ReaperBusyCycles):N1} | {r.Exit.DeadListMax} | {r.ContextSwitches:N0} | {us(r.KernelLock.WaitCycles):N1} | {busy:F1} | {checker} | {(r.Failed ? $"FAILED: {r.Failure}" : "ok")} |\n"));
         }
         return t.ToString();
     }
@@ -38,9 +40,12 @@ public static class ExitTables
         t.Append("|---:|").Append(string.Concat(m.Paths.Select(_ => "---:|"))).Append(compare ? "---:|\n" : "\n");
         foreach (int cpus in m.Cpus)
         {
-            double Mean(ExitPath p) => reports.Where(r => r.Cpus == cpus && r.ExitPath == p.Name()).Average(value);
-            t.Append(Inv($"| {cpus} | ")).Append(string.Join(" | ", m.Paths.Select(p => Mean(p).ToString(format, CultureInfo.InvariantCulture))));
-            if (compare)
+            var cell = (ExitPath p) => reports.Where(r => r.Cpus == cpus && r.ExitPath == p.Name()).ToList();
+            double Mean(ExitPath p) => cell(p).Average(value);
+            bool Failed(ExitPath p) => cell(p).Any(r => r.Failed);
+            t.Append(Inv($"| {cpus} | ")).Append(string.Join(" | ", m.Paths.Select(p => Failed(p) ? "failed" : Mean(p).ToString(format, CultureInfo.InvariantCulture))));
+            if (compare && (Failed(ExitPath.Purge) || Failed(ExitPath.Reaper))) t.Append(" | failed");
+            else if (compare)
             {
                 double purge = Mean(ExitPath.Purge), reaper = Mean(ExitPath.Reaper);
                 t.Append(Inv($" | {(reaper == 0 ? 0 : 100 * (purge - reaper) / reaper):+0.0;-0.0;0.0} %"));

@@ -24,11 +24,8 @@ public static class Workloads
             return null;
         }
         name = Path.GetFileNameWithoutExtension(nameOrPath);
-        try { return File.ReadAllText(nameOrPath); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            error = $"--workload {nameOrPath}: cannot read it: {(e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message)}";
-            return null;
-        }
+        string? text = Host.HostFiles.ReadText(nameOrPath, out string? problem);
+        if (text is null) error = $"--workload {problem}";
+        return text;
     }
 }

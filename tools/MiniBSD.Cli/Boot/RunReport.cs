@@ -15,6 +15,7 @@ public sealed record RunReport(
     int Cpus,
     int Seed,
     bool Halted,
+    string End,
     int Status,
     long FrequencyHz,
     long SimulatedCycles,
@@ -34,8 +35,14 @@ public sealed record RunReport(
     long LeakedFrames,
     int LeakedAsids,
     int CoherenceViolations,
-    IReadOnlyList<string> FirstViolations)
+    IReadOnlyList<string> FirstViolations,
+    string TraceHash,
+    string? Failure = null)
 {
+    /// <summary>Whether the run failed (see <see cref="Failure"/>, which says why; null for a run that did what it should).</summary>
+    [JsonIgnore]
+    public bool Failed => Failure is not null;
+
     /// <param name="LatencyMeanUs">Exit latency: exit1's entry to the parent's wait4 returning the zombie's status.</param>
     /// <param name="DeadListSeries">(cycle, length) at most 200 points, evenly picked from every change.</param>
     /// <param name="Processes">Per collected process: pid, command, exit1's CPU and time, teardown cycles in exit1 and in the reaper, latency (cycles).</param>
@@ -60,7 +67,16 @@ public sealed record RunReport(
 
     public sealed record CpuFigures(int Cpu, long Cycles, double BusyPercent);
 
-    public static RunReport From(InitMain k, string workload)
+    /// <summary>How a run ended, as <see cref="End"/> names it.</summary>
+    public static string EndName(RunEnd end) => end switch
+    {
+        RunEnd.Halted => "halted",
+        RunEnd.TimeLimit => "time-limit",
+        RunEnd.Stalled => "stalled",
+        _ => "host-memory-guard",
+    };
+
+    public static RunReport From(InitMain k, string workload, RunEnd how)
     {
         var m = k.Machine;
         long hz = m.Costs.FrequencyHz;
@@ -72,13 +88,14 @@ public sealed record RunReport(
         var init = k.Init;
         long run = (init is null ? 0 : init.ChildRunCycles + init.RunCycles + (init.MainThread?.RunCycles ?? 0)) + k.Exit.ReaperRunCycles;
         long user = init is null ? 0 : init.ChildUserCycles + init.UserCycles + (init.MainThread?.UserCycles ?? 0);
-        return new RunReport(workload, k.Options.ExitPath.Name(), m.Cpus.Count, k.Options.Seed, k.Halted, k.HaltStatus, hz, end,
+        return new RunReport(workload, k.Options.ExitPath.Name(), m.Cpus.Count, k.Options.Seed, k.Halted, EndName(how), k.HaltStatus, hz, end,
             end * 1000.0 / hz, k.Fork.Forks + 1, k.Exec.Execs, user * 1000.0 / hz, (run - user) * 1000.0 / hz, k.SyscallCount, k.Sched.ContextSwitches, k.Sched.Steals, Exits(k.Exit.Stats, end, hz),
             new LockFigures(lk.Acquisitions, lk.Contended, lk.HoldCycles, lk.WaitCycles),
             TlbiOpExtensions.All.Where(op => total.Tlbi(op) > 0).ToDictionary(op => op.Mnemonic(), op => total.Tlbi(op)),
             k.Pages.Frees,
             m.Cpus.Select(c => new CpuFigures(c.Id, c.Clock, end == 0 ? 0 : Math.Round(100.0 * (c.Clock - k.Sched.IdleCycles(c)) / end, 2))).ToList(),
-            leaked, k.Halted ? k.LeakedAsids : 0, m.Checker.Violations.Count, m.Checker.Violations.Take(5).Select(v => v.ToString()).ToList());
+            leaked, k.Halted ? k.LeakedAsids : 0, m.Checker.Violations.Count, m.Checker.Violations.Take(5).Select(v => v.ToString()).ToList(),
+            $"{k.Sched.TraceHash:x16}");
     }
 
     private static ExitFigures Exits(ExitStats s, long end, long hz)

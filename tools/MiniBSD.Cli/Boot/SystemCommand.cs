@@ -4,6 +4,7 @@ using MiniBSD.Hal;
 using MiniBSD.Hal.Cost;
 using MiniBSD.Hal.Isa;
 using MiniBSD.Hal.Tlb;
+using MiniBSD.Cli.Host;
 using MiniBSD.Kernel.Arch.Arm64;
 using MiniBSD.Kernel.Kern;
 using MiniBSD.Userland;
@@ -18,25 +19,18 @@ namespace MiniBSD.Cli.Boot;
 public static class SystemCommand
 {
     /// <summary>boot: the default /etc/rc. 0 when it succeeded with nothing leaked, else 1; 2 for bad options.</summary>
-    public static int Boot(SystemOptions o, TextWriter stdout, TextWriter stderr)
+    public static int Boot(SystemOptions o, Stream stdout, TextWriter stderr)
     {
         var result = Run(o, Rootfs.DefaultRc, "/etc/rc", "boot", stdout, stderr);
         return result switch { null => 2, { Clean: true, Status: 0 } => 0, _ => 1 };
     }
 
     /// <summary>run: <paramref name="script"/> as /etc/rc; its exit status (1 if the system did not halt cleanly, 2 for bad options or a missing script).</summary>
-    public static int RunScript(SystemOptions o, string script, TextWriter stdout, TextWriter stderr)
+    public static int RunScript(SystemOptions o, string script, Stream stdout, TextWriter stderr)
     {
-        string text;
-        if (Directory.Exists(script))
+        if (HostFiles.ReadText(script, out string? error) is not { } text)
         {
-            stderr.WriteLine($"minibsd run: cannot read {script}: it is a directory");
-            return 2;
-        }
-        try { text = File.ReadAllText(script); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"minibsd run: cannot read {script}: {(e is FileNotFoundException or DirectoryNotFoundException ? "no such file" : e.Message)}");
+            stderr.WriteLine($"minibsd run: SCRIPT: {error}");
             return 2;
         }
         // The script goes into the root file system under its own name, so sh's messages name it.
@@ -47,7 +41,7 @@ public static class SystemCommand
     /// <summary>What a run ended with: rc's status, and whether the halt was clean (no leak, no violation).</summary>
     public sealed record Outcome(int Status, bool Clean);
 
-    private static Outcome? Run(SystemOptions o, string rc, string rcPath, string command, TextWriter stdout, TextWriter stderr)
+    private static Outcome? Run(SystemOptions o, string rc, string rcPath, string command, Stream stdout, TextWriter stderr)
     {
         if (Configure(o, command, stderr) is not { } config) return null;
         using var loggers = LoggerFactory.Create(b =>
@@ -55,56 +49,63 @@ public static class SystemCommand
             if (o.Verbose) b.AddProvider(new DmesgLoggerProvider(stderr)).SetMinimumLevel(LogLevel.Debug);
         });
         var clock = Stopwatch.StartNew();
-        var kernel = Execute(o, config, rc, rcPath, stdout, loggers.CreateLogger("kernel"), o.Trace ? new InstructionTrace(stderr) : null);
-        stdout.Flush();
-        if (kernel is null)
+        InitMain? kernel;
+        try
         {
-            stderr.WriteLine($"minibsd {command}: the MMU self-check failed (run with --verbose to see it)");
+            kernel = Execute(o, config, rc, rcPath, stdout, out var end, loggers.CreateLogger("kernel"), o.Trace ? new InstructionTrace(stderr) : null);
+            stdout.Flush();
+            if (kernel is null)
+            {
+                stderr.WriteLine($"minibsd {command}: the MMU self-check failed (run with --verbose to see it)");
+                return new Outcome(1, false);
+            }
+            var report = RunReport.From(kernel, rcPath, end);
+            bool clean = Summary.Print(kernel, report, clock.Elapsed, o.MaxSeconds, stderr);
+            if (o.JsonFile is { } json && !HostFiles.WriteText(json, report.ToJson() + "\n", out string? error))
+            {
+                stderr.WriteLine($"minibsd {command}: --json {error}");
+                return new Outcome(2, false);
+            }
+            return new Outcome(kernel.HaltStatus, clean);
+        }
+        catch (KernelPanicException e)
+        {
+            stdout.Flush();
+            stderr.WriteLine($"minibsd {command}: the kernel panicked, a MiniBSD bug: {e.Message}");
+            if (e.InnerException is { } inner) stderr.WriteLine($"  caused by {inner.GetType().Name}: {inner.Message} in {inner.TargetSite?.DeclaringType?.Name}.{inner.TargetSite?.Name}");
             return new Outcome(1, false);
         }
-        var report = RunReport.From(kernel, rcPath);
-        bool clean = Summary.Print(kernel, report, clock.Elapsed, stderr);
-        if (o.JsonFile is { } json && !WriteAtomically(json, report.ToJson() + "\n", command, stderr)) return new Outcome(2, false);
-        return new Outcome(kernel.HaltStatus, clean);
     }
 
     /// <summary>
     /// Builds the machine, boots (locore and the MMU self-check), runs init with <paramref name="rc"/> as /etc/rc
-    /// until it halts or the time limit, with the console on <paramref name="console"/>; the kernel afterwards, or
-    /// null when the self-check failed.
+    /// until it halts or a limit (<see cref="RunLimits"/>), with the console on <paramref name="console"/>; the kernel
+    /// afterwards, or null when the self-check failed. A kernel panic propagates (<see cref="KernelPanicException"/>).
     /// </summary>
-    internal static InitMain? Execute(SystemOptions o, MachineConfig config, string rc, string rcPath, TextWriter console,
-        ILogger? logger = null, IInstructionTrace? trace = null)
+    internal static InitMain? Execute(SystemOptions o, MachineConfig config, string rc, string rcPath, Stream console, out RunEnd end,
+        ILogger? logger = null, IInstructionTrace? trace = null, int cellsAtOnce = 1, Action<InitMain>? keep = null)
     {
         var machine = new Machine(config) { Trace = trace };
         var dmesg = new Dmesg(logger, config.Costs.FrequencyHz);
-        var kernel = new InitMain(machine, Rootfs.Create(rc, rcPath), new KernelOptions(o.Seed, o.MaxProc, ExitPath: o.ExitPath), dmesg);
+        var kernel = new InitMain(machine, Rootfs.Create(rc, rcPath), o.KernelOptions(), dmesg);
+        keep?.Invoke(kernel);   // a caller that reports a panic needs the kernel the panic left
         var check = new MmuSelfCheck(machine, kernel.Boot, kernel.Pages, kernel.Pmaps);
         foreach (var step in check.Run())
             dmesg.Debug(machine.Cpus[0], $"mmu self-check: [{(step.Passed ? "ok" : "FAILED")}] {step.Name}: {step.Detail}");
+        end = RunEnd.Stalled;
         if (!check.Passed) return null;
         machine.Console.Sink = console;
         kernel.Start("/sbin/init", rcPath);
-        kernel.Run(o.MaxSeconds > 0 ? (long)(o.MaxSeconds * config.Costs.FrequencyHz) : long.MaxValue);
+        end = kernel.Run(RunLimits.Cycles(o, config), RunLimits.HostGuard(config, cellsAtOnce));
         return kernel;
     }
 
-    /// <summary>Writes <paramref name="text"/> to a temporary file beside <paramref name="path"/>, then renames it: never half a file.</summary>
-    internal static bool WriteAtomically(string path, string text, string command, TextWriter stderr)
+    /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> (see <see cref="HostFiles.WriteText"/>); false with the error printed.</summary>
+    internal static bool WriteOutput(string path, string text, string command, TextWriter stderr)
     {
-        string temp = path + ".tmp";
-        try
-        {
-            File.WriteAllText(temp, text);
-            File.Move(temp, path, overwrite: true);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            try { File.Delete(temp); } catch (IOException) { }   // best effort: the temporary file may not exist
-            stderr.WriteLine($"minibsd {command}: cannot write {path}: {e.Message}");
-            return false;
-        }
+        if (HostFiles.WriteText(path, text, out string? error)) return true;
+        stderr.WriteLine($"minibsd {command}: {error}");
+        return false;
     }
 
     internal static MachineConfig? Configure(SystemOptions o, string command, TextWriter stderr)
@@ -113,9 +114,13 @@ public static class SystemCommand
         var costs = CostTable.Default;
         if (problem is null && o.CostsFile is not null)
         {
-            try { costs = CostTable.Load(o.CostsFile); }
-            catch (FormatException e) { problem = $"--costs {e.Message}"; }
-            catch (IOException e) { problem = $"--costs {o.CostsFile}: {e.Message}"; }
+            if (HostFiles.ReadText(o.CostsFile, out string? error) is null) problem = $"--costs {error}";
+            else
+            {
+                try { costs = CostTable.Load(o.CostsFile); }
+                catch (FormatException e) { problem = $"--costs {e.Message}"; }
+                catch (Exception e) when (HostFiles.IsHostError(e)) { problem = $"--costs {o.CostsFile}: {HostFiles.Reason(e)}"; }
+            }
         }
         var config = new MachineConfig
         {
@@ -130,9 +135,8 @@ public static class SystemCommand
         stderr.WriteLine($"minibsd {command}: {problem}");
         return null;
     }
-
     /// <summary>Prints each system instruction as "cpuN @cycle  encoding  disassembly  (Xt value)".</summary>
-    private sealed class InstructionTrace(TextWriter output) : IInstructionTrace
+    internal sealed class InstructionTrace(TextWriter output) : IInstructionTrace
     {
         public void OnInstruction(int cpu, long cycle, uint encoding, ulong operand)
         {

@@ -15,7 +15,7 @@ public sealed record SystemOptions(
     string? CostsFile = null,
     bool Verbose = false,
     bool Check = true,
-    double MaxSeconds = 0,
+    double MaxSeconds = RunLimits.DefaultMaxSeconds,
     ExitPath ExitPath = ExitPath.Purge,
     string? JsonFile = null)
 {
@@ -28,8 +28,11 @@ public sealed record SystemOptions(
             ? $"--memory {BootSizes.Format(MemoryBytes)}: RAM is 16 MiB to 64 GiB, a multiple of 4 KiB"
         : MaxProc is < 2 or > 100_000 ? $"--maxproc {MaxProc}: must be 2 to 100000"
         : Seed < 0 ? $"--seed {Seed}: must be 0 or more"
-        : MaxSeconds < 0 ? $"--max-time {MaxSeconds}: must be 0 (no limit) or more"
+        : MaxSeconds < 0 || !double.IsFinite(MaxSeconds) ? $"--max-time {MaxSeconds}: must be 0 (no limit) or more seconds"
         : null;
+
+    /// <summary>The kernel's options these make.</summary>
+    public KernelOptions KernelOptions() => new(Seed, MaxProc, ExitPath: ExitPath);
 }
 
 /// <summary>Sizes on the command line: "512M", "4G", "65536K" or bytes.</summary>

@@ -30,26 +30,16 @@ public static class MmuAtCommand
             foreach (var e in errors) stderr.WriteLine($"minibsd mmu at: {e}");
             return 2;
         }
+        if (outDir is not null && !Host.HostFiles.EnsureDirectory(outDir, out string? dirError)) return Fail(stderr, $"mmu at: --out {dirError}");
         foreach (var (file, result) in results)
         {
             if (explain) (outDir is null ? stderr : stdout).Write(result.Explanation);
             string json = result.Output.ToJsonString(Indented) + "\n";
             if (outDir is null) { stdout.Write(json); continue; }
-            try { WriteAtomically(Path.Combine(outDir, Path.GetFileName(file)), json); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return Fail(stderr, $"mmu at: --out {outDir}: cannot write {Path.GetFileName(file)}: {e.Message}");
-            }
+            if (!Host.HostFiles.WriteText(Path.Combine(outDir, Path.GetFileName(file)), json, out string? error))
+                return Fail(stderr, $"mmu at: --out {error}");
         }
         return 0;
-    }
-
-    private static void WriteAtomically(string path, string content)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        string temp = path + ".tmp";
-        File.WriteAllText(temp, content);
-        File.Move(temp, path, overwrite: true);
     }
 
     private static int Fail(TextWriter stderr, string message)

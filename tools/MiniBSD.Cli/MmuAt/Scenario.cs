@@ -36,9 +36,7 @@ public sealed class Scenario
     /// <summary>Reads and checks a scenario file; every problem is a <see cref="ScenarioException"/> naming the file and field.</summary>
     public static Scenario Load(string path)
     {
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ScenarioException($"{path}: cannot read: {e.Message}", e); }
+        string text = Host.HostFiles.ReadText(path, out string? error) ?? throw new ScenarioException(error!);
         JsonNode? root;
         try { root = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
         catch (JsonException e) { throw new ScenarioException($"{path}:{e.LineNumber + 1}:{e.BytePositionInLine + 1}: malformed JSON: {FirstSentence(e.Message)}", e); }
@@ -49,7 +47,7 @@ public sealed class Scenario
         if (!File.Exists(imagePath)) throw new ScenarioException($"{path}: field 'image': file '{imageName}' not found (looked for {imagePath})");
         byte[] image;
         try { image = File.ReadAllBytes(imagePath); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new ScenarioException($"{path}: field 'image': cannot read '{imageName}': {e.Message}", e); }
+        catch (Exception e) when (Host.HostFiles.IsHostError(e)) { throw new ScenarioException($"{path}: field 'image': cannot read '{imageName}': {Host.HostFiles.Reason(e)}", e); }
         var s = new Scenario
         {
             Path = path,

@@ -121,30 +121,52 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
         cpu.Msr(SysReg.CntvCtlEl0, Cpu.TimerEnable);
     }
 
+    /// <summary>
+    /// LDR at EL0. The access runs the MMU and, on a fault, the kernel's trap path: an exception thrown in there is a
+    /// bug of the HAL or the kernel, never the program's, so it is a panic (not the SIGABRT a program that throws gets).
+    /// </summary>
     public bool Load(Proc p, ulong va, Span<byte> destination)
     {
-        for (int i = 0; i < destination.Length;)
+        try
         {
-            int size = Size(va + (ulong)i, destination.Length - i);
-            if (!Access(p, va + (ulong)i, size, write: false, 0, out ulong v)) return false;
-            if (size == 8) BinaryPrimitives.WriteUInt64LittleEndian(destination[i..], v);
-            else destination[i] = (byte)v;
-            i += size;
+            for (int i = 0; i < destination.Length;)
+            {
+                int size = Size(va + (ulong)i, destination.Length - i);
+                if (!Access(p, va + (ulong)i, size, write: false, 0, out ulong v)) return false;
+                if (size == 8) BinaryPrimitives.WriteUInt64LittleEndian(destination[i..], v);
+                else destination[i] = (byte)v;
+                i += size;
+            }
+            return true;
         }
-        return true;
+        catch (Exception e) when (e is not KernelPanicException)
+        {
+            throw AccessPanic(p, va, "load", e);
+        }
     }
 
+    /// <summary>STR at EL0; an exception below it is a panic, as for <see cref="Load"/>.</summary>
     public bool Store(Proc p, ulong va, ReadOnlySpan<byte> source)
     {
-        for (int i = 0; i < source.Length;)
+        try
         {
-            int size = Size(va + (ulong)i, source.Length - i);
-            ulong v = size == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(source[i..]) : source[i];
-            if (!Access(p, va + (ulong)i, size, write: true, v, out _)) return false;
-            i += size;
+            for (int i = 0; i < source.Length;)
+            {
+                int size = Size(va + (ulong)i, source.Length - i);
+                ulong v = size == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(source[i..]) : source[i];
+                if (!Access(p, va + (ulong)i, size, write: true, v, out _)) return false;
+                i += size;
+            }
+            return true;
         }
-        return true;
+        catch (Exception e) when (e is not KernelPanicException)
+        {
+            throw AccessPanic(p, va, "store", e);
+        }
     }
+
+    private static KernelPanicException AccessPanic(Proc p, ulong va, string what, Exception e) =>
+        new($"user {what}: {e.GetType().Name} in the MMU or the trap path ({p}, VA 0x{va:x}): {e.Message}", e);
 
     /// <summary>LDR/STR X (8 bytes) where aligned and 8 bytes remain, else LDRB/STRB.</summary>
     private static int Size(ulong va, int remaining) => (va & 7) == 0 && remaining >= 8 ? 8 : 1;
