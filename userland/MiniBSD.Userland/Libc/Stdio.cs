@@ -65,7 +65,11 @@ public abstract partial class UserProgram
     protected static bool ParseNumber(string s, out long value) =>
         long.TryParse(s, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out value);
 
-    /// <summary>Reads all of a descriptor (a frame; Ret is the byte count; the bytes go to <paramref name="into"/>).</summary>
+    /// <summary>
+    /// Reads all of a descriptor (a frame; the result, <c>(int)Ctx.X0</c>, is the byte count, or -1 with errno, ENOMEM
+    /// when the bytes could not be charged: see <see cref="HostCharge"/>). The bytes go to <paramref name="into"/>,
+    /// and stay charged to the program until it calls <see cref="HostRelease"/> for them (or exits).
+    /// </summary>
     protected Op ReadAll(int fd, List<byte> into) => Op.Call(ReadAllFrame(fd, into));
 
     private IEnumerator<Op> ReadAllFrame(int fd, List<byte> into)
@@ -78,6 +82,15 @@ public abstract partial class UserProgram
             {
                 yield return Op.Return(n < 0 ? -1 : into.Count);
                 yield break;
+            }
+            if (!HostSet(HostHeld + n))
+            {
+                yield return HostCharge(n);
+                if ((long)Ctx.X0 < 0)
+                {
+                    yield return Op.Return(-1);
+                    yield break;
+                }
             }
             into.AddRange(ReadResult(n));
         }

@@ -155,6 +155,12 @@ public sealed class Wc : UserProgram
         bool all = flags.Count == 0;
         var data = new List<byte>();
         yield return ReadAll(0, data);
+        if ((int)Ctx.X0 < 0)
+        {
+            yield return Warnx($"stdin: {Strerror(Errno)}");
+            yield return Op.Return(1);
+            yield break;
+        }
         long lines = data.Count(b => b == '\n'), bytes = data.Count, words = 0;
         bool inWord = false;
         foreach (var b in data)

@@ -31,12 +31,7 @@ public sealed partial class Shell
                 yield return Op.Call(RunInThisProcess(item.Command));
                 yield return Exit(Result);
             }
-            if (pid < 0)
-            {
-                yield return Print(2, $"sh: fork: {Strerror(Errno)}\n");
-                _status = 2;
-                continue;
-            }
+            if (pid < 0) yield return Op.Call(CannotFork());
             _lastBackground = pid;
             _status = 0;
         }
@@ -105,6 +100,7 @@ public sealed partial class Shell
         {
             yield return Fork();
             pids[i] = Ret;
+            if (pids[i] < 0) yield return Op.Call(CannotFork());
             if (pids[i] != 0) continue;
             if (i > 0) yield return Dup2(fds[2 * (i - 1)], 0);
             if (i < commands.Count - 1) yield return Dup2(fds[2 * i + 1], 1);
@@ -136,6 +132,7 @@ public sealed partial class Shell
         {
             yield return Fork();
             long pid = Ret;
+            if (pid < 0) yield return Op.Call(CannotFork());
             if (pid == 0)
             {
                 yield return Op.Call(RunCommand(command, forked: true));
@@ -223,6 +220,7 @@ public sealed partial class Shell
             yield return Op.Call(ExpandString(value));
             assignments.Add((name, _expanded));
         }
+        if (!HostSet(HostBytes(fields, assignments))) yield return Op.Call(ChargeOrDie(HostBytes(fields, assignments)));
         if (fields.Count == 0 || IsBuiltin(fields[0]))
         {
             foreach (var (n, v) in assignments) SetVar(n, v);
@@ -247,12 +245,7 @@ public sealed partial class Shell
         yield return Fork();
         long pid = Ret;
         if (pid == 0) yield return Op.Call(ExecCommand(fields, assignments, command.Redirections));
-        if (pid < 0)
-        {
-            yield return Print(2, $"sh: fork: {Strerror(Errno)}\n");
-            yield return Op.Return(2);
-            yield break;
-        }
+        if (pid < 0) yield return Op.Call(CannotFork());
         yield return Wait4(pid);
         int ws = WaitStatus;
         if (SignalMessage(ws) is { } message) yield return Print(2, message + "\n");
@@ -351,5 +344,39 @@ public sealed partial class Shell
             yield return Close(saved);
         }
         yield return Op.Return(0);
+    }
+
+    /// <summary>
+    /// fork failed (EAGAIN at maxproc, ENOMEM): dash's sh_error("Cannot fork"), and an error of the shell ends a
+    /// non-interactive shell with status 2 (XCU 2.8.1), so a fork loop stops instead of printing the error forever.
+    /// Does not return.
+    /// </summary>
+    private IEnumerator<Op> CannotFork()
+    {
+        yield return Print(2, $"sh: cannot fork: {Strerror(Errno)}\n");
+        yield return Exit(2);
+    }
+
+    /// <summary>
+    /// The host memory the shell holds with this command's words expanded (UTF-16: two bytes a character): the
+    /// variables, the positional parameters, the expanded fields and assignments.
+    /// </summary>
+    private long HostBytes(List<string> fields, List<(string Name, string Value)> assignments)
+    {
+        long chars = 0;
+        foreach (var (name, value) in _vars) chars += name.Length + value.Length;
+        foreach (var p in _positional) chars += p.Length;
+        foreach (var f in fields) chars += f.Length;
+        foreach (var (name, value) in assignments) chars += name.Length + value.Length;
+        return 2 * chars;
+    }
+
+    /// <summary>Charges <paramref name="bytes"/> in all; when the machine has no memory for them, "sh: out of memory" and exit 2 (dash's "Out of space"). Returns only on success.</summary>
+    private IEnumerator<Op> ChargeOrDie(long bytes)
+    {
+        yield return HostCharge(bytes - HostHeld);
+        if (Result >= 0) yield break;
+        yield return Print(2, "sh: out of memory\n");
+        yield return Exit(2);
     }
 }

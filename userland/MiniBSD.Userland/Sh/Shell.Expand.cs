@@ -43,6 +43,7 @@ public sealed partial class Shell
         bool started = false;
         bool quotedAtEmpty = word.Parts.Any(p => p is Parameter { Name: "@", Quoted: true }) && _positional.Length == 0;
         string ifs = GetVar("IFS") ?? " \t\n";
+        long held = HostBytes([], []);
         foreach (var part in word.Parts)
         {
             string? value;
@@ -72,6 +73,7 @@ public sealed partial class Shell
                     var output = new List<byte>();
                     yield return Op.Call(Capture(cs.Script, output));
                     value = Encoding.UTF8.GetString(output.ToArray()).TrimEnd('\n');
+                    HostRelease(output.Count);   // the bytes are garbage now; the string is charged with the command's words
                     break;
                 case Arithmetic a:
                     yield return Op.Call(ExpandString(a.Expression));
@@ -90,6 +92,9 @@ public sealed partial class Shell
                 default:
                     throw new InvalidOperationException(part.GetType().Name);
             }
+            // Charged before the host builds it: the builder's growth and the string it makes, 6 bytes a character.
+            long building = held + 6L * (field.Length + value.Length);
+            if (!HostSet(building)) yield return Op.Call(ChargeOrDie(building));
             if (part.Quoted || !split)
             {
                 field.Append(value);
@@ -176,7 +181,15 @@ public sealed partial class Shell
             yield return Exit(_status);
         }
         yield return Close(w);
-        if (pid > 0) yield return ReadAll(r, output);
+        if (pid > 0)
+        {
+            yield return ReadAll(r, output);
+            if (Result < 0 && Errno == (int)Kernel.Abi.Errno.ENOMEM)
+            {
+                yield return Print(2, "sh: out of memory\n");
+                yield return Exit(2);
+            }
+        }
         yield return Close(r);
         if (pid > 0)
         {

@@ -102,7 +102,7 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
         p.FetchEntry = false;
         if (cpu.TryFetch(UserPc)) return;
         var outcome = Trap.DataAbort(cpu, uvm, p.Process!.Vmspace!.Map);
-        if (!outcome.Resolved) KernSigPost.Trapsignal(p.Process, outcome.Signal);
+        if (!outcome.Resolved) Trapsignal(cpu, p.Process, outcome);
         cpu.EnterUser(UserPc);
     }
 
@@ -168,6 +168,21 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
     private static KernelPanicException AccessPanic(Proc p, ulong va, string what, Exception e) =>
         new($"user {what}: {e.GetType().Name} in the MMU or the trap path ({p}, VA 0x{va:x}): {e.Message}", e);
 
+    /// <summary>
+    /// The fault's signal. Out of memory, uvm_fault's ENOMEM, kills the process as OpenBSD's trap.c does, saying so on
+    /// the console ("UVM: pid N (comm), uid 0 killed: out of swap"), so the user sees why the program vanished.
+    /// </summary>
+    private void Trapsignal(Cpu cpu, Process pr, TrapOutcome outcome)
+    {
+        if (outcome.Signal == Signal.SIGKILL)
+        {
+            string message = $"UVM: pid {pr.Pid} ({pr.Command}), uid 0 killed: out of swap";
+            Dev.Pl011Console.Cnputs(cpu, message + "\n");
+            exit.Dmesg?.Printf(cpu, message);
+        }
+        KernSigPost.Trapsignal(pr, outcome.Signal);
+    }
+
     /// <summary>LDR/STR X (8 bytes) where aligned and 8 bytes remain, else LDRB/STRB.</summary>
     private static int Size(ulong va, int remaining) => (va & 7) == 0 && remaining >= 8 ? 8 : 1;
 
@@ -205,7 +220,7 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
             var outcome = va < VmParam.VmMaxUserAddress
                 ? Trap.DataAbort(cpu, uvm, pr.Vmspace!.Map)
                 : new TrapOutcome(false, Signal.SIGSEGV, SigCode.SegvAccErr, va);   // a kernel address from EL0
-            if (!outcome.Resolved) KernSigPost.Trapsignal(pr, outcome.Signal);
+            if (!outcome.Resolved) Trapsignal(cpu, pr, outcome);
             EnterUser(cpu, p);
             if (!outcome.Resolved) return false;
         }
