@@ -89,6 +89,7 @@ public static class Program
         bench.Subcommands.Add(ForkExitCommandLine(stdout, stderr));
         bench.Subcommands.Add(ExitCommandLine(stdout, stderr));
         root.Subcommands.Add(bench);
+        root.Subcommands.Add(FuzzCommandLine(stdout, stderr));
         var mmu = new Command("mmu", "The emulated MMU: translate addresses and explain walks");
         mmu.Subcommands.Add(MmuAtCommandLine(stdout, stderr));
         root.Subcommands.Add(mmu);
@@ -115,7 +116,9 @@ public static class Program
             DefaultValueFactory = _ => "purge",
         };
         var json = new Option<string?>("--json") { Description = "Also write what the run measured (times, exit latency, teardown, locks, TLBIs, per-CPU use) as JSON to FILE" };
-        Option[] all = [cpus, memory, seed, asidBits, paBits, maxproc, verbose, trace, costs, noCheck, maxTime, exitPath, json];
+        var failAt = new Option<string[]>("--fail-at") { Description = $"Fault injection: SITE:N fails the N-th call of an allocation site ({string.Join(", ", FailSiteNames.All.Select(s => s.Name()))}); repeatable", AllowMultipleArgumentsPerToken = false };
+        var failRate = new Option<string[]>("--fail-rate") { Description = "Fault injection: SITE:P fails each call of SITE with probability P (seeded by --seed); repeatable" };
+        Option[] all = [cpus, memory, seed, asidBits, paBits, maxproc, verbose, trace, costs, noCheck, maxTime, exitPath, json, failAt, failRate];
         SystemOptions? Read(ParseResult r, TextWriter stderr)
         {
             string size = r.GetValue(memory)!;
@@ -130,8 +133,19 @@ public static class Program
                 stderr.WriteLine($"minibsd {command}: --exit-path '{pathName}' is not one of {string.Join(", ", ExitPathNames.All.Select(p => p.Name()))}");
                 return null;
             }
+            var faults = new List<FailSpec>();
+            foreach (var (option, rate) in new[] { (failAt, false), (failRate, true) })
+                foreach (string text in r.GetValue(option) ?? [])
+                {
+                    if (FailSpec.Parse(text, rate, out string? error) is { } f) faults.Add(f);
+                    else
+                    {
+                        stderr.WriteLine($"minibsd {command}: {error}");
+                        return null;
+                    }
+                }
             return new SystemOptions(r.GetValue(cpus), bytes, r.GetValue(paBits), r.GetValue(asidBits), r.GetValue(seed), r.GetValue(maxproc),
-                r.GetValue(trace), r.GetValue(costs), r.GetValue(verbose), !r.GetValue(noCheck), r.GetValue(maxTime), path, r.GetValue(json));
+                r.GetValue(trace), r.GetValue(costs), r.GetValue(verbose), !r.GetValue(noCheck), r.GetValue(maxTime), path, r.GetValue(json), faults);
         }
         return (all, Read);
     }
@@ -187,6 +201,41 @@ public static class Program
         cmd.SetAction(r => read(r, stderr) is { } o
             ? ExitBench.Run(o, r.GetValue(workload)!, r.GetValue(cpus)!, r.GetValue(paths)!, r.GetValue(seeds)!, r.GetValue(outDir)!, stdout, stderr)
             : 2);
+        return cmd;
+    }
+
+    private static Command FuzzCommandLine(TextWriter stdout, TextWriter stderr)
+    {
+        var (options, read) = SystemOptionsLine("fuzz");
+        var seeds = new Option<string>("--seeds") { Description = "Seeds: a range such as 1-1000, or a list", DefaultValueFactory = _ => "1-100" };
+        var calls = new Option<int>("--calls") { Description = "System calls a seed's program makes", DefaultValueFactory = _ => 10_000 };
+        var cpus = new Option<string>("--cpus") { Description = "CPU counts, a range such as 1-8: seed s runs on MIN + s mod (MAX - MIN + 1)", DefaultValueFactory = _ => "1-4" };
+        var procs = new Option<int>("--procs") { Description = "Children a seed's driver makes, about (1-64)", DefaultValueFactory = _ => 8 };
+        var inject = new Option<bool>("--inject-faults") { Description = "Also inject failures: seed s fails 5 % of the calls of allocation site s mod 7" };
+        var cmd = new Command("fuzz", "A system-call fuzzer: random and adversarial calls from every process, seeded and replayable; checks for panics, leaks and coherence after each seed")
+        {
+            seeds, calls, cpus, procs, inject,
+        };
+        foreach (var o in options.Where(o => o.Name is not ("--cpus" or "--seed" or "--verbose" or "--trace" or "--fail-at" or "--fail-rate"))) cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            if (read(r, stderr) is not { } so) return 2;
+            string? problem = null;
+            var seedList = Fuzz.FuzzCommand.ParseSeeds(r.GetValue(seeds)!, out problem);
+            var range = r.GetValue(cpus)!.Split('-');
+            int lo = 0, hi = 0;
+            if (problem is null && (range.Length is not (1 or 2) || !int.TryParse(range[0], out lo) || !int.TryParse(range[^1], out hi) || lo < 1 || hi > 64 || lo > hi))
+                problem = $"--cpus {r.GetValue(cpus)}: give a count or a range such as 1-8, within 1-64";
+            if (problem is null && r.GetValue(calls) is < 1 or > 10_000_000) problem = $"--calls {r.GetValue(calls)}: must be 1 to 10000000";
+            if (problem is null && r.GetValue(procs) is < 1 or > 64) problem = $"--procs {r.GetValue(procs)}: must be 1 to 64";
+            if (problem is null && SystemCommand.Configure(so with { Cpus = hi }, "fuzz", stderr) is null) return 2;
+            if (problem is not null)
+            {
+                stderr.WriteLine($"minibsd fuzz: {problem}");
+                return 2;
+            }
+            return Fuzz.FuzzCommand.Run(new Fuzz.FuzzCommand.Options(seedList!, r.GetValue(calls), lo, hi, r.GetValue(procs), r.GetValue(inject), so), so.JsonFile, stdout, stderr);
+        });
         return cmd;
     }
 

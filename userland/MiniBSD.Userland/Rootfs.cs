@@ -23,6 +23,7 @@ public static class Rootfs
         new("/sbin/sysctl", () => new SysctlCommand(), TextPages: 2),
         new("/usr/bin/seq", () => new Seq(), TextPages: 2),
         new("/usr/bin/wc", () => new Wc(), TextPages: 2),
+        new("/usr/bin/fuzz", () => new Programs.Fuzz(), TextPages: 4),
         new("/usr/bin/memtouch", () => new Memtouch()),
         new("/usr/bin/cowtest", () => new Cowtest()),
         new("/usr/bin/forkbench", () => new Forkbench()),

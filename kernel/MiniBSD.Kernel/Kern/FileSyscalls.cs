@@ -98,7 +98,7 @@ public sealed class FileSyscalls(Uvm.Uvm uvm, Sched sched, Cons cons, DevNull de
                     : (flags & Fcntl.O_CREAT) != 0 ? Errno.EROFS : Errno.ENOENT;
         }
         int fd = -1;
-        if (error == Errno.None) error = p.Process!.Fd!.Install(fp!, out fd);
+        if (error == Errno.None) error = Fdalloc(p.Process!.Fd!, fp!, out fd);
         yield return Op.Return(error == Errno.None ? fd : -(long)error);
     }
 
@@ -113,7 +113,8 @@ public sealed class FileSyscalls(Uvm.Uvm uvm, Sched sched, Cons cons, DevNull de
     /// <summary>sys_dup(fd): the lowest free descriptor; EBADF, EMFILE.</summary>
     private IEnumerator<Op> SysDup(Proc p, SyscallArgs a)
     {
-        var error = p.Process!.Fd!.Dup((int)a.A0, out int fd);
+        int fd = -1;
+        var error = uvm.Pages.FailPoints.Fail(FailSite.Fdalloc) ? Errno.EMFILE : p.Process!.Fd!.Dup((int)a.A0, out fd);
         yield return Op.Return(error == Errno.None ? fd : -(long)error);
     }
 
@@ -138,10 +139,15 @@ public sealed class FileSyscalls(Uvm.Uvm uvm, Sched sched, Cons cons, DevNull de
             yield break;
         }
         var fdp = p.Process!.Fd!;
+        if (uvm.Pages.FailPoints.Fail(FailSite.Pipe))
+        {
+            yield return Op.Return(-(long)Errno.ENFILE);   // falloc: the system's file table is full
+            yield break;
+        }
         var (rf, wf) = pipes.Create();
-        var error = fdp.Install(rf, out int rfd);
+        var error = Fdalloc(fdp, rf, out int rfd);
         int wfd = -1;
-        if (error == Errno.None && (error = fdp.Install(wf, out wfd)) != Errno.None) fdp.Close(rfd, out _);
+        if (error == Errno.None && (error = Fdalloc(fdp, wf, out wfd)) != Errno.None) fdp.Close(rfd, out _);
         Span<byte> fds = stackalloc byte[8];
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(fds, rfd);
         System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(fds[4..], wfd);
@@ -156,5 +162,12 @@ public sealed class FileSyscalls(Uvm.Uvm uvm, Sched sched, Cons cons, DevNull de
             yield return Op.Call(FileDesc.Closef(wf));
         }
         yield return Op.Return(-(long)error);
+    }
+
+    /// <summary>fdalloc + fdinsert, where fault injection may answer EMFILE.</summary>
+    private Errno Fdalloc(FileDesc fdp, OpenFile fp, out int fd)
+    {
+        fd = -1;
+        return uvm.Pages.FailPoints.Fail(FailSite.Fdalloc) ? Errno.EMFILE : fdp.Install(fp, out fd);
     }
 }

@@ -72,12 +72,18 @@ public sealed class InitMain
         Sched.SwitchHook = (cpu, _, next) => Pmaps.PmapSetTtb(cpu, next.Process?.Vmspace?.Pmap ?? Pmaps.Kernel);
         Exec.Dmesg = Exit.Dmesg = Dmesg;
         _baseline = Enum.GetValues<PageUse>().ToDictionary(u => u, u => Pages.Count(u));
+        FailPoints = new FailPoints(Options.Seed);   // armed by the caller after boot: boot itself never fails
+        Pages.FailPoints = Procs.FailPoints = Pmaps.Asids.FailPoints = FailPoints;
+        FailPoints.Exempt = () => Sched.Running?.Process?.Pid == 1;
         var cpu0 = machine.Cpu(0);
         Dmesg.Printf(cpu0, $"MiniBSD: {machine.Cpus.Count} CPUs, {machine.Memory.Size >> 20} MiB RAM at 0x{machine.Memory.Base:X}, {cpu0.IdAa64Mmfr0.PhysicalAddressBits}-bit PAs, {cpu0.IdAa64Mmfr0.AsidBits}-bit ASIDs");
         Dmesg.Printf(cpu0, $"locore: MMU on; kernel tables at 0x{Boot.KernelL0:X}, direct map of RAM in {Boot.DirectMapBlocks} 2 MiB blocks");
         Dmesg.Printf(cpu0, $"uvm: {Pages.TotalPages} pages managed; pmap: {Pmaps.Asids.Count - 1} user ASIDs");
         Dmesg.Printf(cpu0, $"sysent: {Sysent.Implemented.Count()} system calls; {Options.MaxProcesses} processes at most; seed {Options.Seed}; exit path {Options.ExitPath.Name()}");
     }
+
+    /// <summary>Fault injection at the kernel's allocation sites (nothing armed unless the caller arms it).</summary>
+    public FailPoints FailPoints { get; }
 
     /// <summary>The kernel message buffer.</summary>
     public Dmesg Dmesg { get; }
@@ -107,6 +113,9 @@ public sealed class InitMain
 
     /// <summary>System calls made, and those of unknown numbers (answered with SIGSYS/ENOSYS).</summary>
     public long SyscallCount => Syscalls.Calls;
+
+    /// <summary>How many system calls returned each errno (0: success), by errno.</summary>
+    public ReadOnlySpan<long> SyscallResults => Syscalls.Results;
 
     /// <summary>
     /// Starts the reaper and process 1 (start_init): a thread of a process with no address space yet, which execs

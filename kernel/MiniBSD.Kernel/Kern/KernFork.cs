@@ -42,7 +42,8 @@ public sealed class KernFork(KernProc procs, Uvm.Uvm uvm, Sched sched)
     private Errno Fork1Now(Proc p, Process parent, out Process? child)
     {
         child = null;
-        if (procs.Count >= procs.MaxProcesses) return Errno.EAGAIN;   // the maxprocess check comes first in fork1
+        // The maxprocess check comes first in fork1 (fault injection's process_new fails here, as a full table would).
+        if (procs.Count >= procs.MaxProcesses || procs.FailPoints.Fail(FailSite.ProcessNew)) return Errno.EAGAIN;
         var cpu = uvm.Machine.Cpu(p.Cpu);
         Uvm.Vmspace? vm = null;
         if (parent.Vmspace is { } pvm && (vm = uvm.UvmspaceFork(cpu, pvm)) is null) return Errno.ENOMEM;

@@ -43,6 +43,9 @@ public sealed class KernProc
     /// The part of fork1 that gives a new process its pid, family and place in allprocess; EAGAIN past maxprocess.
     /// The first process made is pid 1 and becomes init.
     /// </summary>
+    /// <summary>Fault injection (the kernel's one <see cref="Kern.FailPoints"/>).</summary>
+    public FailPoints FailPoints { get; set; } = new();
+
     public Errno ProcessNew(Process? parent, string command, out Process? pr)
     {
         pr = null;

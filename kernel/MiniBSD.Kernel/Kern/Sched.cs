@@ -138,6 +138,9 @@ public sealed partial class Sched
         }
     }
 
+    /// <summary>The thread being stepped now (curproc of the CPU that runs), or null between steps of none.</summary>
+    public Proc? Running { get; private set; }
+
     /// <summary>How often <see cref="Run"/> asks its stop condition: a power of two.</summary>
     public const long StopCheckSteps = 1 << 16;
 
@@ -145,7 +148,7 @@ public sealed partial class Sched
     {
         var cpu = c.Cpu;
         if (c.Cur is null) SwitchIn(c);
-        var p = c.Cur!;
+        var p = Running = c.Cur!;
         Op op;
         if (c.HasPending)
         {

@@ -1,5 +1,6 @@
 using MiniBSD.Hal;
 using MiniBSD.Hal.Memory;
+using MiniBSD.Kernel.Kern;
 using static MiniBSD.Kernel.Kern.Systm;
 
 namespace MiniBSD.Kernel.Uvm;
@@ -56,11 +57,14 @@ public sealed class UvmPage
     /// uvm_pagealloc: takes a free page for <paramref name="use"/>, zeroed when <paramref name="zero"/> (costed on
     /// <paramref name="cpu"/>). Returns false when no page is free; the caller turns that into ENOMEM or a wait.
     /// </summary>
+    /// <summary>Fault injection for the kernel's allocation sites (the page allocator asks it for each page).</summary>
+    public FailPoints FailPoints { get; set; } = new();
+
     public bool TryAlloc(Cpu cpu, PageUse use, bool zero, out ulong pa)
     {
         Kassert(use != PageUse.Free, "uvm_pagealloc: cannot allocate a page for 'Free'");
         pa = 0;
-        if (_freeTop == 0) return false;
+        if (_freeTop == 0 || FailPoints.Fail(use switch { PageUse.PageTable => FailSite.PagePageTable, PageUse.Text => FailSite.PageText, _ => FailSite.PageAnon })) return false;
         int index = _free[--_freeTop];
         _use[index] = use;
         _counts[(int)PageUse.Free]--;

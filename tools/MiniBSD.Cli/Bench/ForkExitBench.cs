@@ -70,6 +70,7 @@ public static class ForkExitBench
         var machine = new Machine(config) { Trace = o.Trace ? new SystemCommand.InstructionTrace(stderr) : null };
         var dmesg = new Dmesg(loggers.CreateLogger("kernel"), config.Costs.FrequencyHz);
         var kernel = new InitMain(machine, Rootfs.Create($"forkbench {iterations} {pages}\n"), o.KernelOptions(), dmesg);
+        o.Arm(kernel);
         machine.Console.Sink = Stream.Null;
         long allocated = GC.GetAllocatedBytesForCurrentThread();
         var clock = Stopwatch.StartNew();

@@ -29,6 +29,9 @@ internal static class Summary
         w.Write(total.Format("  "));
         w.WriteLine();
         w.WriteLine($"  {k.Exit.KernelLock}");
+        if (k.FailPoints.Injected > 0)
+            w.WriteLine($"  fault injection: {k.FailPoints.Injected} failure(s) injected; " + string.Join(", ", FailSiteNames.All
+                .Where(s => k.FailPoints.Of(s).Failed > 0).Select(s => $"{s.Name()} {k.FailPoints.Of(s).Failed} of {k.FailPoints.Of(s).Calls} calls")));
         report.PrintExitPath(w);
         var leaked = k.LeakedFrames().Where(kv => kv.Value != 0).ToList();
         w.WriteLine(!k.Halted ? "  leaks: not checked (processes still hold their memory)"

@@ -95,6 +95,7 @@ public static class SystemCommand
         end = RunEnd.Stalled;
         if (!check.Passed) return null;
         machine.Console.Sink = console;
+        o.Arm(kernel);   // after the self-check: boot itself is not a failure path
         kernel.Start("/sbin/init", rcPath);
         end = kernel.Run(RunLimits.Cycles(o, config), RunLimits.HostGuard(config, cellsAtOnce));
         return kernel;

@@ -17,8 +17,17 @@ public sealed record SystemOptions(
     bool Check = true,
     double MaxSeconds = RunLimits.DefaultMaxSeconds,
     ExitPath ExitPath = ExitPath.Purge,
-    string? JsonFile = null)
+    string? JsonFile = null,
+    IReadOnlyList<FailSpec>? Faults = null)
 {
+    /// <summary>Arms <paramref name="k"/>'s fault injection with <see cref="Faults"/>.</summary>
+    public void Arm(InitMain k)
+    {
+        foreach (var f in Faults ?? [])
+            if (f.Rate is { } p) k.FailPoints.FailRate(f.Site, p);
+            else k.FailPoints.FailAt(f.Site, f.Nth);
+    }
+
     /// <summary>The first option that is out of range, named as on the command line, or null.</summary>
     public string? Problem() =>
         Cpus is < 1 or > 64 ? $"--cpus {Cpus}: a machine has 1 to 64 CPUs"
@@ -51,4 +60,25 @@ public static class BootSizes
 
     public static string Format(ulong bytes) =>
         bytes % (1UL << 30) == 0 ? $"{bytes >> 30} GiB" : bytes % (1UL << 20) == 0 ? $"{bytes >> 20} MiB" : bytes % 1024 == 0 ? $"{bytes >> 10} KiB" : $"{bytes} bytes";
+}
+
+/// <summary>One --fail-at SITE:N (fail the N-th call) or --fail-rate SITE:P (fail each call with probability P).</summary>
+public sealed record FailSpec(FailSite Site, long Nth, double? Rate)
+{
+    /// <summary>Parses "SITE:N" (<paramref name="rate"/> false) or "SITE:P"; null with <paramref name="error"/> naming what is wrong.</summary>
+    public static FailSpec? Parse(string text, bool rate, out string? error)
+    {
+        error = null;
+        string option = rate ? "--fail-rate" : "--fail-at";
+        int colon = text.LastIndexOf(':');
+        string site = colon < 0 ? text : text[..colon], value = colon < 0 ? "" : text[(colon + 1)..];
+        if (!FailSiteNames.TryParse(site, out var s))
+            error = $"{option} {text}: '{site}' is not a site; the sites are {string.Join(", ", FailSiteNames.All.Select(x => x.Name()))}";
+        else if (rate && double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double p) && p is >= 0 and <= 1)
+            return new FailSpec(s, 0, p);
+        else if (!rate && long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long n) && n >= 1)
+            return new FailSpec(s, n, null);
+        else error = $"{option} {text}: give SITE:{(rate ? "P, P a probability from 0 to 1" : "N, N the call to fail counting from 1")}";
+        return null;
+    }
 }

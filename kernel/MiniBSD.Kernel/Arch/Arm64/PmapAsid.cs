@@ -62,9 +62,12 @@ public sealed class PmapAsid
     /// none is free, rolls over first (<see cref="Rollover"/>); <paramref name="loaded"/> are the pmaps loaded on
     /// CPUs now, whose numbers survive into the new generation. Returns the new pm_asid.
     /// </summary>
+    /// <summary>Fault injection: <see cref="FailSite.Asid"/> makes an allocation roll over.</summary>
+    public Kern.FailPoints FailPoints { get; set; } = new();
+
     public ulong Allocate(Cpu cpu, ulong oldPmAsid, IReadOnlyList<Pmap> loaded)
     {
-        int number = Find(Number(oldPmAsid));
+        int number = FailPoints.Fail(Kern.FailSite.Asid) ? -1 : Find(Number(oldPmAsid));
         if (number < 0)
         {
             Rollover(cpu, loaded);

@@ -22,6 +22,9 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
     /// <summary>System calls taken.</summary>
     public long Calls { get; private set; }
 
+    /// <summary>System calls that returned each errno (index: the errno; 0: those that succeeded).</summary>
+    public long[] Results { get; } = new long[128];
+
     public IEnumerator<Op> Svc(Cpu cpu, Proc p, in Op op, out bool locked)
     {
         Kassert(cpu.El == 0, "svc: {0} is not at EL0", p);
@@ -45,6 +48,7 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
     {
         // syscall.c: success clears PSR_C and puts the result in x0; an error sets PSR_C and puts the errno in x0.
         (p.Retval, p.Carry) = value < 0 ? (-value, true) : (value, false);
+        Results[value < 0 && -value < Results.Length ? -value : 0]++;
         p.Syscall = 0;
         if (!Deliverable(p.Process!)) EnterUser(cpu, p);   // else userret delivers the signal before the ERET
     }
