@@ -57,7 +57,8 @@ public static class Program
     private static int Usage(TextWriter stderr, ParseResult parse)
     {
         string command = string.Join(' ', ["minibsd", .. CommandPath(parse.CommandResult)]);
-        stderr.WriteLine($"{command}: {parse.Errors[0].Message} (see {command} --help)");
+        var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+        stderr.WriteLine($"{command}: {error.Message} (see {command} --help)");
         return 2;
     }
 

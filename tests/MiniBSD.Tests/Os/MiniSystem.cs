@@ -10,9 +10,9 @@ namespace MiniBSD.Tests.Os;
 internal sealed class MiniSystem
 {
     public MiniSystem(string rc, int cpus = 2, int seed = 0, int maxProcesses = 200, ulong memory = 64 * MachineConfig.MiB, SchedParams? sched = null,
-        ExitPath exitPath = ExitPath.Purge, IReadOnlyDictionary<string, string>? files = null)
+        ExitPath exitPath = ExitPath.Purge, IReadOnlyDictionary<string, string>? files = null, int asidBits = 16)
     {
-        Machine = new Machine(new MachineConfig { Cpus = cpus, MemoryBytes = memory, CheckCoherence = true });
+        Machine = new Machine(new MachineConfig { Cpus = cpus, MemoryBytes = memory, CheckCoherence = true, AsidBits = asidBits });
         var root = Rootfs.Create(rc);
         root.Add(Rootfs.Checked(new ProgramImage("/bin/probe", () => new Probe(), Data: Probe.Data)));
         foreach (var (path, text) in files ?? new Dictionary<string, string>()) root.AddFile(path, System.Text.Encoding.UTF8.GetBytes(text));

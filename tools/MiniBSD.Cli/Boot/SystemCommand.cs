@@ -22,7 +22,7 @@ public static class SystemCommand
     public static int Boot(SystemOptions o, Stream stdout, TextWriter stderr)
     {
         var result = Run(o, Rootfs.DefaultRc, "/etc/rc", "boot", stdout, stderr);
-        return result switch { null => 2, { Clean: true, Status: 0 } => 0, _ => 1 };
+        return result switch { null or { OutputFailed: true } => 2, { Clean: true, Status: 0 } => 0, _ => 1 };
     }
 
     /// <summary>run: <paramref name="script"/> as /etc/rc; its exit status (1 if the system did not halt cleanly, 2 for bad options or a missing script).</summary>
@@ -35,11 +35,12 @@ public static class SystemCommand
         }
         // The script goes into the root file system under its own name, so sh's messages name it.
         var result = Run(o, text, "/" + Path.GetFileName(script), "run", stdout, stderr);
-        return result switch { null => 2, { Clean: false } => 1, var r => r.Status };
+        return result switch { null or { OutputFailed: true } => 2, { Clean: false } => 1, var r => r.Status };
     }
 
     /// <summary>What a run ended with: rc's status, and whether the halt was clean (no leak, no violation).</summary>
-    public sealed record Outcome(int Status, bool Clean);
+    /// <param name="OutputFailed">The run was done but its --json could not be written (a usage error: exit 2).</param>
+    public sealed record Outcome(int Status, bool Clean, bool OutputFailed = false);
 
     private static Outcome? Run(SystemOptions o, string rc, string rcPath, string command, Stream stdout, TextWriter stderr)
     {
@@ -64,7 +65,7 @@ public static class SystemCommand
             if (o.JsonFile is { } json && !HostFiles.WriteText(json, report.ToJson() + "\n", out string? error))
             {
                 stderr.WriteLine($"minibsd {command}: --json {error}");
-                return new Outcome(2, false);
+                return new Outcome(2, false, OutputFailed: true);
             }
             return new Outcome(kernel.HaltStatus, clean);
         }

@@ -39,7 +39,8 @@ public static class HostFiles
             error = $"cannot write {path}: it is a directory";
             return false;
         }
-        if (kind is FileKind.Other or FileKind.SymbolicLink) return WriteInPlace(path, text, out error);
+        if (kind == FileKind.SymbolicLink) return WriteInPlace(path, text, truncate: HostFileKind.Of(LinkTarget(path)) == FileKind.Regular, out error);
+        if (kind == FileKind.Other) return WriteInPlace(path, text, truncate: false, out error);
         string temp = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
         try
         {
@@ -55,13 +56,20 @@ public static class HostFiles
         }
     }
 
-    private static bool WriteInPlace(string path, string text, out string? error)
+    /// <summary>Where a symbolic link leads in the end (the link itself if it cannot be resolved).</summary>
+    private static string LinkTarget(string path)
+    {
+        try { return new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path; }
+        catch (Exception e) when (IsHostError(e)) { return path; }
+    }
+
+    private static bool WriteInPlace(string path, string text, bool truncate, out string? error)
     {
         error = null;
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
-            if (stream.CanSeek) stream.SetLength(0);   // a link to a regular file: truncate as O_TRUNC would
+            if (truncate) stream.SetLength(0);   // a link to a regular file: truncated as O_TRUNC would
             stream.Write(Utf8.GetBytes(text));
             return true;
         }
