@@ -151,3 +151,46 @@ public sealed class ReliabilityTests
         Assert.DoesNotContain("   at ", stderr);
     }
 }
+
+/// <summary>The benchmarks: every figure measured in the run, every option honoured, a failure never a number.</summary>
+public sealed class BenchReliabilityTests
+{
+    [Fact]
+    public void A_bench_exit_cell_that_fails_is_marked_failed_in_every_file_and_the_command_exits_1()
+    {
+        string dir = Directory.CreateTempSubdirectory("minibsd-failed-cells").FullName;
+        var (code, stdout, stderr) = Captured.Minibsd("bench", "exit", "--workload", "exitstorm", "--cpus", "1", "--exit-path", "purge,reaper",
+            "--memory", "64M", "--max-time", "0.00005", "--out", dir);
+        Assert.Equal(1, code);
+        Assert.Contains("**2 of 2 runs FAILED**", stdout);
+        Assert.Contains("| 1 | failed | failed | failed |", stdout);
+        Assert.Contains("FAILED: did not halt (time-limit)", stdout);
+        Assert.Contains("minibsd bench exit: FAILED purge on 1 CPUs, seed 0: did not halt (time-limit)", stderr);
+        var runs = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "exit-exitstorm.json"))).RootElement;
+        Assert.All(runs.EnumerateArray(), r => Assert.Equal("did not halt (time-limit)", r.GetProperty("failure").GetString()));
+        string svg = File.ReadAllText(Path.Combine(dir, "exit-exitstorm.svg"));
+        Assert.Contains("CPUs: FAILED", svg);
+        Assert.DoesNotContain("<polyline", svg);
+    }
+
+    [Fact]
+    public void Bench_forkexit_prints_only_what_it_measured_writes_json_and_fails_on_the_broken_path()
+    {
+        string json = Path.Combine(Directory.CreateTempSubdirectory("minibsd-forkexit").FullName, "f.json");
+        var (code, stdout, stderr) = Captured.Minibsd("bench", "forkexit", "--iterations", "30", "--memory", "64M", "--json", json);
+        Assert.True(code == 0, stderr);
+        Assert.DoesNotContain("Linux", stdout);
+        Assert.DoesNotContain("target", stdout);
+        var f = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json)).RootElement;
+        Assert.Equal(30, f.GetProperty("iterations").GetInt32());
+        Assert.Equal(3, f.GetProperty("syscallsPerLoop").GetDouble());
+        Assert.Equal(0, f.GetProperty("checkedViolations").GetInt32());
+        var broken = Captured.Minibsd("bench", "forkexit", "--iterations", "30", "--memory", "64M", "--exit-path", "purge-broken");
+        Assert.Equal(1, broken.Code);
+        Assert.Contains("minibsd bench forkexit: the checked run failed: ", broken.Stderr);
+        Assert.Contains("FreedFrameStillMapped", broken.Stderr);
+        var limited = Captured.Minibsd("bench", "forkexit", "--iterations", "100000", "--memory", "64M", "--max-time", "0.001");
+        Assert.Equal(1, limited.Code);
+        Assert.Contains("did not halt within --max-time 0.001 s simulated", limited.Stderr);
+    }
+}
