@@ -37,6 +37,18 @@ public static class KernSigPost
         (pr.SigActs.Blocked & SigSet.Mask(signal)) == 0
         && pr.SigActs.Disposition(signal) is not (SigDisposition.Ignore or SigDisposition.Continue);
 
+    /// <summary>Some pending signal will act when delivered: a PCATCH sleep must not start (sleep_signal_check).</summary>
+    public static bool AnyWillAct(Process pr)
+    {
+        for (uint pending = pr.SigList; pending != 0;)
+        {
+            var s = SigSet.Lowest(pending);
+            if (WillAct(pr, s)) return true;
+            pending &= ~SigSet.Mask(s);
+        }
+        return false;
+    }
+
     /// <summary>A signal that ends the process is pending and deliverable (user memory access stops at once then).</summary>
     public static bool FatalPending(Process pr)
     {

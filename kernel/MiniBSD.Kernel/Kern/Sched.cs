@@ -253,7 +253,11 @@ public sealed partial class Sched
         c.Cur = null;
     }
 
-    /// <summary>tsleep: the thread waits on <paramref name="channel"/>; no spin lock may be held across it.</summary>
+    /// <summary>
+    /// tsleep: the thread waits on <paramref name="channel"/>; no spin lock may be held across it. A PCATCH sleep with
+    /// a signal already pending that will act ends at once with EINTR (OpenBSD's sleep_signal_check in sleep_setup):
+    /// the signal may have come while the thread ran in the kernel on its way here, when there was no sleep to end.
+    /// </summary>
     private void Tsleep(PerCpu c, Proc p, object channel, bool catchSignals)
     {
         if (BigLock is { } big && big.Owner == p) p.BigLockHolds = ReleaseAll(c, p, big);
@@ -265,6 +269,7 @@ public sealed partial class Sched
             _sleepQueues[channel] = q = _spareQueues.TryPop(out var spare) ? spare : [];
         q.Add(p);
         c.Cur = null;
+        if (catchSignals && p.Process is { } pr && KernSigPost.AnyWillAct(pr)) InterruptSleep(p, c.Cpu.Clock);
     }
 
     /// <summary>wakeup: every thread sleeping on the channel becomes runnable at <paramref name="at"/>, in the order they slept.</summary>

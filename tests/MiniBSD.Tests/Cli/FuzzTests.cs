@@ -70,4 +70,15 @@ public sealed class FuzzTests
         var shrunk = FuzzShrinker.Shrink(program, p => p.Contains("line 17") && p.Contains("line 80"));
         Assert.Equal(["line 17", "line 80"], shrunk);
     }
+
+    [Fact]
+    public void Seed_588s_shrunk_program_a_sigkill_that_comes_on_the_way_into_a_pcatch_sleep_still_ends_it()
+    {
+        // Found by `minibsd fuzz --seeds 1-1000 --calls 10000 --cpus 1-8`: child 29 was killed between its system call's
+        // entry and its nanosleep, slept for ever with SIGKILL pending, and the run never halted (sleep_signal_check).
+        var s = new MiniBSD.Tests.Os.MiniSystem(FuzzCommand.Rc, cpus: 5, seed: 588,
+            files: new Dictionary<string, string> { ["/etc/fuzz.calls"] = "0 fork 29\n29 exec /nonexistent\n29 91 B0 B0\n0 19 -1 B0\n" });
+        Assert.Equal("fuzz: 1 calls made by the driver, 0 failed; children reaped\n", s.Run());
+        s.AssertCleanHalt();
+    }
 }

@@ -50,6 +50,16 @@ public static class FuzzCommand
         return failed.Count == 0 ? 0 : 1;
     }
 
+    /// <summary>/etc/rc of a seed: the driver; rc's status is the driver's.</summary>
+    public const string Rc = "fuzz /etc/fuzz.calls\n";
+
+    /// <summary>
+    /// Fault injection spares init (as the kernel does) and the driver's own page faults: a driver killed as out of
+    /// swap would leave its children to sleep for ever with nobody to kill them. Its system calls still fail.
+    /// </summary>
+    private static bool Spared(InitMain k) =>
+        k.Sched.Running is { Process: { } pr } t && (pr.Pid == 1 || (pr.Command == "fuzz" && pr.Parent?.Command != "fuzz" && t.InUser));
+
     /// <summary>Boots a machine for <paramref name="seed"/> and runs <paramref name="program"/>; what happened.</summary>
     public static SeedResult RunSeed(Options o, int seed, IReadOnlyList<string> program)
     {
@@ -58,7 +68,7 @@ public static class FuzzCommand
         var so = o.System with { Cpus = cpus, Seed = seed };
         var config = SystemCommand.Configure(so, "fuzz", TextWriter.Null)!;
         var machine = new Machine(config);
-        var root = Rootfs.Create("fuzz /etc/fuzz.calls\n");
+        var root = Rootfs.Create(Rc);
         root.AddFile("/etc/fuzz.calls", Encoding.UTF8.GetBytes(string.Join('\n', program) + "\n"));
         InitMain? k = null;
         try
@@ -66,9 +76,10 @@ public static class FuzzCommand
             k = new InitMain(machine, root, so.KernelOptions());
             machine.Console.Sink = Stream.Null;
             if (site is { } s) k.FailPoints.FailRate(s, 0.05);
+            k.FailPoints.Exempt = () => Spared(k);
             k.Start();
             var end = k.Run(RunLimits.Cycles(so, config), RunLimits.HostGuard(config, Environment.ProcessorCount));
-            return Result(seed, cpus, site, k, Check(k, end));
+            return Result(seed, cpus, site, k, Check(k, end) ?? Status(k.HaltStatus, site is not null));
         }
         catch (KernelPanicException e)
         {
@@ -80,12 +91,19 @@ public static class FuzzCommand
         new(seed, cpus, site?.Name(), k?.SyscallCount ?? 0, k?.SyscallResults.ToArray() ?? [], failure,
             k is null ? 0 : Math.Round(k.Machine.Cpus.Max(c => c.Clock) * 1000.0 / k.Machine.Costs.FrequencyHz, 3));
 
+    /// <summary>
+    /// The driver's status: 0, or 128 + SIGKILL when it was killed as out of swap under fault injection. 134 (SIGABRT)
+    /// means the program threw: a bug of the fuzzer's program, reported like any other failure.
+    /// </summary>
+    private static string? Status(int status, bool injecting) =>
+        status == 0 || (injecting && status != 128 + (int)Signal.SIGABRT) ? null : $"the fuzz driver exited {status}";
+
     /// <summary>Why a finished run is not clean, or null.</summary>
     private static string? Check(InitMain k, RunEnd end)
     {
         var leaked = k.LeakedFrames().Where(kv => kv.Value != 0).ToList();
         var alive = k.Procs.All.Where(p => p.Pid != 1).ToList();
-        return end != RunEnd.Halted ? $"the run did not halt ({RunReport.EndName(end)}); alive: {string.Join(", ", k.Procs.All.Select(p => $"{p.Pid} ({p.Command})"))}"
+        return end != RunEnd.Halted ? $"the run did not halt ({RunReport.EndName(end)}); alive: {string.Join(", ", k.Procs.All.Select(Describe))}"
             : alive.Count > 0 ? $"processes not reaped: {string.Join(", ", alive.Select(p => $"{p.Pid} ({p.Command})"))}"
             : leaked.Count > 0 ? $"leaked {string.Join(", ", leaked.Select(kv => $"{kv.Value} {kv.Key} frames"))}"
             : k.LeakedAsids != 0 ? $"leaked {k.LeakedAsids} ASIDs"
@@ -93,15 +111,26 @@ public static class FuzzCommand
             : null;
     }
 
+    /// <summary>"pid (command) state on channel, in CALL": what a process that is still there is doing.</summary>
+    private static string Describe(MiniBSD.Kernel.Kern.Process p)
+    {
+        var t = p.MainThread;
+        return $"{p.Pid} ({p.Command}, parent {p.Parent?.Pid}) {t?.State}{(t?.WaitChannel is { } c ? $" on {c}" : "")}{(t is { Syscall: not 0 } ? $" in {t.Syscall}" : "")}";
+    }
+
     /// <summary>A failing seed: the command that reproduces it and its program, shrunk.</summary>
     private static void Report(Options o, SeedResult r, TextWriter w)
     {
         w.WriteLine($"seed {r.Seed} FAILED: {r.Failure}");
         w.WriteLine($"  reproduce: minibsd fuzz --seeds {r.Seed} --calls {o.Calls} --cpus {o.CpusMin}-{o.CpusMax} --procs {o.Procs} --exit-path {o.System.ExitPath.Name()} --memory {BootSizes.Format(o.System.MemoryBytes).Replace(" ", "", StringComparison.Ordinal).Replace("iB", "", StringComparison.Ordinal)}{(o.InjectFaults ? " --inject-faults" : "")}");
-        var shrunk = FuzzShrinker.Shrink(FuzzGenerator.Generate(r.Seed, o.Calls, o.Procs), p => RunSeed(o, r.Seed, p).Failure is not null);
+        string kind = Kind(r.Failure!);
+        var shrunk = FuzzShrinker.Shrink(FuzzGenerator.Generate(r.Seed, o.Calls, o.Procs), p => RunSeed(o, r.Seed, p).Failure is { } f && Kind(f) == kind);
         w.WriteLine($"  the program shrunk to {shrunk.Count} of {o.Calls} lines (WHO CALL ARGS; call numbers as syscalls.master):");
         foreach (var line in shrunk) w.WriteLine($"    {line}");
     }
+
+    /// <summary>The class of a failure, which a shrunk program must keep: its words before the first detail.</summary>
+    private static string Kind(string failure) => failure.Split([':', '(', ';'])[0];
 
     private static void PrintSummary(Options o, IReadOnlyList<SeedResult> results, TimeSpan host, TextWriter w)
     {

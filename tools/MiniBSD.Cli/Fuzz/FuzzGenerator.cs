@@ -71,12 +71,20 @@ public static class FuzzGenerator
         8 => Call(SysCall.Obreak, r.Next(2) == 0 ? Pointer(r) : $"0x{UserLayout.DataStart + (ulong)r.Next(0, 1 << 24):x}"),
         9 => Call(SysCall.Nanosleep, Pointer(r), Pointer(r)),
         10 => Call(SysCall.Wait4, r.Next(-2, 3).ToString(CultureInfo.InvariantCulture), Pointer(r), r.Next(-1, 9).ToString(CultureInfo.InvariantCulture), Pointer(r)),
-        11 => Call((SysCall)r.Next(0, 330), Pointer(r), Length(r), Fd(r), Pointer(r), Length(r), Flags(r)),   // any number: unknown ones are SIGSYS
+        11 => Call(AnyNumber(r), Pointer(r), Length(r), Fd(r), Pointer(r), Length(r), Flags(r)),   // unknown numbers are SIGSYS
         12 => r.Next(6) == 0 ? $"exit {r.Next(256)}" : Open(r),
         13 => $"exec {(r.Next(2) == 0 ? "/bin/true" : "/nonexistent")}",
         14 => Call(SysCall.Sigaction, Signal(r), Pointer(r), Pointer(r)),
         _ => Call(SysCall.SchedYield),
     };
+
+    /// <summary>Any call number but fork and kill, which with random arguments would make processes the driver does not
+    /// know of, or signal its whole process group.</summary>
+    private static SysCall AnyNumber(Random r)
+    {
+        var call = (SysCall)r.Next(0, 330);
+        return call is SysCall.Fork or SysCall.Kill ? SysCall.Getpid : call;
+    }
 
     private static string Call(SysCall call, params string[] args) =>
         string.Join(' ', [((int)call).ToString(CultureInfo.InvariantCulture), .. args]);

@@ -47,7 +47,7 @@ public sealed class Fuzz : UserProgram
         }
         yield return Close((int)fd);
         _lines = Encoding.UTF8.GetString(bytes.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')).ToArray();
-        _children = new long[1 + _lines.Count(l => l.Length > 2 && l[1] == "fork")];
+        _children = new long[1 + _lines.Where(l => l.Length > 2 && l[1] == "fork").Select(l => int.Parse(l[2], CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max()];
         for (int i = 0; i < _lines.Length; i++)
         {
             var l = _lines[i];
