@@ -189,11 +189,7 @@ public sealed partial class Sched
                 else if (p.InUser) ReturnToUser(c, p, op.Value);
                 return;
             case OpKind.Sleep: Tsleep(c, p, op.Target!, op.Catch); return;
-            case OpKind.SleepTimeout:
-                Tsleep(c, p, op.Target!, op.Catch);
-                p.Timeout = (cpu.Clock + op.Value, _timeoutSeq++);
-                _timeouts.Add((p.Timeout.Value.At, p.Timeout.Value.Seq, p));
-                return;
+            case OpKind.SleepTimeout: Tsleep(c, p, op.Target!, op.Catch, cpu.Clock + op.Value); return;
             case OpKind.Wakeup: Wakeup(op.Target!, cpu.Clock); break;
             case OpKind.Yield:
                 Requeue(c, p);
@@ -258,7 +254,7 @@ public sealed partial class Sched
     /// a signal already pending that will act ends at once with EINTR (OpenBSD's sleep_signal_check in sleep_setup):
     /// the signal may have come while the thread ran in the kernel on its way here, when there was no sleep to end.
     /// </summary>
-    private void Tsleep(PerCpu c, Proc p, object channel, bool catchSignals)
+    private void Tsleep(PerCpu c, Proc p, object channel, bool catchSignals, long timeoutAt = -1)
     {
         if (BigLock is { } big && big.Owner == p) p.BigLockHolds = ReleaseAll(c, p, big);
         Kassert(p.LocksHeld == 0, "tsleep: {0} sleeps holding a spin lock", p);
@@ -269,6 +265,11 @@ public sealed partial class Sched
             _sleepQueues[channel] = q = _spareQueues.TryPop(out var spare) ? spare : [];
         q.Add(p);
         c.Cur = null;
+        if (timeoutAt >= 0)
+        {
+            p.Timeout = (timeoutAt, _timeoutSeq++);
+            _timeouts.Add((timeoutAt, p.Timeout.Value.Seq, p));
+        }
         if (catchSignals && p.Process is { } pr && KernSigPost.AnyWillAct(pr)) InterruptSleep(p, c.Cpu.Clock);
     }
 

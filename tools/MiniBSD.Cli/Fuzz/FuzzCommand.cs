@@ -79,11 +79,16 @@ public static class FuzzCommand
             k.FailPoints.Exempt = () => Spared(k);
             k.Start();
             var end = k.Run(RunLimits.Cycles(so, config), RunLimits.HostGuard(config, Environment.ProcessorCount));
-            return Result(seed, cpus, site, k, Check(k, end) ?? Status(k.HaltStatus, site is not null));
+            return Result(seed, cpus, site, k, Check(k, end) ?? Status(k, site is not null));
         }
         catch (KernelPanicException e)
         {
             return Result(seed, cpus, site, k, $"kernel panic: {e.Message}");
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // An exception out of the kernel or the HAL is a bug as a panic is: this seed fails, the others go on.
+            return Result(seed, cpus, site, k, $"kernel exception: {e.GetType().Name} in {e.TargetSite?.DeclaringType?.Name}.{e.TargetSite?.Name}: {e.Message}");
         }
     }
 
@@ -92,11 +97,14 @@ public static class FuzzCommand
             k is null ? 0 : Math.Round(k.Machine.Cpus.Max(c => c.Clock) * 1000.0 / k.Machine.Costs.FrequencyHz, 3));
 
     /// <summary>
-    /// The driver's status: 0, or 128 + SIGKILL when it was killed as out of swap under fault injection. 134 (SIGABRT)
-    /// means the program threw: a bug of the fuzzer's program, reported like any other failure.
+    /// The driver's status must be 0 without fault injection; with it, anything the kernel may answer goes (an exec
+    /// that fails after its point of no return is SIGABRT, a fault without memory SIGKILL). A program that threw (the
+    /// fuzzer's own bug, which the kernel turns into SIGABRT) fails the seed either way.
     /// </summary>
-    private static string? Status(int status, bool injecting) =>
-        status == 0 || (injecting && status != 128 + (int)Signal.SIGABRT) ? null : $"the fuzz driver exited {status}";
+    private static string? Status(InitMain k, bool injecting) =>
+        k.Dmesg.Messages.FirstOrDefault(m => m.Contains("the program threw", StringComparison.Ordinal)) is { } threw ? $"a program threw: {threw}"
+        : k.HaltStatus == 0 || injecting ? null
+        : $"the fuzz driver exited {k.HaltStatus}";
 
     /// <summary>Why a finished run is not clean, or null.</summary>
     private static string? Check(InitMain k, RunEnd end)
