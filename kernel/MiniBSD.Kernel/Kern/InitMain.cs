@@ -151,8 +151,8 @@ public sealed class InitMain
     /// </summary>
     public RunEnd Run(long until = long.MaxValue, Func<bool>? stop = null)
     {
-        bool cut = Sched.Run(until, stop);
-        return Halted ? RunEnd.Halted : !cut ? RunEnd.Stalled : stop is not null && stop() ? RunEnd.Stopped : RunEnd.TimeLimit;
+        var end = Sched.Run(until, stop);
+        return Halted ? RunEnd.Halted : end;
     }
 
     /// <summary>

@@ -104,14 +104,14 @@ public sealed partial class Sched
 
     /// <summary>
     /// Runs until no thread can run, or every CPU with work has reached <paramref name="until"/>, or
-    /// <paramref name="stop"/> (asked every <see cref="StopCheckSteps"/> steps) says so; true when it ended at the time
-    /// limit or the stop. Panics on a deadlock (every CPU with work spinning on a lock).
+    /// <paramref name="stop"/> (asked every <see cref="StopCheckSteps"/> steps) says so; which of the three ended it
+    /// (<see cref="RunEnd.Stalled"/> for nothing left to run). Panics on a deadlock (every CPU with work spinning on a lock).
     /// </summary>
-    public bool Run(long until = long.MaxValue, Func<bool>? stop = null)
+    public RunEnd Run(long until = long.MaxValue, Func<bool>? stop = null)
     {
         for (long steps = 1; ; steps++)
         {
-            if (stop is not null && (steps & (StopCheckSteps - 1)) == 0 && stop()) return true;
+            if (stop is not null && (steps & (StopCheckSteps - 1)) == 0 && stop()) return RunEnd.Stopped;
             PerCpu? next = null;
             bool spinning = false, idle = false, waiting = false;
             foreach (var c in _cpus)
@@ -124,16 +124,16 @@ public sealed partial class Sched
             if (idle && waiting && StealForIdle()) continue;
             if (_timeouts.Count > 0 && (next is null || _timeouts.Min.At <= next.Cpu.Clock))
             {
-                if (_timeouts.Min.At >= until) return true;
+                if (_timeouts.Min.At >= until) return RunEnd.TimeLimit;
                 Endtsleep(_timeouts.Min.P);
                 continue;
             }
             if (next is null)
             {
                 Kassert(!spinning, "sched: deadlock: every CPU with work is spinning on a lock");
-                return false;
+                return RunEnd.Stalled;
             }
-            if (next.Cpu.Clock >= until) return true;
+            if (next.Cpu.Clock >= until) return RunEnd.TimeLimit;
             Step(next);
         }
     }
