@@ -111,6 +111,7 @@ public sealed partial class Cpu
     /// <summary>The general access path: alignment, translation of each page touched, then the RAM access.</summary>
     private bool TryAccess(ulong va, int size, AccessType access, bool el0, out ulong value, ulong store)
     {
+        if (_x86 is not null) return TryAccessX86(va, size, access, el0, out value, store);
         value = 0;
         if (_regime.BigEndianData && access != AccessType.Execute)
             throw new UnsupportedFeatureException("SCTLR_EL1.EE/E0E=1: big-endian data accesses are not implemented (walks are)");
@@ -136,8 +137,8 @@ public sealed partial class Cpu
         bool ok = access == AccessType.Read ? _memory.TryRead(pa, size, out value) : _memory.TryWrite(pa, size, store);
         if (!ok && _machine.DeviceAt(pa) is { } device) ok = DeviceAccess(device, pa, size, access, out value, store);
         // A valid translation to an address neither RAM nor a device backs: synchronous external abort, not on a
-        // walk (DFSC 0x10).
-        return ok || Abort(va, access, FaultKind.ExternalAbort, 0);
+        // walk (DFSC 0x10); on x86 the bus's master abort (reads all ones, writes dropped).
+        return ok || Unbacked(va, access, size, ref value);
     }
 
     /// <summary>A load or store that reaches a memory-mapped device register; costs a device access.</summary>
@@ -149,6 +150,14 @@ public sealed partial class Cpu
         return access == AccessType.Read ? device.Read(Id, pa - device.Base, size, out value) : device.Write(Id, pa - device.Base, size, store);
     }
 
+    /// <summary>An access no RAM or device answers: arm64 takes a synchronous external abort; x86 reads all ones.</summary>
+    private bool Unbacked(ulong va, AccessType access, int size, ref ulong value)
+    {
+        if (_x86 is null) return Abort(va, access, FaultKind.ExternalAbort, 0);
+        if (access == AccessType.Read) value = size == 8 ? ulong.MaxValue : (1UL << (8 * size)) - 1;
+        return true;
+    }
+
     private bool SplitAccess(ulong va, int size, AccessType access, ulong pa, ulong pa2, out ulong value, ulong store)
     {
         value = 0;
@@ -158,12 +167,13 @@ public sealed partial class Cpu
             ulong bytePa = i < first ? pa + (ulong)i : pa2 + (ulong)(i - first);
             if (access == AccessType.Read)
             {
-                if (!_memory.TryRead(bytePa, 1, out ulong b)) return Abort(va + (ulong)i, access, FaultKind.ExternalAbort, 0);
+                ulong b = 0xFF;
+                if (!_memory.TryRead(bytePa, 1, out b) && !Unbacked(va + (ulong)i, access, 1, ref b)) return false;
                 value |= b << (8 * i);
             }
-            else if (!_memory.TryWrite(bytePa, 1, (store >> (8 * i)) & 0xFF))
+            else if (!_memory.TryWrite(bytePa, 1, (store >> (8 * i)) & 0xFF) && !Unbacked(va + (ulong)i, access, 1, ref value))
             {
-                return Abort(va + (ulong)i, access, FaultKind.ExternalAbort, 0);
+                return false;
             }
         }
         return true;

@@ -15,6 +15,7 @@ public sealed partial class Cpu
     /// </summary>
     public ulong Execute(uint encoding, ulong xt = 0)
     {
+        if (_x86 is not null) throw new UnsupportedFeatureException($"amd64 CPU: A64 encoding 0x{encoding:X8}");
         var insn = Decode(encoding);
         _machine.Trace?.OnInstruction(Id, Clock, encoding, xt);
         if (El == 0 && !El0MayExecute(insn))

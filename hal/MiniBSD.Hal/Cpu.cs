@@ -28,7 +28,10 @@ public sealed partial class Cpu
         _memory = machine.Memory;
         _costs = machine.Costs;
         Id = id;
-        _mmfr0 = IdAa64Mmfr0.Create(machine.Config.PaBits, machine.Config.AsidBits);
+        Arch = machine.Config.Arch;
+        _mmfr0 = Arch == Arch.Arm64 ? IdAa64Mmfr0.Create(machine.Config.PaBits, machine.Config.AsidBits) : IdAa64Mmfr0.Create(48, 16);
+        if (Arch == Arch.Amd64) _x86 = new X86.X86Decoder();
+        _paging = new X86.PagingState(default, default, default, default, machine.Config.PaBits);
         Tlb = new Tlb.Tlb(machine.Config.Tlb);
         _hitCost = _costs.AccessTlbHit;
         // Reset: MMU off, EL1, PAN clear. SCTLR_EL1's RES1 bits are not modelled.
@@ -72,8 +75,14 @@ public sealed partial class Cpu
     public ulong Elr => _elr;
     public ulong Spsr => _spsr;
     public IdAa64Mmfr0 IdAa64Mmfr0 => _mmfr0;
-    /// <summary>The ASID translations are tagged with now (TTBR0 or TTBR1 by TCR.A1, cut to the ASID width).</summary>
-    public ushort CurrentAsid => _regime.Asid;
+    /// <summary>
+    /// The tag translations are filled and looked up under now: the ASID (TTBR0 or TTBR1 by TCR.A1, cut to the ASID
+    /// width) on arm64, the PCID (CR3[11:0] with CR4.PCIDE, else 0) on amd64.
+    /// </summary>
+    public ushort CurrentAsid => _x86 is null ? _regime.Asid : _paging.Pcid;
+
+    /// <summary>Translation is on: SCTLR_EL1.M on arm64, CR0.PG on amd64.</summary>
+    public bool TranslationEnabled => _x86 is null ? _regime.MmuEnabled : _paging.Cr0.Pg;
 
     /// <summary>Advances this CPU's clock by a cost the caller models (a lock hand-off, a context switch, ...).</summary>
     public void AdvanceClock(long cycles)
@@ -98,5 +107,7 @@ public sealed partial class Cpu
         Counters.FramesCopied++;
     }
 
-    public override string ToString() => $"cpu{Id} EL{El} PAN={(Pan ? 1 : 0)} ASID=0x{CurrentAsid:X} clock={Clock}";
+    public override string ToString() => _x86 is null
+        ? $"cpu{Id} EL{El} PAN={(Pan ? 1 : 0)} ASID=0x{CurrentAsid:X} clock={Clock}"
+        : $"cpu{Id} CPL{Cpl} AC={((_rflags & X86.RflagsBits.AC) != 0 ? 1 : 0)} CR3=0x{_cr3:X} PCID=0x{CurrentAsid:X} clock={Clock}";
 }

@@ -7,4 +7,7 @@ namespace MiniBSD.Hal;
 public interface IInstructionTrace
 {
     void OnInstruction(int cpu, long cycle, uint encoding, ulong operand);
+
+    /// <summary>An x86 system instruction, as Iced decoded it from its bytes, with RAX.</summary>
+    void OnX86Instruction(int cpu, long cycle, in Iced.Intel.Instruction instruction, ulong rax) { }
 }

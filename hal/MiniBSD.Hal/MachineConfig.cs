@@ -10,12 +10,14 @@ public sealed record MachineConfig
     public const ulong MiB = 1UL << 20;
     public const ulong GiB = 1UL << 30;
 
+    /// <summary>The CPUs' architecture: arm64 (the default) or amd64.</summary>
+    public Arch Arch { get; init; } = Arch.Arm64;
     /// <summary>Number of cores, 1 to 64.</summary>
     public int Cpus { get; init; } = 4;
     /// <summary>RAM size in bytes (default 512 MiB); backed lazily, so 4 GiB or more costs only what is touched.</summary>
     public ulong MemoryBytes { get; init; } = 512 * MiB;
     public ulong RamBase { get; init; } = PhysicalMemory.DefaultBase;
-    /// <summary>ID_AA64MMFR0_EL1.PARange as a width: 32, 36, 40, 42, 44 or 48.</summary>
+    /// <summary>ID_AA64MMFR0_EL1.PARange as a width: 32, 36, 40, 42, 44 or 48; on amd64 MAXPHYADDR, 32 to 52.</summary>
     public int PaBits { get; init; } = 48;
     /// <summary>ID_AA64MMFR0_EL1.ASIDBits as a width: 8 or 16.</summary>
     public int AsidBits { get; init; } = 16;
@@ -31,7 +33,14 @@ public sealed record MachineConfig
         if (MemoryBytes < MiB || MemoryBytes % PhysicalMemory.FrameSize != 0)
             throw new ArgumentException($"MemoryBytes={MemoryBytes}: RAM must be at least 1 MiB and a multiple of 4 KiB");
         if (MemoryBytes > 64 * GiB) throw new ArgumentException($"MemoryBytes={MemoryBytes}: at most 64 GiB");
-        _ = Registers.IdAa64Mmfr0.Create(PaBits, AsidBits);
+        if (Arch == Arch.Amd64)
+        {
+            if (PaBits is < 32 or > 52) throw new ArgumentException($"PaBits={PaBits}: MAXPHYADDR is 32 to 52 on amd64");
+        }
+        else
+        {
+            _ = Registers.IdAa64Mmfr0.Create(PaBits, AsidBits);
+        }
         if (RamBase % PhysicalMemory.FrameSize != 0) throw new ArgumentException($"RamBase=0x{RamBase:X}: must be 4 KiB aligned");
         if (RamBase + MemoryBytes > 1UL << PaBits)
             throw new ArgumentException($"RAM [0x{RamBase:X}, 0x{RamBase + MemoryBytes:X}) does not fit a {PaBits}-bit physical address space");

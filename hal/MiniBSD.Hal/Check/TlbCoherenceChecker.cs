@@ -63,6 +63,11 @@ public sealed class TlbCoherenceChecker
     /// <summary>Rule 1: compares a TLB hit on <paramref name="cpu"/> with a side-effect-free walk of its current tables.</summary>
     internal void CheckHit(Cpu cpu, in TlbEntry entry, ulong va)
     {
+        if (cpu.IsAmd64)
+        {
+            CheckHitX86(cpu, in entry, va);
+            return;
+        }
         var walk = TableWalker.Walk(_machine.Memory, cpu.Regime, va, AccessType.Read,
             new TableWalker.Options(El0: false, Pan: false, UpdateDescriptors: false, CheckPermission: false, IgnoreEpd: true));
         string? difference = Compare(in entry, in walk, va);
@@ -72,11 +77,32 @@ public sealed class TlbCoherenceChecker
             entry.Descriptor, entry.DescriptorAddress, now, difference, Context));
     }
 
+    /// <summary>Rule 1 on amd64: the hit against a side-effect-free 4-level walk of the tables CR3 names now.</summary>
+    private void CheckHitX86(Cpu cpu, in TlbEntry entry, ulong va)
+    {
+        var walk = X86.PagingWalker.Walk(_machine.Memory, cpu.Paging, va, AccessType.Read,
+            new X86.PagingWalker.Options(Cpl: 0, Ac: true, UpdateAccessed: false, CheckPermission: false));
+        string? difference = walk.IsFault ? $"the tables now give a #PF {X86.PageFaultErrors.Describe(walk.Error)} but the TLB still translates it"
+            : walk.PhysicalAddress(va) != entry.PhysicalAddress(va) || walk.Level != entry.Level
+                ? $"the tables now map it to PA 0x{walk.PhysicalAddress(va):X} at level {walk.Level}, the TLB to PA 0x{entry.PhysicalAddress(va):X} at level {entry.Level}"
+            : walk.Rights != entry.Permissions ? $"rights changed without invalidation: tables {X86.X86Rights.Describe(walk.Rights)}, TLB {X86.X86Rights.Describe(entry.Permissions)}"
+            : walk.Global != entry.Global ? $"G changed without invalidation: tables {(walk.Global ? "global" : "not global")}, TLB {(entry.Global ? "global" : "not global")}"
+            : walk.Attr != entry.Attr ? $"memory type changed without invalidation: tables PAT index {walk.Attr}, TLB {entry.Attr}"
+            : null;
+        if (difference is null) return;
+        ulong? now = _machine.Memory.TryRead64(entry.DescriptorAddress, out var d) ? d : null;
+        Report(new CoherenceViolation(CoherenceRule.StaleHit, cpu.Id, entry.Asid, entry.Global, va, entry.PhysicalAddress(va) & ~0xFFFUL,
+            entry.Descriptor, entry.DescriptorAddress, now, difference, Context));
+    }
+
     /// <summary>
     /// Rule 2: the kernel is releasing [<paramref name="frame"/>, +<paramref name="count"/> frames). Reports every TLB
     /// entry, on any CPU, that maps one of them and could still be used: a global entry, or one tagged with an ASID
     /// some CPU has loaded now. Entries of an ASID nobody has loaded are harmless until that ASID is handed out again;
-    /// entries of a permanent mapping (<see cref="AddPermanentMapping"/>) are not the frame's mappings.
+    /// entries of a permanent mapping (<see cref="AddPermanentMapping"/>) are not the frame's mappings. On amd64 PCIDs
+    /// are a CPU's own: an entry is usable by its CPU if it is global or tagged with the PCID that CPU has loaded (an
+    /// entry of another PCID comes back into use only when that PCID is loaded again without a flush, which rule 3
+    /// checks at <see cref="PcidLoaded"/>).
     /// </summary>
     public void FrameReleased(ulong frame, int count = 1)
     {
@@ -89,10 +115,10 @@ public sealed class TlbCoherenceChecker
             foreach (var e in cpu.Tlb.Entries())
             {
                 if (e.OutputBase >= end || e.OutputBase + e.Size <= frame) continue;
-                if (!e.Global && !loaded.Contains(e.Asid)) continue;
+                if (!e.Global && (cpu.IsAmd64 ? !cpu.TranslationEnabled || cpu.CurrentAsid != e.Asid : !loaded.Contains(e.Asid))) continue;
                 if (IsPermanent(e.VaBase)) continue;
                 ulong hit = Math.Max(frame, e.OutputBase);
-                string why = e.Global ? "global entry" : $"ASID 0x{e.Asid:X} is loaded on cpu{string.Join(",cpu", LoadedOn(e.Asid))}";
+                string why = e.Global ? "global entry" : cpu.IsAmd64 ? $"PCID 0x{e.Asid:X} is loaded on cpu{cpu.Id}" : $"ASID 0x{e.Asid:X} is loaded on cpu{string.Join(",cpu", LoadedOn(e.Asid))}";
                 Report(new CoherenceViolation(CoherenceRule.FreedFrameStillMapped, cpu.Id, e.Asid, e.Global, e.Va + (hit - e.OutputBase),
                     hit, e.Descriptor, e.DescriptorAddress, _machine.Memory.TryRead64(e.DescriptorAddress, out var d) ? d : null,
                     $"frame released while a usable TLB entry still maps it ({why})", Context));
@@ -111,16 +137,28 @@ public sealed class TlbCoherenceChecker
     public void AsidAllocated(ushort asid)
     {
         if (!_enabled) return;
-        foreach (var cpu in _machine.Cpus)
-        {
-            int stale = 0;
-            TlbEntry first = default;
-            foreach (var e in cpu.Tlb.Entries())
-                if (!e.Global && e.Asid == asid && stale++ == 0) first = e;
-            if (stale > 0)
-                Report(new CoherenceViolation(CoherenceRule.AsidReusedWithStaleEntries, cpu.Id, asid, false, first.Va, first.OutputBase,
-                    first.Descriptor, first.DescriptorAddress, null, $"ASID handed out while this TLB holds {stale} entr{(stale == 1 ? "y" : "ies")} tagged with it", Context));
-        }
+        foreach (var cpu in _machine.Cpus) StaleTagged(cpu, asid, "ASID");
+    }
+
+    /// <summary>
+    /// Rule 3 on amd64: <paramref name="cpu"/> has just loaded <paramref name="pcid"/> for an address space other than
+    /// the one its entries under that PCID came from (OpenBSD: every user pmap shares PCID 1 and each switch to one
+    /// flushes it); its TLB may hold no non-global entry tagged with the PCID.
+    /// </summary>
+    public void PcidLoaded(Cpu cpu, ushort pcid)
+    {
+        if (_enabled) StaleTagged(cpu, pcid, "PCID");
+    }
+
+    private void StaleTagged(Cpu cpu, ushort asid, string tag)
+    {
+        int stale = 0;
+        TlbEntry first = default;
+        foreach (var e in cpu.Tlb.Entries())
+            if (!e.Global && e.Asid == asid && stale++ == 0) first = e;
+        if (stale > 0)
+            Report(new CoherenceViolation(CoherenceRule.AsidReusedWithStaleEntries, cpu.Id, asid, false, first.Va, first.OutputBase,
+                first.Descriptor, first.DescriptorAddress, null, $"{tag} handed out while this TLB holds {stale} entr{(stale == 1 ? "y" : "ies")} tagged with it", Context));
     }
 
     /// <summary>
@@ -147,7 +185,7 @@ public sealed class TlbCoherenceChecker
             ulong frame = mapped ? entry.PhysicalAddress(pageVa) & ~0xFFFUL : 0;
             string? wrong = !mapped ? "the TLB no longer translates the page"
                 : !memory.Contains(frame, Memory.PhysicalMemory.FrameSize) || !ReferenceEquals(memory.BackingFor(frame), words) ? $"the TLB now maps it to frame 0x{frame:X}"
-                : !entry.Permissions.Allows(access, el0, pan: false) ? $"the TLB entry no longer allows {access} at EL{(el0 ? 0 : 1)}"
+                : !cpu.RightsAllow(entry.Permissions, access, el0) ? $"the TLB entry no longer allows {access} at EL{(el0 ? 0 : 1)}"
                 : null;
             if (wrong is null)
             {
@@ -180,12 +218,12 @@ public sealed class TlbCoherenceChecker
     {
         var set = new HashSet<ushort>();
         foreach (var cpu in _machine.Cpus)
-            if (cpu.Regime.MmuEnabled) set.Add(cpu.CurrentAsid);
+            if (cpu.TranslationEnabled) set.Add(cpu.CurrentAsid);
         return set;
     }
 
     private IEnumerable<int> LoadedOn(ushort asid) =>
-        _machine.Cpus.Where(c => c.Regime.MmuEnabled && c.CurrentAsid == asid).Select(c => c.Id);
+        _machine.Cpus.Where(c => c.TranslationEnabled && c.CurrentAsid == asid).Select(c => c.Id);
 
     private void Report(CoherenceViolation v)
     {

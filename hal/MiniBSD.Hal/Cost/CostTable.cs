@@ -60,6 +60,37 @@ public sealed record CostTable
     /// of the order of 100 cycles (a few tens of nanoseconds to a UART on an SoC's peripheral bus).</summary>
     public long DeviceAccess { get; init; } = 100;
 
+    // x86-64 (the amd64 machine). Measured figures are rare for these privileged instructions; each says what it rests on.
+
+    /// <summary>INVLPG: 80 cycles in 64-bit mode (AMD64 Software Optimization Guide, as quoted in "AMD64 TLB invalidation
+    /// performance", zwillow.blogspot.com, 2006; a K8-era figure).</summary>
+    public long Invlpg { get; init; } = 80;
+
+    /// <summary>INVPCID of one address: about 350 cycles a page on a Skylake desktop (D. Hansen, "x86/mm: ... INVPCID",
+    /// linux-mm, December 2017: "the incremental TLB-flush-time cost of ~350 cycles per-page").</summary>
+    public long Invpcid { get; init; } = 350;
+
+    /// <summary>MOV to CR3 beyond a plain register write: no measurement was found; priced as one INVPCID (350), an
+    /// assumption. The refill cost of the entries it flushes is paid by the walks that follow.</summary>
+    public long Cr3Write { get; init; } = 350;
+
+    /// <summary>Sending one IPI (a WRMSR to the x2APIC ICR): priced as an uncached device write, 100 cycles (an
+    /// assumption of the same order as <see cref="DeviceAccess"/>).</summary>
+    public long IpiSend { get; init; } = 100;
+
+    /// <summary>From the ICR write to the target's interrupt entry: about 1 µs (2,500 cycles at 2.5 GHz), the "base IPI
+    /// ~1 µs" rule of thumb of practitioners' write-ups (unseel.com, "TLB shootdown"); unsourced, a sanity figure.</summary>
+    public long IpiDelivery { get; init; } = 2500;
+
+    /// <summary>Interrupt entry through the IDT with the frame pushed and the handler's prologue (swapgs, EOI): 150
+    /// cycles, an assumption of about two exception entries.</summary>
+    public long InterruptEntry { get; init; } = 150;
+
+    /// <summary>One acknowledgement on tlb_shoot_wait: a locked decrement that moves the shared cache line, 21-29 ns
+    /// inside an AMD CCX (nviennot/core-to-core-latency, issue #125, EPYC 7453): 60 cycles at 2.5 GHz. The acks of one
+    /// shootdown serialise on the line.</summary>
+    public long IpiAck { get; init; } = 60;
+
     /// <summary>Simulated clock frequency, for turning cycles into time (CNTVCT_EL0 ticks at 1/40 of it, as a
     /// 62.5 MHz generic timer next to a 2.5 GHz core).</summary>
     public long FrequencyHz { get; init; } = 2_500_000_000;

@@ -28,6 +28,15 @@ public sealed class CpuCounters
     public long DeviceAccesses;
     /// <summary>TLB entries removed from this CPU's TLB by any TLBI (local or broadcast from elsewhere).</summary>
     public long TlbEntriesInvalidated;
+    /// <summary>IPIs this CPU sent (amd64: each target of a shootdown is one).</summary>
+    public long IpisSent;
+    /// <summary>IPIs this CPU took.</summary>
+    public long IpisReceived;
+    private readonly long[] _x86Flush = new long[8];
+
+    /// <summary>x86 invalidations this CPU executed, by kind (INVLPG, the INVPCID types).</summary>
+    public long X86Invalidations(X86Flush op) => _x86Flush[(int)op];
+    internal void CountInvalidation(X86Flush op) => _x86Flush[(int)op]++;
 
     public long Accesses => TlbHits + TlbMisses + UntranslatedAccesses;
 
@@ -54,6 +63,8 @@ public sealed class CpuCounters
         TlbEntriesInvalidated += other.TlbEntriesInvalidated;
         DeviceAccesses += other.DeviceAccesses;
         InterruptsTaken += other.InterruptsTaken;
+        IpisSent += other.IpisSent; IpisReceived += other.IpisReceived;
+        for (int i = 0; i < _x86Flush.Length; i++) _x86Flush[i] += other._x86Flush[i];
         for (int i = 0; i < _walksByReads.Length; i++) _walksByReads[i] += other._walksByReads[i];
         for (int k = 0; k < 8; k++) for (int l = 0; l < 4; l++) _faults[k, l] += other._faults[k, l];
         for (int i = 0; i < _tlbi.Length; i++) _tlbi[i] += other._tlbi[i];
@@ -74,6 +85,8 @@ public sealed class CpuCounters
         var tlbis = TlbiOpExtensions.All.Where(op => Tlbi(op) > 0).Select(op => $"{op.Mnemonic()} {Tlbi(op)}").ToList();
         sb.Append(indent).Append("TLBI: ").Append(tlbis.Count == 0 ? "none" : string.Join(", ", tlbis))
           .Append($"; entries invalidated {TlbEntriesInvalidated}; DSB {Dsb}, ISB {Isb}\n");
+        if (IpisSent + _x86Flush.Sum() > 0)
+            sb.Append(indent).Append($"x86: INVLPG {X86Invalidations(X86Flush.Invlpg)}, INVPCID type 0 {X86Invalidations(X86Flush.InvpcidAddress)}, type 1 {X86Invalidations(X86Flush.InvpcidSingle)}, type 2 {X86Invalidations(X86Flush.InvpcidAllGlobal)}, type 3 {X86Invalidations(X86Flush.InvpcidAll)}; IPIs sent {IpisSent}, received {IpisReceived}\n");
         sb.Append(indent).Append($"AT {AddressTranslations}, MSR/MRS {SystemRegisterMoves}, exceptions {ExceptionsTaken}, interrupts {InterruptsTaken}, ERET {ExceptionReturns}, device accesses {DeviceAccesses}, frames zeroed {FramesZeroed}, copied {FramesCopied}");
         return sb.ToString();
     }

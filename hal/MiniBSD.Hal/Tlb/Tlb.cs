@@ -8,7 +8,7 @@ namespace MiniBSD.Hal.Tlb;
 /// Faulting walks are never inserted. There is no walk cache, so the leaf-only (*L*) TLBI forms remove
 /// exactly what their full forms remove, which the architecture permits (removing more is always allowed).
 /// </summary>
-public sealed class Tlb
+public sealed partial class Tlb
 {
     private readonly TlbBank _pages;
     private readonly TlbBank _blocks2M;
