@@ -93,6 +93,7 @@ public static class Program
         root.Subcommands.Add(FuzzCommandLine(stdout, stderr));
         var mmu = new Command("mmu", "The emulated MMU: translate addresses and explain walks");
         mmu.Subcommands.Add(MmuAtCommandLine(stdout, stderr));
+        mmu.Subcommands.Add(MmuWalkCommandLine(stdout, stderr));
         root.Subcommands.Add(mmu);
         return root;
     }
@@ -247,6 +248,17 @@ public static class Program
         var explain = new Option<bool>("--explain") { Description = "For each case, print every level's descriptor, decoded, and why the walk ended (to stderr, or stdout with --out)" };
         var cmd = new Command("at", "Run AT S1E1R/S1E1W/S1E0R/S1E0W cases of scenario files and add PAR_EL1 to each case") { files, outDir, explain };
         cmd.SetAction(r => MmuAtCommand.Run(r.GetValue(files)!, r.GetValue(outDir), r.GetValue(explain), stdout, stderr));
+        return cmd;
+    }
+
+    private static Command MmuWalkCommandLine(TextWriter stdout, TextWriter stderr)
+    {
+        var files = new Argument<string[]>("SCENARIO") { Description = "Scenario JSON files", Arity = ArgumentArity.OneOrMore };
+        var arch = new Option<string>("--arch") { Description = "The MMU: amd64 (x86-64 4-level paging)", Required = true };
+        var outDir = new Option<string?>("--out") { Description = "Write each result to DIR/<same file name> instead of stdout" };
+        var explain = new Option<bool>("--explain") { Description = "For each case, print every level's entry, decoded, and why the walk ended (to stderr, or stdout with --out)" };
+        var cmd = new Command("walk", "Translate the cases of x86-64 scenario files with the 4-level walk and add pa, pf or gp to each case") { files, arch, outDir, explain };
+        cmd.SetAction(r => MmuWalk.MmuWalkCommand.Run(r.GetValue(arch)!, r.GetValue(files)!, r.GetValue(outDir), r.GetValue(explain), stdout, stderr));
         return cmd;
     }
 }

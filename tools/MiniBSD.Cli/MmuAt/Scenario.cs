@@ -36,18 +36,8 @@ public sealed class Scenario
     /// <summary>Reads and checks a scenario file; every problem is a <see cref="ScenarioException"/> naming the file and field.</summary>
     public static Scenario Load(string path)
     {
-        string text = Host.HostFiles.ReadText(path, out string? error) ?? throw new ScenarioException(error!);
-        JsonNode? root;
-        try { root = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
-        catch (JsonException e) { throw new ScenarioException($"{path}:{e.LineNumber + 1}:{e.BytePositionInLine + 1}: malformed JSON: {FirstSentence(e.Message)}", e); }
-        if (root is not JsonObject obj) throw new ScenarioException($"{path}: the scenario must be a JSON object");
-        var reader = new FieldReader(path, obj);
-        string imageName = reader.String("image");
-        string imagePath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".", imageName);
-        if (!File.Exists(imagePath)) throw new ScenarioException($"{path}: field 'image': file '{imageName}' not found (looked for {imagePath})");
-        byte[] image;
-        try { image = File.ReadAllBytes(imagePath); }
-        catch (Exception e) when (Host.HostFiles.IsHostError(e)) { throw new ScenarioException($"{path}: field 'image': cannot read '{imageName}': {Host.HostFiles.Reason(e)}", e); }
+        var (obj, image) = ReadJsonAndImage(path);
+        var reader = new ScenarioFields(path, obj);
         var s = new Scenario
         {
             Path = path,
@@ -63,10 +53,30 @@ public sealed class Scenario
             Tcr = reader.U64("tcr"),
             Mair = reader.U64("mair"),
             Sctlr = reader.U64("sctlr"),
-            Cases = reader.Cases(),
+            Cases = reader.AtCases(),
         };
         s.CheckMachineFields();
         return s;
+    }
+
+    /// <summary>
+    /// Reads a scenario file's JSON object and the raw image its "image" field names (relative to the file); every
+    /// problem is a <see cref="ScenarioException"/> naming the file and field. Shared by mmu at and mmu walk.
+    /// </summary>
+    internal static (JsonObject Json, byte[] Image) ReadJsonAndImage(string path)
+    {
+        string text = Host.HostFiles.ReadText(path, out string? error) ?? throw new ScenarioException(error!);
+        JsonNode? root;
+        try { root = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
+        catch (JsonException e) { throw new ScenarioException($"{path}:{e.LineNumber + 1}:{e.BytePositionInLine + 1}: malformed JSON: {FirstSentence(e.Message)}", e); }
+        if (root is not JsonObject obj) throw new ScenarioException($"{path}: the scenario must be a JSON object");
+        string imageName = new ScenarioFields(path, obj).String("image");
+        string imagePath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".", imageName);
+        if (!File.Exists(imagePath)) throw new ScenarioException($"{path}: field 'image': file '{imageName}' not found (looked for {imagePath})");
+        byte[] image;
+        try { image = File.ReadAllBytes(imagePath); }
+        catch (Exception e) when (Host.HostFiles.IsHostError(e)) { throw new ScenarioException($"{path}: field 'image': cannot read '{imageName}': {Host.HostFiles.Reason(e)}", e); }
+        return (obj, image);
     }
 
     private void CheckMachineFields()
@@ -87,47 +97,6 @@ public sealed class Scenario
     }
 
     private static string FirstSentence(string message) => message.Split(" Path:", 2)[0];
-
-    /// <summary>Reads fields of the scenario object, naming the field in every error.</summary>
-    private sealed class FieldReader(string path, JsonObject obj)
-    {
-        public string String(string name) =>
-            obj[name] is JsonValue v && v.TryGetValue(out string? s) && s.Length > 0
-                ? s : throw new ScenarioException($"{path}: field '{name}': {Missing(obj, name)} (a file name string)");
-
-        public ulong U64(string name, ulong? fallback = null)
-        {
-            if (!obj.ContainsKey(name))
-                return fallback ?? throw new ScenarioException($"{path}: field '{name}' is missing (a hex string such as \"0x40000000\")");
-            return ParseU64(path, name, obj[name]);
-        }
-
-        public List<ScenarioCase> Cases()
-        {
-            if (obj["cases"] is not JsonArray cases) throw new ScenarioException($"{path}: field 'cases': {Missing(obj, "cases")} (an array of {{\"va\": \"0x...\", \"op\": \"e1r\"}})");
-            var list = new List<ScenarioCase>(cases.Count);
-            for (int i = 0; i < cases.Count; i++)
-            {
-                string at = $"cases[{i}]";
-                if (cases[i] is not JsonObject c) throw new ScenarioException($"{path}: {at}: must be an object with 'va' and 'op'");
-                if (!c.ContainsKey("va")) throw new ScenarioException($"{path}: {at}.va is missing");
-                ulong va = ParseU64(path, $"{at}.va", c["va"]);
-                string? op = c["op"] is JsonValue ov && ov.TryGetValue(out string? o) ? o : null;
-                var atOp = op switch
-                {
-                    "e1r" => AtOp.S1E1R,
-                    "e1w" => AtOp.S1E1W,
-                    "e0r" => AtOp.S1E0R,
-                    "e0w" => AtOp.S1E0W,
-                    _ => throw new ScenarioException($"{path}: {at}.op: {(op is null ? "missing or not a string" : $"'{op}'")} must be one of e1r, e1w, e0r, e0w"),
-                };
-                list.Add(new ScenarioCase(va, atOp));
-            }
-            return list;
-        }
-
-        private static string Missing(JsonObject o, string name) => o.ContainsKey(name) ? "has the wrong type" : "is missing";
-    }
 
     /// <summary>A 64-bit value: a "0x..." hex string, a decimal string, or a JSON whole number.</summary>
     internal static ulong ParseU64(string path, string field, JsonNode? node)
