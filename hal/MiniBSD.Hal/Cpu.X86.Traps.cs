@@ -86,11 +86,7 @@ public sealed partial class Cpu
     private void TakeIpi(int vector, long arrivedAt)
     {
         var gate = Idt ?? throw new UnsupportedFeatureException($"cpu{Id}: interrupt 0x{vector:X} with no IDT loaded");
-        Frame = new InterruptFrame(vector, 0, Pc, Cpl, _rflags);
-        _rflags &= ~X86.RflagsBits.IF;
-        SetEl(1);
-        Clock += _costs.InterruptEntry;
-        Counters.InterruptsTaken++;
+        TakeInterrupt(vector);
         Counters.IpisReceived++;
         gate(this, vector, arrivedAt);
     }

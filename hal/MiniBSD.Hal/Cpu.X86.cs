@@ -203,6 +203,7 @@ public sealed partial class Cpu
             case X86.Msr.KernelGsBase: _kernelGsBase = value; break;
             case X86.Msr.X2ApicIcr: SendIpi((int)(value >> 32), (int)(value & 0xFF)); break;
             case X86.Msr.X2ApicEoi: break;
+            case X86.Msr.TscDeadline: _tscDeadline = value; break;
             default: throw new UnsupportedFeatureException($"wrmsr 0x{msr:X}");
         }
     }
@@ -215,6 +216,7 @@ public sealed partial class Cpu
         X86.Msr.Sfmask => _sfmask,
         X86.Msr.GsBase => _gsBase,
         X86.Msr.KernelGsBase => _kernelGsBase,
+        X86.Msr.TscDeadline => _tscDeadline,
         _ => throw new UnsupportedFeatureException($"rdmsr 0x{msr:X}"),
     };
 }

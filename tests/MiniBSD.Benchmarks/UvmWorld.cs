@@ -21,7 +21,7 @@ internal sealed class UvmWorld
         var boot = Locore.Start(Machine);
         Pages = new UvmPage(Machine, boot.FirstFree);
         Pmaps = new PmapSystem(Machine, boot, Pages);
-        Uvm = new Uvm(Machine, Pages, Pmaps);
+        Uvm = new Uvm(Machine, Pages, Pmaps, UserAccess.Access);
     }
 
     public Machine Machine { get; }

@@ -61,6 +61,8 @@ public static class Msr
     public const uint X2ApicIcr = 0x830;
     /// <summary>x2APIC EOI register: a write of 0 ends the interrupt being serviced.</summary>
     public const uint X2ApicEoi = 0x80B;
+    /// <summary>IA32_TSC_DEADLINE: the local APIC timer fires when the TSC reaches it (0 disarms).</summary>
+    public const uint TscDeadline = 0x6E0;
 }
 
 /// <summary>Exception and interrupt vectors (SDM Vol. 3A §6.3.1) and OpenBSD amd64's IPI vectors (i82489var.h).</summary>

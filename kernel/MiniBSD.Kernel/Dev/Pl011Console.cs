@@ -1,6 +1,5 @@
 using MiniBSD.Hal;
 using MiniBSD.Hal.Devices;
-using MiniBSD.Kernel.Arch.Arm64;
 using static MiniBSD.Kernel.Kern.Systm;
 
 namespace MiniBSD.Kernel.Dev;
@@ -13,16 +12,19 @@ public static class Pl011Console
 {
     private const ulong FrTxff = 1 << 5;
 
+    /// <summary>Where every MD locore maps the UART's registers (Device memory, kernel only): the top of the kernel half.</summary>
+    public const ulong UartVa = 0xFFFF_FF00_0000_0000;
+
     /// <summary>cnputc: one byte out.</summary>
     public static void Cnputc(Cpu cpu, byte c)
     {
         ulong fr;
         do
         {
-            if (!cpu.TryRead(VmParam.UartVa + Pl011Uart.UartFr, 4, out fr)) throw Panic($"cnputc: UARTFR unreadable ({cpu.Esr})");
+            if (!cpu.TryRead(UartVa + Pl011Uart.UartFr, 4, out fr)) throw Panic($"cnputc: UARTFR unreadable ({cpu})");
         }
         while ((fr & FrTxff) != 0);
-        if (!cpu.TryWrite(VmParam.UartVa + Pl011Uart.UartDr, 1, c)) throw Panic($"cnputc: UARTDR unwritable ({cpu.Esr})");
+        if (!cpu.TryWrite(UartVa + Pl011Uart.UartDr, 1, c)) throw Panic($"cnputc: UARTDR unwritable ({cpu})");
     }
 
     /// <summary>A string out, as UTF-8.</summary>

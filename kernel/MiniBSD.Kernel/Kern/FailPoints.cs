@@ -29,6 +29,12 @@ public enum FailSite
 /// probability drawn from a generator seeded by the run's seed and the site (<see cref="FailRate"/>). Deterministic:
 /// the same options and seed fail the same calls. One per kernel; nothing armed costs a counter and a compare a call.
 /// </summary>
+/// <summary>A part of the kernel with allocation sites that fault injection can fail (InitMain arms it).</summary>
+public interface IFailable
+{
+    FailPoints FailPoints { get; set; }
+}
+
 public sealed class FailPoints
 {
     private static readonly int Count = Enum.GetValues<FailSite>().Length;

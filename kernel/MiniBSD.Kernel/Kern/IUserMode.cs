@@ -3,16 +3,16 @@ using MiniBSD.Hal;
 namespace MiniBSD.Kernel.Kern;
 
 /// <summary>
-/// The machine-dependent half of running user code, which the scheduler calls at the user/kernel boundary
-/// (OpenBSD arm64 trap.c, syscall.c and userret): the SVC entry, the return to EL0, the AST check before user code
-/// runs again, the timer interrupt, and user memory access with its faults.
+/// Running user code, as the scheduler calls it at the user/kernel boundary (OpenBSD trap.c, syscall.c and userret):
+/// the system-call entry, the return to user mode, the AST check before user code runs again, the timer interrupt,
+/// and user memory access with its faults. <see cref="UserMode"/> implements it with the machine's half.
 /// </summary>
 internal interface IUserMode
 {
-    /// <summary>svc_handler: the SVC is taken; returns the kernel frame that does the call.</summary>
+    /// <summary>The system-call instruction is taken (svc_handler / Xsyscall); returns the kernel frame that does the call.</summary>
     IEnumerator<Op> Svc(Cpu cpu, Proc p, in Op op, out bool locked);
 
-    /// <summary>The system call's frame returned <paramref name="value"/> (-errno on error): x0 and PSTATE.C, then ERET.</summary>
+    /// <summary>The system call's frame returned <paramref name="value"/> (-errno on error): the result, the carry flag, the return.</summary>
     void SyscallReturn(Cpu cpu, Proc p, long value);
 
     /// <summary>userret/ast before user code runs: a frame to run first (a pending signal's action), or null.</summary>
@@ -27,13 +27,13 @@ internal interface IUserMode
     /// <summary>The bottom user frame ended without calling exit (a program must exit through crt0): as illegal.</summary>
     IEnumerator<Op> FellOff(Cpu cpu, Proc p, long value);
 
-    /// <summary>Entering user mode on this CPU (the thread was switched in, or a trap returns): ERET to EL0.</summary>
+    /// <summary>Entering user mode on this CPU (the thread was switched in, or a trap returns).</summary>
     void EnterUser(Cpu cpu, Proc p);
 
-    /// <summary>The timer interrupt taken in user mode: IRQ entry to EL1, before the thread is preempted.</summary>
+    /// <summary>The timer interrupt taken in user mode, before the thread is preempted.</summary>
     void Interrupt(Cpu cpu, Proc p);
 
-    /// <summary>need_resched's cpu_kick: an IPI taken in user mode (IRQ entry to EL1), so the thread can be preempted.</summary>
+    /// <summary>need_resched's cpu_kick: an IPI taken in user mode, so the thread can be preempted.</summary>
     void Kick(Cpu cpu, Proc p);
 
     /// <summary>Programs the CPU's timer for the end of the slice (at switch in of a user thread).</summary>

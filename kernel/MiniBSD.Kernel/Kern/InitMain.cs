@@ -1,6 +1,5 @@
 using MiniBSD.Hal;
 using MiniBSD.Kernel.Abi;
-using MiniBSD.Kernel.Arch.Arm64;
 using MiniBSD.Kernel.Dev;
 using MiniBSD.Kernel.Uvm;
 using static MiniBSD.Kernel.Kern.Systm;
@@ -47,10 +46,10 @@ public sealed class InitMain
         Dmesg = dmesg ?? new Dmesg(null, machine.Costs.FrequencyHz);
         Machine = machine;
         Programs = programs;
-        Boot = Locore.Start(machine);
-        Pages = new UvmPage(machine, Boot.FirstFree);
-        Pmaps = new PmapSystem(machine, Boot, Pages);
-        Uvm = new Uvm.Uvm(machine, Pages, Pmaps);
+        Machdep = Conf.Machdep.Attach(machine);   // locore: the MMU on every CPU
+        Pages = new UvmPage(machine, Machdep.FirstFree);
+        Pmaps = Machdep.PmapInit(Pages);
+        Uvm = new Uvm.Uvm(machine, Pages, Pmaps, Machdep.UserAccess);
         Sched = new Sched(machine, Options.SchedParams);
         Procs = new KernProc(new Random(Options.Seed), Options.MaxProcesses);
         Exit = new KernExit(Procs, Uvm, Sched, new MpLock("kernel_lock")) { Path = Options.ExitPath };
@@ -58,7 +57,7 @@ public sealed class InitMain
         Exec = new KernExec(Uvm, programs, Exit);
         Cons = new Cons(machine);
         var copy = machine.Costs.FrameCopy;
-        var syscall = new Syscall(machine, Uvm, Sysent, Exit, Sched.Params.SyscallDispatchCycles);
+        var syscall = Machdep.UserMode(Uvm, Sysent, Exit, Sched.Params.SyscallDispatchCycles);
         Syscalls = syscall;
         Exec.UserMode = syscall;
         Exit.Register(Sysent);
@@ -68,17 +67,18 @@ public sealed class InitMain
         new ProcSyscalls(Uvm, Sched, Procs).Register(Sysent);
         new KernSysctl(Uvm, Procs).Register(Sysent);
         Sysent.Add(SysCall.Reboot, SysReboot);
-        // cpu_switchto's pmap_setttb: the incoming thread's address space, or the kernel's for a kernel thread.
-        Sched.SwitchHook = (cpu, _, next) => Pmaps.PmapSetTtb(cpu, next.Process?.Vmspace?.Pmap ?? Pmaps.Kernel);
+        // cpu_switchto's address-space switch: the incoming thread's pmap, or the kernel's for a kernel thread.
+        Sched.SwitchHook = (cpu, _, next) => Pmaps.PmapSwitch(cpu, next.Process?.Vmspace?.Pmap ?? Pmaps.Kernel);
         Exec.Dmesg = Exit.Dmesg = Dmesg;
         _baseline = Enum.GetValues<PageUse>().ToDictionary(u => u, u => Pages.Count(u));
         FailPoints = new FailPoints(Options.Seed);   // armed by the caller after boot: boot itself never fails
-        Pages.FailPoints = Procs.FailPoints = Pmaps.Asids.FailPoints = FailPoints;
+        Pages.FailPoints = Procs.FailPoints = FailPoints;
+        if (Pmaps is IFailable failable) failable.FailPoints = FailPoints;
         FailPoints.Exempt = () => Sched.Running?.Process?.Pid == 1;
         var cpu0 = machine.Cpu(0);
-        Dmesg.Printf(cpu0, $"MiniBSD: {machine.Cpus.Count} CPUs, {machine.Memory.Size >> 20} MiB RAM at 0x{machine.Memory.Base:X}, {cpu0.IdAa64Mmfr0.PhysicalAddressBits}-bit PAs, {cpu0.IdAa64Mmfr0.AsidBits}-bit ASIDs");
-        Dmesg.Printf(cpu0, $"locore: MMU on; kernel tables at 0x{Boot.KernelL0:X}, direct map of RAM in {Boot.DirectMapBlocks} 2 MiB blocks");
-        Dmesg.Printf(cpu0, $"uvm: {Pages.TotalPages} pages managed; pmap: {Pmaps.Asids.Count - 1} user ASIDs");
+        Dmesg.Printf(cpu0, $"MiniBSD/{machine.Config.Arch.Name()}: {machine.Cpus.Count} CPUs, {machine.Memory.Size >> 20} MiB RAM at 0x{machine.Memory.Base:X}");
+        foreach (string line in Machdep.BootMessages()) Dmesg.Printf(cpu0, line);
+        Dmesg.Printf(cpu0, $"uvm: {Pages.TotalPages} pages managed; pmap_purge {(Pmaps.HavePmapPurge ? "yes" : "no")} (__HAVE_PMAP_PURGE)");
         Dmesg.Printf(cpu0, $"sysent: {Sysent.Implemented.Count()} system calls; {Options.MaxProcesses} processes at most; seed {Options.Seed}; exit path {Options.ExitPath.Name()}");
     }
 
@@ -91,9 +91,10 @@ public sealed class InitMain
     public KernelOptions Options { get; }
     public Machine Machine { get; }
     public ProgramRegistry Programs { get; }
-    public BootInfo Boot { get; }
+    /// <summary>The machine-dependent layer (arm64 or amd64) locore started.</summary>
+    internal IMachdep Machdep { get; }
     public UvmPage Pages { get; }
-    public PmapSystem Pmaps { get; }
+    public IPmap Pmaps { get; }
     public Uvm.Uvm Uvm { get; }
     public Sched Sched { get; }
     public KernProc Procs { get; }
@@ -102,7 +103,7 @@ public sealed class InitMain
     public KernExec Exec { get; }
     public Cons Cons { get; }
     public Sysent Sysent { get; } = new();
-    internal Syscall Syscalls { get; }
+    internal UserMode Syscalls { get; }
 
     /// <summary>Process 1, once started.</summary>
     public Process? Init { get; private set; }
@@ -189,6 +190,9 @@ public sealed class InitMain
     public IReadOnlyDictionary<PageUse, long> LeakedFrames() =>
         Enum.GetValues<PageUse>().Where(u => u != PageUse.Free).ToDictionary(u => u, u => Pages.Count(u) - _baseline[u]);
 
-    /// <summary>User ASIDs still allocated.</summary>
-    public int LeakedAsids => Pmaps.Asids.InUse;
+    /// <summary>User ASIDs (arm64) still allocated.</summary>
+    public int LeakedAsids => Pmaps.TagsInUse;
+
+    /// <summary>The boot-time MMU self-check of this machine's MD layer.</summary>
+    public IReadOnlyList<SelfCheckStep> MmuSelfCheck() => Machdep.MmuSelfCheck(Pages);
 }

@@ -1,7 +1,6 @@
 using System.Text;
 using MiniBSD.Hal;
 using MiniBSD.Kernel.Abi;
-using MiniBSD.Kernel.Arch.Arm64;
 using MiniBSD.Kernel.Uvm;
 using static MiniBSD.Kernel.Kern.Systm;
 

@@ -1,6 +1,5 @@
 using MiniBSD.Hal;
 using MiniBSD.Kernel.Abi;
-using MiniBSD.Kernel.Arch.Arm64;
 using static MiniBSD.Kernel.Kern.Systm;
 
 namespace MiniBSD.Kernel.Kern;
@@ -96,7 +95,7 @@ public sealed partial class KernExit
         {
             case ExitPath.Purge: _uvm.UvmPurge(cpu, vm); break;
             case ExitPath.PurgeUnordered: _uvm.UvmPurge(cpu, vm, pmapPurge: false); break;
-            case ExitPath.PurgeBroken: _uvm.UvmPurge(cpu, vm, pmapPurge: false, PmapFlush.Never); break;
+            case ExitPath.PurgeBroken: _uvm.UvmPurge(cpu, vm, pmapPurge: false, Uvm.PmapFlush.Never); break;
             default: throw NoTeardownInExit1();
         }
         if (checker.Enabled) checker.Context = null;

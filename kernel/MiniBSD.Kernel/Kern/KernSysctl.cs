@@ -1,6 +1,5 @@
 using System.Text;
 using MiniBSD.Kernel.Abi;
-using MiniBSD.Kernel.Arch.Arm64;
 
 namespace MiniBSD.Kernel.Kern;
 

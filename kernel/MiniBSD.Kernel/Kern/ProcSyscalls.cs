@@ -1,5 +1,4 @@
 using MiniBSD.Kernel.Abi;
-using MiniBSD.Kernel.Arch.Arm64;
 using MiniBSD.Kernel.Uvm;
 
 namespace MiniBSD.Kernel.Kern;

@@ -1,5 +1,4 @@
 using MiniBSD.Hal;
-using MiniBSD.Kernel.Arch.Arm64;
 
 namespace MiniBSD.Kernel.Uvm;
 
@@ -8,11 +7,14 @@ namespace MiniBSD.Kernel.Uvm;
 /// this class's methods, split by source file: UvmMap.cs (uvm_map.c), UvmAmap.cs (uvm_amap.c/uvm_anon.c),
 /// UvmFault.cs (uvm_fault.c), UvmMmap.cs (uvm_mmap.c). Every function takes the CPU it runs on.
 /// </summary>
-public sealed partial class Uvm(Machine machine, UvmPage pages, PmapSystem pmaps)
+public sealed partial class Uvm(Machine machine, UvmPage pages, IPmap pmaps, Kern.IUserAccess userAccess)
 {
     public Machine Machine { get; } = machine;
     public UvmPage Pages { get; } = pages;
-    public PmapSystem Pmaps { get; } = pmaps;
+    public IPmap Pmaps { get; } = pmaps;
+
+    /// <summary>How the kernel reaches user memory on this machine (copyin and copyout go through it).</summary>
+    public Kern.IUserAccess UserAccess { get; } = userAccess;
 
     /// <summary>uvmexp's fault counters.</summary>
     public UvmExp Exp { get; } = new();

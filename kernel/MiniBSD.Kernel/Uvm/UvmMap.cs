@@ -1,5 +1,4 @@
 using MiniBSD.Hal;
-using MiniBSD.Kernel.Arch.Arm64;
 using static MiniBSD.Kernel.Kern.Systm;
 
 namespace MiniBSD.Kernel.Uvm;
@@ -10,7 +9,7 @@ public sealed partial class Uvm
     public Vmspace? UvmspaceAlloc(Cpu cpu)
     {
         var pm = Pmaps.PmapCreate(cpu);
-        return pm is null ? null : new Vmspace(new VmMap(pm, VmLayout.UserMin, VmParam.VmMaxUserAddress));
+        return pm is null ? null : new Vmspace(new VmMap(pm, VmLayout.UserMin, Pmaps.VmMaxUserAddress));
     }
 
     /// <summary>

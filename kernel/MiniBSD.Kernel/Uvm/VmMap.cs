@@ -1,4 +1,3 @@
-using MiniBSD.Kernel.Arch.Arm64;
 using static MiniBSD.Kernel.Kern.Systm;
 
 namespace MiniBSD.Kernel.Uvm;

@@ -97,7 +97,7 @@ public sealed class SystemCommandTests
         var stderr = new StringWriter();
         Assert.Equal(0, SystemCommand.Boot(Small with { Verbose = true }, Stream.Null, stderr));
         string log = stderr.ToString();
-        Assert.StartsWith("[    0.000000] MiniBSD: 2 CPUs, 64 MiB RAM at 0x40000000", log);
+        Assert.StartsWith("[    0.000000] MiniBSD/arm64: 2 CPUs, 64 MiB RAM at 0x40000000", log);
         Assert.Contains("] pid 1: exec /sbin/init", log);
         Assert.Contains("] mmu self-check: [ok]", log);
         Assert.Contains("] init: halting (/etc/rc exited 0)", log);

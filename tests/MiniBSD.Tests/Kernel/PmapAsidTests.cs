@@ -78,7 +78,7 @@ public sealed class PmapAsidTests
         var k = new KernelFixture(cpus: 2, asidLimit: 4);
         var (cpu0, cpu1) = (k.Cpu(0), k.Cpu(1));
         var spaces = Spaces(k, 5);
-        var pms = spaces.Select(s => s.Pm).ToList();
+        var pms = spaces.Select(s => (Arm64Pmap)s.Pm).ToList();
         k.Pmaps.PmapSetTtb(cpu1, pms[0]);                                  // stays loaded on cpu1 through the rollover
         Assert.True(KernelFixture.UserRead(cpu1, 0x40_0000, out ulong v) && v == 0);
         for (int i = 1; i < 3; i++)

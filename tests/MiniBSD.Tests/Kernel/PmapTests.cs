@@ -15,7 +15,7 @@ public sealed class PmapTests
 
     private static long Tlbis(Machine m, TlbiOp op) => m.TotalCounters().Tlbi(op);
 
-    private static (KernelFixture K, Pmap Pm, List<ulong> Frames) Mapped(int pages, int cpus = 2)
+    private static (KernelFixture K, Arm64Pmap Pm, List<ulong> Frames) Mapped(int pages, int cpus = 2)
     {
         var k = new KernelFixture(cpus);
         var pm = k.Pmaps.PmapCreate(k.Cpu())!;

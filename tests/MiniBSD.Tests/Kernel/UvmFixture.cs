@@ -1,6 +1,7 @@
 using MiniBSD.Hal;
 using MiniBSD.Kernel.Abi;
 using MiniBSD.Kernel.Arch.Arm64;
+using MiniBSD.Kernel.Kern;
 using MiniBSD.Kernel.Uvm;
 
 namespace MiniBSD.Tests.Kernel;
@@ -11,7 +12,7 @@ internal sealed class UvmFixture
     public UvmFixture(int cpus = 2, int? asidLimit = null, ulong memory = 64 * MachineConfig.MiB)
     {
         K = new KernelFixture(cpus, asidLimit: asidLimit, memory: memory);
-        Uvm = new Uvm(K.Machine, K.Pages, K.Pmaps);
+        Uvm = new Uvm(K.Machine, K.Pages, K.Pmaps, UserAccess.Access);
     }
 
     public KernelFixture K { get; }

@@ -210,16 +210,16 @@ public sealed class UvmTests
         u.Switch(cpu, vm);
         cpu.SetPan(true);
         byte[] text = "hello, kernel\0"u8.ToArray();
-        Assert.Equal(Errno.None, Copy.Copyout(cpu, u.Uvm, vm.Map, text, va + 4090));  // crosses into the second page
+        Assert.Equal(Errno.None, Copy.Copyout(UserAccess.Access, cpu, u.Uvm, vm.Map, text, va + 4090));  // crosses into the second page
         var back = new byte[text.Length];
-        Assert.Equal(Errno.None, Copy.Copyin(cpu, u.Uvm, vm.Map, va + 4090, back));
+        Assert.Equal(Errno.None, Copy.Copyin(UserAccess.Access, cpu, u.Uvm, vm.Map, va + 4090, back));
         Assert.Equal(text, back);
-        Assert.Equal(Errno.None, Copy.Copyinstr(cpu, u.Uvm, vm.Map, va + 4090, 64, out string s));
+        Assert.Equal(Errno.None, Copy.Copyinstr(UserAccess.Access, cpu, u.Uvm, vm.Map, va + 4090, 64, out string s));
         Assert.Equal("hello, kernel", s);
-        Assert.Equal(Errno.ENAMETOOLONG, Copy.Copyinstr(cpu, u.Uvm, vm.Map, va + 4090, 5, out _));
-        Assert.Equal(Errno.EFAULT, Copy.Copyin(cpu, u.Uvm, vm.Map, 0x7000_0000, back));
-        Assert.Equal(Errno.EFAULT, Copy.Copyout(cpu, u.Uvm, vm.Map, text, Locore.DirectMap(u.K.Machine, u.K.Boot.KernelL0)));
-        Assert.Equal(Errno.EFAULT, Copy.Copyout(cpu, u.Uvm, vm.Map, text, va + 2 * 4096 - 4));      // runs off the end
+        Assert.Equal(Errno.ENAMETOOLONG, Copy.Copyinstr(UserAccess.Access, cpu, u.Uvm, vm.Map, va + 4090, 5, out _));
+        Assert.Equal(Errno.EFAULT, Copy.Copyin(UserAccess.Access, cpu, u.Uvm, vm.Map, 0x7000_0000, back));
+        Assert.Equal(Errno.EFAULT, Copy.Copyout(UserAccess.Access, cpu, u.Uvm, vm.Map, text, Locore.DirectMap(u.K.Machine, u.K.Boot.KernelL0)));
+        Assert.Equal(Errno.EFAULT, Copy.Copyout(UserAccess.Access, cpu, u.Uvm, vm.Map, text, va + 2 * 4096 - 4));      // runs off the end
         u.FreeAll(vm);
     }
 

@@ -117,7 +117,7 @@ public sealed class FaultInjectionTests
         var s = new MiniSystem("i=0; while [ $i -lt 300 ]; do sleep 0.01 & i=$((i + 1)); done; wait\n", cpus: 4, maxProcesses: 400, asidBits: 8,
             memory: 256 * MiniBSD.Hal.MachineConfig.MiB);
         s.Run();
-        Assert.True(s.Kernel.Pmaps.Asids.Rollovers >= 1, $"{s.Kernel.Pmaps.Asids.Rollovers} rollovers");
+        Assert.True(((MiniBSD.Kernel.Arch.Arm64.PmapSystem)s.Kernel.Pmaps).Asids.Rollovers >= 1, $"{((MiniBSD.Kernel.Arch.Arm64.PmapSystem)s.Kernel.Pmaps).Asids.Rollovers} rollovers");
         Assert.Equal(0, s.Kernel.HaltStatus);
         s.AssertCleanHalt();   // rule 3 stayed silent at every hand-out after each rollover
     }

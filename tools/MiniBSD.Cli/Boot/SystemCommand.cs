@@ -5,7 +5,6 @@ using MiniBSD.Hal.Cost;
 using MiniBSD.Hal.Isa;
 using MiniBSD.Hal.Tlb;
 using MiniBSD.Cli.Host;
-using MiniBSD.Kernel.Arch.Arm64;
 using MiniBSD.Kernel.Kern;
 using MiniBSD.Userland;
 
@@ -90,11 +89,11 @@ public static class SystemCommand
         var dmesg = new Dmesg(logger, config.Costs.FrequencyHz);
         var kernel = new InitMain(machine, Rootfs.Create(rc, rcPath), o.KernelOptions(), dmesg);
         keep?.Invoke(kernel);   // a caller that reports a panic needs the kernel the panic left
-        var check = new MmuSelfCheck(machine, kernel.Boot, kernel.Pages, kernel.Pmaps);
-        foreach (var step in check.Run())
+        var steps = kernel.MmuSelfCheck();
+        foreach (var step in steps)
             dmesg.Debug(machine.Cpus[0], $"mmu self-check: [{(step.Passed ? "ok" : "FAILED")}] {step.Name}: {step.Detail}");
         end = RunEnd.Stalled;
-        if (!check.Passed) return null;
+        if (!steps.All(s => s.Passed)) return null;
         machine.Console.Sink = console;
         o.Arm(kernel);   // after the self-check: boot itself is not a failure path
         kernel.Start("/sbin/init", rcPath);

@@ -4,12 +4,10 @@ using MiniBSD.Hal.Isa;
 using MiniBSD.Hal.Mmu;
 using MiniBSD.Hal.Registers;
 using MiniBSD.Hal.Tlb;
+using MiniBSD.Kernel.Kern;
 using MiniBSD.Kernel.Uvm;
 
 namespace MiniBSD.Kernel.Arch.Arm64;
-
-/// <summary>One step of the boot-time MMU self-check: what was tried and what the machine answered.</summary>
-public sealed record SelfCheckStep(string Name, bool Passed, string Detail);
 
 /// <summary>
 /// A short check, run at boot, that translation and TLB maintenance behave as the architecture says: AT on kernel
@@ -44,7 +42,7 @@ public sealed class MmuSelfCheck(Machine machine, BootInfo boot, UvmPage pages, 
         return _steps;
     }
 
-    private sealed record UserMapping(Pmap Pm, ulong Frame);
+    private sealed record UserMapping(Arm64Pmap Pm, ulong Frame);
 
     private void Step(string name, bool passed, string detail) => _steps.Add(new SelfCheckStep(name, passed, detail));
 

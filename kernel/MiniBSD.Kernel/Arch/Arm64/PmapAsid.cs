@@ -65,7 +65,7 @@ public sealed class PmapAsid
     /// <summary>Fault injection: <see cref="FailSite.Asid"/> makes an allocation roll over.</summary>
     public Kern.FailPoints FailPoints { get; set; } = new();
 
-    public ulong Allocate(Cpu cpu, ulong oldPmAsid, IReadOnlyList<Pmap> loaded)
+    public ulong Allocate(Cpu cpu, ulong oldPmAsid, IReadOnlyList<Arm64Pmap> loaded)
     {
         int number = FailPoints.Fail(Kern.FailSite.Asid) ? -1 : Find(Number(oldPmAsid));
         if (number < 0)
@@ -116,7 +116,7 @@ public sealed class PmapAsid
     /// (restamped into the new generation so they need no new number), then TLBI VMALLE1IS so no TLB holds an entry
     /// of the old generation.
     /// </summary>
-    private void Rollover(Cpu cpu, IReadOnlyList<Pmap> loaded)
+    private void Rollover(Cpu cpu, IReadOnlyList<Arm64Pmap> loaded)
     {
         Generation += GenerationStep;
         Rollovers++;

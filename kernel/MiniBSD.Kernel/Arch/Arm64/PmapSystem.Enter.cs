@@ -14,8 +14,9 @@ public sealed partial class PmapSystem
     /// break-before-make (invalid entry, TLB invalidation, new entry; reference §4.4); a change of permissions only
     /// is one store followed by the invalidation. False (ENOMEM) when no page is left for a table.
     /// </summary>
-    public bool PmapEnter(Cpu cpu, Pmap pm, ulong va, ulong pa, VmProt prot)
+    public bool PmapEnter(Cpu cpu, Pmap pmap, ulong va, ulong pa, VmProt prot)
     {
+        var pm = Md(pmap);
         Kassert((va & 0xFFF) == 0 && (pa & 0xFFF) == 0, "pmap_enter: VA 0x{0:X} or PA 0x{1:X} not page aligned", va, pa);
         Kassert(prot != VmProt.None, "pmap_enter: PROT_NONE mappings are not entered");
         Kassert(pm.IsKernel ? va >= VmParam.DirectMapBase : va < VmParam.VmMaxUserAddress, "pmap_enter: VA 0x{0:X} outside the pmap's range", va);
@@ -47,8 +48,9 @@ public sealed partial class PmapSystem
     }
 
     /// <summary>pmap_extract: the physical address <paramref name="va"/> maps to, if it is mapped.</summary>
-    public bool PmapExtract(Cpu cpu, Pmap pm, ulong va, out ulong pa)
+    public bool PmapExtract(Cpu cpu, Pmap pmap, ulong va, out ulong pa)
     {
+        var pm = Md(pmap);
         pa = 0;
         ulong slot = VpLookup(cpu, pm, va);
         if (slot == 0) return false;
@@ -63,8 +65,9 @@ public sealed partial class PmapSystem
     /// without PROT_READ the pages are removed instead, as OpenBSD does. Each changed entry is one store and
     /// ttlb_flush.
     /// </summary>
-    public void PmapProtect(Cpu cpu, Pmap pm, ulong sva, ulong eva, VmProt prot)
+    public void PmapProtect(Cpu cpu, Pmap pmap, ulong sva, ulong eva, VmProt prot)
     {
+        var pm = Md(pmap);
         if ((prot & VmProt.Read) == 0)
         {
             PmapRemove(cpu, pm, sva, eva);
@@ -87,7 +90,7 @@ public sealed partial class PmapSystem
     /// The leaf descriptor for a mapping: Normal write-back memory, inner shareable, AF set. User pages are nG (tagged
     /// with the ASID), EL0-accessible, never executable at EL1; kernel pages are global and never executable at EL0.
     /// </summary>
-    private static Descriptor MakePte(Pmap pm, ulong pa, VmProt prot)
+    private static Descriptor MakePte(Arm64Pmap pm, ulong pa, VmProt prot)
     {
         bool write = (prot & VmProt.Write) != 0, exec = (prot & VmProt.Execute) != 0;
         if (pm.IsKernel)

@@ -1,20 +1,9 @@
 using MiniBSD.Hal;
 using MiniBSD.Hal.Mmu;
+using MiniBSD.Kernel.Uvm;
 using static MiniBSD.Kernel.Kern.Systm;
 
 namespace MiniBSD.Kernel.Arch.Arm64;
-
-/// <summary>When pmap_remove invalidates TLB entries.</summary>
-public enum PmapFlush : byte
-{
-    /// <summary>ttlb_flush: per page while the pmap is active somewhere, nothing once it is not.</summary>
-    WhenActive,
-    /// <summary>
-    /// Never, trusting a single ASID flush later. Correct only after pmap_purge; with the pmap still loaded it is the
-    /// mistake the 2025 design discussion warned about, which the coherence checker catches. For teaching.
-    /// </summary>
-    Never,
-}
 
 public sealed partial class PmapSystem
 {
@@ -23,8 +12,9 @@ public sealed partial class PmapSystem
     /// allocated (uvm frees them); table pages stay until pmap_destroy. <see cref="RemoveWalk"/> chooses OpenBSD's
     /// page-by-page lookups or a walk that skips absent subtrees. Returns how many pages were unmapped.
     /// </summary>
-    public int PmapRemove(Cpu cpu, Pmap pm, ulong sva, ulong eva, PmapFlush flush = PmapFlush.WhenActive)
+    public int PmapRemove(Cpu cpu, Pmap pmap, ulong sva, ulong eva, PmapFlush flush = PmapFlush.WhenActive)
     {
+        var pm = Md(pmap);
         Kassert((sva & 0xFFF) == 0 && (eva & 0xFFF) == 0 && sva <= eva, "pmap_remove: bad range [0x{0:X}, 0x{1:X})", sva, eva);
         return RemoveWalk == PmapRemoveWalk.PageByPage
             ? RemovePageByPage(cpu, pm, sva, eva, flush)
@@ -32,7 +22,7 @@ public sealed partial class PmapSystem
     }
 
     /// <summary>OpenBSD arm64: a full pmap_vp_lookup for every page, present or not (reference §4).</summary>
-    private int RemovePageByPage(Cpu cpu, Pmap pm, ulong sva, ulong eva, PmapFlush flush)
+    private int RemovePageByPage(Cpu cpu, Arm64Pmap pm, ulong sva, ulong eva, PmapFlush flush)
     {
         int removed = 0;
         for (ulong va = sva; va < eva; va += 0x1000)
@@ -44,7 +34,7 @@ public sealed partial class PmapSystem
     }
 
     /// <summary>Descends only into present tables, stepping over an absent one's whole span.</summary>
-    private int RemoveSkipping(Cpu cpu, Pmap pm, ulong table, int level, ulong sva, ulong eva, PmapFlush flush)
+    private int RemoveSkipping(Cpu cpu, Arm64Pmap pm, ulong table, int level, ulong sva, ulong eva, PmapFlush flush)
     {
         int shift = 39 - 9 * level;
         ulong span = 1UL << shift;
@@ -69,7 +59,7 @@ public sealed partial class PmapSystem
     }
 
     /// <summary>pmap_remove_pted: clears one L3 entry if valid, counts it, and invalidates per <paramref name="flush"/>.</summary>
-    private bool RemovePted(Cpu cpu, Pmap pm, ulong slot, ulong va, PmapFlush flush)
+    private bool RemovePted(Cpu cpu, Arm64Pmap pm, ulong slot, ulong va, PmapFlush flush)
     {
         var pte = ReadPte(cpu, slot);
         if (!pte.IsValid) return false;

@@ -26,7 +26,7 @@ public sealed partial class PmapSystem
     private static ulong Slot(ulong table, ulong va, int level) => table + PmapBootstrap.Index(va, level) * 8;
 
     /// <summary>pmap_vp_lookup: the L3 slot for <paramref name="va"/>, or 0 when a table on the way is absent.</summary>
-    private ulong VpLookup(Cpu cpu, Pmap pm, ulong va)
+    private ulong VpLookup(Cpu cpu, Arm64Pmap pm, ulong va)
     {
         ulong table = pm.L0;
         for (int level = 0; level < 3; level++)
@@ -52,7 +52,7 @@ public sealed partial class PmapSystem
     /// pmap_vp_enter: the L3 slot for <paramref name="va"/>, allocating zeroed tables on the way (invalid to valid:
     /// no TLBI, reference §4.4). False when no page is left for a table.
     /// </summary>
-    private bool VpEnter(Cpu cpu, Pmap pm, ulong va, out ulong slot)
+    private bool VpEnter(Cpu cpu, Arm64Pmap pm, ulong va, out ulong slot)
     {
         ulong table = pm.L0;
         slot = 0;
@@ -79,7 +79,7 @@ public sealed partial class PmapSystem
     /// pmap_purge or pmap_free_asid will drop them by ASID); else DSB ISHST, TLBI VAE1IS for the VA and the pmap's
     /// ASID (VAALE1IS, all ASIDs, for the kernel pmap), DSB ISH, ISB.
     /// </summary>
-    private static void TtlbFlush(Cpu cpu, Pmap pm, ulong va)
+    private static void TtlbFlush(Cpu cpu, Arm64Pmap pm, ulong va)
     {
         if (pm.Active == 0) return;
         cpu.Dsb(BarrierOption.Ishst);
@@ -90,7 +90,7 @@ public sealed partial class PmapSystem
     }
 
     /// <summary>cpu_tlb_flush_asid_all: every entry of the pmap's ASID, on every CPU.</summary>
-    private static void FlushAsid(Cpu cpu, Pmap pm)
+    private static void FlushAsid(Cpu cpu, Arm64Pmap pm)
     {
         cpu.Dsb(BarrierOption.Ishst);
         cpu.Tlbi(TlbiOp.Aside1Is, TlbiOpExtensions.Operand(0, pm.AsidNumber));

@@ -26,7 +26,7 @@ public sealed partial class PmapSystem
 {
     private readonly Machine _machine;
     private readonly UvmPage _pages;
-    private readonly Pmap?[] _curpm;
+    private readonly Arm64Pmap?[] _curpm;
 
     /// <param name="asidLimit">How many ASID numbers to use (tests pass a small number to force rollovers).</param>
     public PmapSystem(Machine machine, BootInfo boot, UvmPage pages, int? asidLimit = null)
@@ -34,16 +34,16 @@ public sealed partial class PmapSystem
         _machine = machine;
         _pages = pages;
         EmptyL0 = boot.EmptyL0;
-        Kernel = new Pmap(boot.KernelL0, isKernel: true) { Active = 1 };
+        Kernel = new Arm64Pmap(boot.KernelL0, isKernel: true) { Active = 1 };
         Asids = new PmapAsid(machine, machine.Cpu(0), asidLimit);
         // Every other CPU may keep its number through a rollover; the switching one needs a free one (Linux's
         // "more ASIDs than CPUs" rule).
         Kassert(Asids.Count - 1 >= machine.Cpus.Count, "PmapSystem: {0} user ASIDs for {1} CPUs; need at least one per CPU", Asids.Count - 1, machine.Cpus.Count);
-        _curpm = new Pmap?[machine.Cpus.Count];
+        _curpm = new Arm64Pmap?[machine.Cpus.Count];
     }
 
     /// <summary>pmap_kernel(): the TTBR1 tables locore built, always active.</summary>
-    public Pmap Kernel { get; }
+    public Arm64Pmap Kernel { get; }
 
     /// <summary>The kernel's empty L0 table, loaded into TTBR0 (with ASID 0) when no user pmap is.</summary>
     public ulong EmptyL0 { get; }
@@ -54,18 +54,19 @@ public sealed partial class PmapSystem
     public PmapRemoveWalk RemoveWalk { get; set; } = PmapRemoveWalk.PageByPage;
 
     /// <summary>ci_curpm of a CPU: the user pmap its TTBR0 holds, or null.</summary>
-    public Pmap? CurrentPmap(Cpu cpu) => _curpm[cpu.Id];
+    public Arm64Pmap? CurrentPmap(Cpu cpu) => _curpm[cpu.Id];
 
     /// <summary>pmap_create: an empty user address space (a zeroed L0 table); its ASID comes at first activation.</summary>
-    public Pmap? PmapCreate(Cpu cpu)
+    public Arm64Pmap? PmapCreate(Cpu cpu)
     {
         if (!_pages.TryAlloc(cpu, PageUse.PageTable, zero: true, out ulong l0)) return null;
-        return new Pmap(l0, isKernel: false);
+        return new Arm64Pmap(l0, isKernel: false);
     }
 
     /// <summary>pmap_reference.</summary>
-    public void PmapReference(Pmap pm)
+    public void PmapReference(Pmap pmap)
     {
+        var pm = Md(pmap);
         Kassert(!pm.Destroyed, "pmap_reference: pmap is destroyed");
         pm.Refs++;
     }
@@ -77,8 +78,9 @@ public sealed partial class PmapSystem
     /// switches use <see cref="PmapSetTtb"/> and leave pm_active alone. Once pm_active has dropped back to 0 the pmap
     /// never runs again: its TLB invalidations were skipped since (ttlb_flush), so activating it again panics.
     /// </summary>
-    public void PmapActivate(Cpu cpu, Pmap pm, bool curproc = true)
+    public void PmapActivate(Cpu cpu, Pmap pmap, bool curproc = true)
     {
+        var pm = Md(pmap);
         Kassert(!pm.IsKernel && !pm.Destroyed, "pmap_activate: not a live user pmap");
         Kassert(!pm.Retired, "pmap_activate: the pmap's last thread has left; its skipped TLB invalidations would show ({0})", pm);
         pm.Active++;
@@ -91,8 +93,9 @@ public sealed partial class PmapSystem
     /// asserts curproc; here the pmap must be the one this CPU has loaded). Unlike OpenBSD (where TTBR1 keeps the ASID) ci_curpm is cleared
     /// too, since with TCR_EL1.A1 = 0 this CPU no longer holds the pmap's ASID at all.
     /// </summary>
-    public void PmapDeactivate(Cpu cpu, Pmap pm)
+    public void PmapDeactivate(Cpu cpu, Pmap pmap)
     {
+        var pm = Md(pmap);
         if (pm.Active == 0) return;
         Kassert(_curpm[cpu.Id] == pm, "pmap_deactivate: pmap is not the one loaded on cpu{0} ({1})", cpu.Id, pm);
         LoadEmptyTtbr0(cpu);
@@ -105,8 +108,9 @@ public sealed partial class PmapSystem
     /// invalidation. OpenBSD busy-waits for pm_active == 1 (sibling threads still in exit1); MiniBSD's callers
     /// guarantee it and this asserts it.
     /// </summary>
-    public void PmapPurge(Cpu cpu, Pmap pm)
+    public void PmapPurge(Cpu cpu, Pmap pmap)
     {
+        var pm = Md(pmap);
         Kassert(!pm.IsKernel && pm.Active == 1 && _curpm[cpu.Id] == pm, "pmap_purge: pmap must be active once, on this CPU ({0})", pm);
         LoadEmptyTtbr0(cpu);
         FlushAsid(cpu, pm);
@@ -119,8 +123,9 @@ public sealed partial class PmapSystem
     /// pmap_destroy: drop a reference; at the last one free every table page (pmap_vp_destroy walks only present
     /// subtrees) and the ASID, with its TLBI ASIDE1IS. The mappings must be gone already (uvm removed them).
     /// </summary>
-    public void PmapDestroy(Cpu cpu, Pmap pm)
+    public void PmapDestroy(Cpu cpu, Pmap pmap)
     {
+        var pm = Md(pmap);
         Kassert(!pm.IsKernel && !pm.Destroyed, "pmap_destroy: not a live user pmap");
         if (pm.Refs > 1)
         {
@@ -142,8 +147,9 @@ public sealed partial class PmapSystem
     /// §4.4), ISB. The pmap must have live threads (pm_active > 0). The kernel pmap (a kernel thread), and a pmap
     /// pmap_purge has emptied (an exiting thread switched back in), load the empty table with ASID 0.
     /// </summary>
-    public void PmapSetTtb(Cpu cpu, Pmap pm)
+    public void PmapSetTtb(Cpu cpu, Pmap pmap)
     {
+        var pm = Md(pmap);
         if (pm.IsKernel || (pm.Retired && pm.Pt0Pa == EmptyL0))
         {
             // A kernel thread, or an exiting thread switched back in after pmap_purge (whose pm_pt0pa is the
@@ -167,10 +173,10 @@ public sealed partial class PmapSystem
         _curpm[cpu.Id] = null;
     }
 
-    private readonly List<Pmap> _loaded = [];
+    private readonly List<Arm64Pmap> _loaded = [];
 
     /// <summary>The pmaps loaded on some CPU now, each once (a reused list: the ASID allocator only reads it).</summary>
-    private List<Pmap> LoadedPmaps()
+    private List<Arm64Pmap> LoadedPmaps()
     {
         _loaded.Clear();
         foreach (var pm in _curpm)

@@ -1,233 +1,38 @@
-using System.Buffers.Binary;
 using MiniBSD.Hal;
 using MiniBSD.Hal.Isa;
-using MiniBSD.Kernel.Abi;
 using MiniBSD.Kernel.Kern;
-using MiniBSD.Kernel.Uvm;
-using static MiniBSD.Kernel.Kern.Systm;
 
 namespace MiniBSD.Kernel.Arch.Arm64;
 
 /// <summary>
-/// OpenBSD arm64's syscall.c (svc_handler), trap.c's user half (data aborts from EL0, userret) and the return to
-/// user space: a user frame's SVC is taken to EL1 (ESR_EL1.EC = 0x15), the number (x8) finds the sysent entry, its
-/// frame runs, and x0 gets the result with PSTATE.C clear, or the errno with PSTATE.C set; then ERET back to EL0.
-/// A user program's loads and stores run at EL0 on its CPU; a fault goes through <see cref="Trap.DataAbort"/>.
+/// OpenBSD arm64's syscall.c (svc_handler) and trap.c's user half, the hardware's side: a system call is SVC #0 taken
+/// to EL1 (ESR_EL1.EC = 0x15), the return is ERET from SPSR_EL1/ELR_EL1, interrupts are IRQs to EL1, the slice timer
+/// is the generic timer (CNTV_CVAL_EL0), a fault is decoded by data_abort. The rest is <see cref="UserMode"/>'s.
 /// </summary>
-internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernExit exit, long dispatchCycles) : IUserMode
+internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernExit exit, long dispatchCycles)
+    : UserMode(machine, uvm, sysent, exit, dispatchCycles)
 {
-    /// <summary>The address ERET returns to: MiniBSD does not emulate instructions, so a user PC is the text's start.</summary>
-    private const ulong UserPc = VmLayout.UserMin;
+    protected override IUserAccess Access => UserAccess.Access;
 
-    /// <summary>System calls taken.</summary>
-    public long Calls { get; private set; }
+    protected override void TrapSyscall(Cpu cpu) => cpu.Svc(0);   // ESR_EL1 = EC 0x15, IL, imm16 0; ELR_EL1 = PC + 4
 
-    /// <summary>System calls that returned each errno (index: the errno; 0: those that succeeded).</summary>
-    public long[] Results { get; } = new long[128];
+    protected override void ReturnToUser(Cpu cpu, ulong pc) => cpu.EnterUser(pc);   // SPSR_EL1 (EL0t), ELR_EL1, ERET
 
-    public IEnumerator<Op> Svc(Cpu cpu, Proc p, in Op op, out bool locked)
+    protected override void InterruptFromUser(Cpu cpu, bool timer) => cpu.TakeInterrupt();   // IRQ at EL0: to EL1
+
+    /// <summary>An MSR to an EL1 register at EL0 is UNDEFINED: the Undefined Instruction exception (ESR_EL1.EC = 0x00).</summary>
+    protected override bool PrivilegedInstruction(Cpu cpu)
     {
-        Kassert(cpu.El == 0, "svc: {0} is not at EL0", p);
-        cpu.Svc(0);                                     // ESR_EL1 = EC 0x15, IL, imm16 0; ELR_EL1 = PC + 4
-        cpu.AdvanceClock(dispatchCycles);               // save the trapframe, look the number up, copy the arguments
-        Calls++;
-        p.Syscall = (SysCall)op.Value;
-        locked = sysent.Locked(op.Value);   // mi_syscall: KERNEL_LOCK() unless SY_NOLOCK (the scheduler takes it)
-        if (sysent.Lookup(op.Value) is { } handler) return handler(p, op.Args);
-        return SysNosys(p);
-    }
-
-    /// <summary>sys_nosys: SIGSYS, and ENOSYS should the signal be ignored.</summary>
-    private IEnumerator<Op> SysNosys(Proc p)
-    {
-        KernSigPost.Ptsignal(exit.Sched, p.Process!, Signal.SIGSYS, machine.Cpu(p.Cpu).Clock);
-        yield return Op.Return(-(long)Errno.ENOSYS);
-    }
-
-    public void SyscallReturn(Cpu cpu, Proc p, long value)
-    {
-        // syscall.c: success clears PSR_C and puts the result in x0; an error sets PSR_C and puts the errno in x0.
-        (p.Retval, p.Carry) = value < 0 ? (-value, true) : (value, false);
-        Results[value < 0 && -value < Results.Length ? -value : 0]++;
-        p.Syscall = 0;
-        if (!Deliverable(p.Process!)) EnterUser(cpu, p);   // else userret delivers the signal before the ERET
-    }
-
-    public IEnumerator<Op>? Ast(Cpu cpu, Proc p)
-    {
-        var pr = p.Process!;
-        if (!Deliverable(pr)) return null;
-        if (cpu.El == 0) cpu.TakeInterrupt();             // posted while it ran in user mode: the AST's interrupt
-        for (var signal = pr.SigActs.Cursig(pr.SigList); signal != Signal.None; signal = pr.SigActs.Cursig(pr.SigList))
-        {
-            pr.SigList &= ~SigSet.Mask(signal);            // postsig
-            if (pr.SigActs.Disposition(signal) is SigDisposition.Terminate or SigDisposition.Core)
-                return exit.Exit1(p, 0, (int)signal);      // sigexit; no core file (MiniBSD has no file system)
-        }
-        EnterUser(cpu, p);   // ignored, or a stop/continue (no job control in MiniBSD)
-        return null;
-    }
-
-    /// <summary>A pending signal that is not blocked.</summary>
-    private static bool Deliverable(Process pr) => (pr.SigList & ~pr.SigActs.Blocked) != 0;
-
-    public IEnumerator<Op> IllegalOp(Cpu cpu, Proc p, in Op op)
-    {
-        // A kernel request from user code is a privileged instruction: an MSR to an EL1 register at EL0 is UNDEFINED
-        // and takes the Undefined Instruction exception (ESR_EL1.EC = 0x00); trap.c answers with SIGILL.
         cpu.Execute(A64.Msr(SysReg.Ttbr0El1), 0);
-        Kassert(cpu.El == 1 && cpu.Esr.Ec == Hal.Registers.ExceptionClass.Unknown, "undefined instruction at EL0 not taken: {0}", cpu);
-        KernSigPost.Trapsignal(p.Process!, Signal.SIGILL);
-        return Op.Returning(0);
+        return cpu.Esr.Ec == Hal.Registers.ExceptionClass.Unknown;
     }
 
-    public IEnumerator<Op> Crashed(Cpu cpu, Proc p, Exception exception)
-    {
-        var pr = p.Process!;
-        if (cpu.El == 0) cpu.TakeInterrupt();   // the kernel regains the CPU
-        exit.Dmesg?.Printf(cpu, $"pid {pr.Pid} ({pr.Command}): the program threw {exception.GetType().Name}: {exception.Message}");
-        KernSigPost.Trapsignal(pr, Signal.SIGABRT);
-        return Op.Returning(0);   // userret delivers it
-    }
+    protected override void DisarmTimer(Cpu cpu) => cpu.Msr(SysReg.CntvCtlEl0, 0);
 
-    public IEnumerator<Op> FellOff(Cpu cpu, Proc p, long value)
-    {
-        cpu.Svc(0);                                      // crt0's svc for exit(main's value)
-        return exit.Exit1(p, (int)(value & 0xff), 0);
-    }
-
-    public void EnterUser(Cpu cpu, Proc p)
-    {
-        if (cpu.El == 0) return;
-        cpu.EnterUser(UserPc);   // restore SPSR_EL1 (EL0t) and ELR_EL1 from the trapframe, ERET
-        if (!p.FetchEntry) return;
-        // A new image's first instruction fetch: an Instruction Abort (EC 0x20) that uvm_fault resolves by mapping
-        // the shared text page (the object layer), as every process running the program does.
-        p.FetchEntry = false;
-        if (cpu.TryFetch(UserPc)) return;
-        var outcome = Trap.DataAbort(cpu, uvm, p.Process!.Vmspace!.Map);
-        if (!outcome.Resolved) Trapsignal(cpu, p.Process, outcome);
-        cpu.EnterUser(UserPc);
-    }
-
-    public void Interrupt(Cpu cpu, Proc p)
-    {
-        cpu.TakeInterrupt();                                 // IRQ at EL0: to EL1
-        cpu.Msr(SysReg.CntvCtlEl0, 0);                       // the handler turns the timer off until the next slice
-    }
-
-    public void Kick(Cpu cpu, Proc p) => cpu.TakeInterrupt();   // the IPI at EL0: to EL1; the timer keeps its deadline
-
-    public void ArmTimer(Cpu cpu, long deadline)
+    public override void ArmTimer(Cpu cpu, long deadline)
     {
         ulong ticks = (ulong)((deadline + Cpu.CyclesPerTick - 1) / Cpu.CyclesPerTick);
         cpu.Msr(SysReg.CntvCvalEl0, ticks);
         cpu.Msr(SysReg.CntvCtlEl0, Cpu.TimerEnable);
-    }
-
-    /// <summary>
-    /// LDR at EL0. The access runs the MMU and, on a fault, the kernel's trap path: an exception thrown in there is a
-    /// bug of the HAL or the kernel, never the program's, so it is a panic (not the SIGABRT a program that throws gets).
-    /// </summary>
-    public bool Load(Proc p, ulong va, Span<byte> destination)
-    {
-        try
-        {
-            for (int i = 0; i < destination.Length;)
-            {
-                int size = Size(va + (ulong)i, destination.Length - i);
-                if (!Access(p, va + (ulong)i, size, write: false, 0, out ulong v)) return false;
-                if (size == 8) BinaryPrimitives.WriteUInt64LittleEndian(destination[i..], v);
-                else destination[i] = (byte)v;
-                i += size;
-            }
-            return true;
-        }
-        catch (Exception e) when (e is not KernelPanicException)
-        {
-            throw AccessPanic(p, va, "load", e);
-        }
-    }
-
-    /// <summary>STR at EL0; an exception below it is a panic, as for <see cref="Load"/>.</summary>
-    public bool Store(Proc p, ulong va, ReadOnlySpan<byte> source)
-    {
-        try
-        {
-            for (int i = 0; i < source.Length;)
-            {
-                int size = Size(va + (ulong)i, source.Length - i);
-                ulong v = size == 8 ? BinaryPrimitives.ReadUInt64LittleEndian(source[i..]) : source[i];
-                if (!Access(p, va + (ulong)i, size, write: true, v, out _)) return false;
-                i += size;
-            }
-            return true;
-        }
-        catch (Exception e) when (e is not KernelPanicException)
-        {
-            throw AccessPanic(p, va, "store", e);
-        }
-    }
-
-    private static KernelPanicException AccessPanic(Proc p, ulong va, string what, Exception e) =>
-        new($"user {what}: {e.GetType().Name} in the MMU or the trap path ({p}, VA 0x{va:x}): {e.Message}", e);
-
-    /// <summary>
-    /// The fault's signal. Out of memory, uvm_fault's ENOMEM, kills the process as OpenBSD's trap.c does, saying so on
-    /// the console ("UVM: pid N (comm), uid 0 killed: out of swap"), so the user sees why the program vanished.
-    /// </summary>
-    private void Trapsignal(Cpu cpu, Process pr, TrapOutcome outcome)
-    {
-        if (outcome.Signal == Signal.SIGKILL)
-        {
-            string message = $"UVM: pid {pr.Pid} ({pr.Command}), uid 0 killed: out of swap";
-            Dev.Pl011Console.Cnputs(cpu, message + "\n");
-            exit.Dmesg?.Printf(cpu, message);
-        }
-        KernSigPost.Trapsignal(pr, outcome.Signal);
-    }
-
-    /// <summary>LDR/STR X (8 bytes) where aligned and 8 bytes remain, else LDRB/STRB.</summary>
-    private static int Size(ulong va, int remaining) => (va & 7) == 0 && remaining >= 8 ? 8 : 1;
-
-    /// <summary>
-    /// The access came through a context that is not the running thread's: a program kept a frame or a lambda from
-    /// before a fork (its program object is the other process's). No CPU would translate that address for it, so
-    /// the running program gets SIGSEGV; the other thread is not touched.
-    /// </summary>
-    private bool StaleContext(Proc p)
-    {
-        var running = exit.Sched.Stepping;
-        exit.Dmesg?.Printf(running is null ? null : machine.Cpu(running.Cpu),
-            $"user access through the context of {p} by {(running?.ToString() ?? "no running thread")}: SIGSEGV");
-        if (running?.Process is { } pr) KernSigPost.Trapsignal(pr, Signal.SIGSEGV);
-        return false;
-    }
-
-    /// <summary>
-    /// One access loaded or stored at EL0. A fault is taken to EL1; data_abort lets uvm_fault map the page and the
-    /// access is retried after ERET, or posts the signal (trapsignal) and the access fails. Once a fatal signal is
-    /// pending, no further access is made: the program stops at its next yield.
-    /// </summary>
-    private bool Access(Proc p, ulong va, int size, bool write, ulong store, out ulong value)
-    {
-        value = 0;
-        if (exit.Sched.Stepping != p) return StaleContext(p);
-        var cpu = machine.Cpu(p.Cpu);
-        var pr = p.Process!;
-        Kassert(cpu.El == 0, "user access: {0} is not at EL0 on cpu{1}", p, cpu.Id);
-        for (int attempt = 0; attempt < 2; attempt++)
-        {
-            if (KernSigPost.FatalPending(pr)) return false;
-            if (size == 8 ? (write ? cpu.TryWrite64(va, store) : cpu.TryRead64(va, out value))
-                : write ? cpu.TryWrite(va, 1, store) : cpu.TryRead(va, 1, out value)) return true;
-            var outcome = va < VmParam.VmMaxUserAddress
-                ? Trap.DataAbort(cpu, uvm, pr.Vmspace!.Map)
-                : new TrapOutcome(false, Signal.SIGSEGV, SigCode.SegvAccErr, va);   // a kernel address from EL0
-            if (!outcome.Resolved) Trapsignal(cpu, pr, outcome);
-            EnterUser(cpu, p);
-            if (!outcome.Resolved) return false;
-        }
-        return false;
     }
 }

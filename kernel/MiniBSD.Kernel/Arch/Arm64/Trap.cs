@@ -2,15 +2,10 @@ using MiniBSD.Hal;
 using MiniBSD.Hal.Isa;
 using MiniBSD.Hal.Registers;
 using MiniBSD.Kernel.Abi;
+using MiniBSD.Kernel.Kern;
 using MiniBSD.Kernel.Uvm;
 
 namespace MiniBSD.Kernel.Arch.Arm64;
-
-/// <summary>What the trap handler decided: resume the faulting access, or deliver a signal.</summary>
-public readonly record struct TrapOutcome(bool Resolved, Signal Signal, int Code, ulong Address)
-{
-    public static TrapOutcome Resume => new(true, Signal.None, 0, 0);
-}
 
 /// <summary>
 /// The abort half of OpenBSD's arm64 trap.c (data_abort): reads ESR_EL1 and FAR_EL1 with MRS, turns translation,
@@ -29,13 +24,7 @@ public static class Trap
         {
             case FaultKind.Translation or FaultKind.AccessFlag or FaultKind.Permission:
                 var access = fetch ? VmProt.Execute : esr.WnR ? VmProt.Write : VmProt.Read;
-                return uvm.UvmFault(cpu, map, far, access) switch
-                {
-                    FaultResult.Resolved => TrapOutcome.Resume,
-                    FaultResult.InvalidAddress => new(false, Signal.SIGSEGV, SigCode.SegvMapErr, far),
-                    FaultResult.ProtectionFailure => new(false, Signal.SIGSEGV, SigCode.SegvAccErr, far),
-                    _ => new(false, Signal.SIGKILL, 0, far), // out of memory: OpenBSD kills the process
-                };
+                return TrapOutcome.FromFault(uvm.UvmFault(cpu, map, far, access), far);
             case FaultKind.Alignment:
                 return new(false, Signal.SIGBUS, SigCode.BusAdrAln, far);
             case FaultKind.ExternalAbort or FaultKind.ExternalAbortOnWalk:

@@ -16,7 +16,7 @@ public static class VmParam
     public const ulong DeviceBase = 0xFFFF_FF00_0000_0000;
 
     /// <summary>The console UART's registers.</summary>
-    public const ulong UartVa = DeviceBase;
+    public const ulong UartVa = Dev.Pl011Console.UartVa;
 
     /// <summary>The bootstrap kernel image occupies the first 2 MiB of RAM; bootstrap tables follow it.</summary>
     public const ulong KernelImageSize = 2 << 20;

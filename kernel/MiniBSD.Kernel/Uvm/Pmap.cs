@@ -1,0 +1,38 @@
+namespace MiniBSD.Kernel.Uvm;
+
+/// <summary>
+/// struct pmap as the machine-independent code sees it (uvm/uvm_pmap.h): one address space's translation tables,
+/// owned by the machine-dependent pmap (Arm64Pmap, Amd64Pmap). These are the fields every pmap has and the MI code,
+/// the leak checks and the tests read; the tables and the ASID or PCID are the MD pmap's.
+/// </summary>
+public abstract class Pmap
+{
+    protected Pmap(ulong root, bool isKernel)
+    {
+        Root = root;
+        IsKernel = isKernel;
+        Refs = 1;
+    }
+
+    /// <summary>The top table of this address space (arm64: the L0 table; amd64: the PML4).</summary>
+    public ulong Root { get; }
+
+    public bool IsKernel { get; }
+
+    /// <summary>pm_active: how many threads have this pmap activated.</summary>
+    public int Active { get; internal set; }
+
+    /// <summary>pm_refs (amd64: pm_obj[0].uo_refs).</summary>
+    public int Refs { get; internal set; }
+
+    /// <summary>pm_stats.resident_count: valid leaf entries.</summary>
+    public long ResidentCount { get; internal set; }
+
+    /// <summary>Translation table pages this pmap owns, the top one included.</summary>
+    public int TablePages { get; internal set; } = 1;
+
+    /// <summary>pm_active has dropped back to 0 (or pmap_purge ran): the pmap never runs again.</summary>
+    public bool Retired { get; internal set; }
+
+    public bool Destroyed { get; internal set; }
+}
