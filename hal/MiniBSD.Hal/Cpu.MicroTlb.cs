@@ -85,9 +85,10 @@ public sealed partial class Cpu
         return cpu.TryWrite64Slow(va, value);
     }
 
-    private void SetEl(int el)
+    /// <param name="check">false only for a shootdown IPI's entry, when the TLB is stale by design until the handler runs.</param>
+    private void SetEl(int el, bool check = true)
     {
-        if (_machine.Checker.Enabled) _machine.Checker.CheckFastPath(this);
+        if (check && _machine.Checker.Enabled) _machine.Checker.CheckFastPath(this);
         if (el != El) ForgetLastPages();
         El = el;
         _microRead = el == 0 ? _microRead0 : _microRead1;

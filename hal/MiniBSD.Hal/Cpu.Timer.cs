@@ -49,12 +49,14 @@ public sealed partial class Cpu
     /// boundary chosen by whoever runs code here: the frame pushed, CPL 0, IF clear. The kernel's code for it runs in
     /// the caller and ends with IRETQ (IPIs of the shootdown protocol go through the IDT instead).
     /// </summary>
-    public void TakeInterrupt(int vector)
+    public void TakeInterrupt(int vector) => TakeInterrupt(vector, check: true);
+
+    private void TakeInterrupt(int vector, bool check)
     {
         if (_x86 is null) throw new UnsupportedFeatureException("arm64: IRQs have no vector here (TakeInterrupt())");
         Frame = new InterruptFrame(vector, 0, Pc, Cpl, _rflags);
         _rflags &= ~X86.RflagsBits.IF;
-        SetEl(1);
+        SetEl(1, check);
         Clock += _costs.InterruptEntry;
         Counters.InterruptsTaken++;
     }

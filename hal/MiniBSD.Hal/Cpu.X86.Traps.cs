@@ -86,7 +86,7 @@ public sealed partial class Cpu
     private void TakeIpi(int vector, long arrivedAt)
     {
         var gate = Idt ?? throw new UnsupportedFeatureException($"cpu{Id}: interrupt 0x{vector:X} with no IDT loaded");
-        TakeInterrupt(vector);
+        TakeInterrupt(vector, check: false);   // the initiator has changed the tables; this CPU's entries go in the handler
         Counters.IpisReceived++;
         gate(this, vector, arrivedAt);
     }

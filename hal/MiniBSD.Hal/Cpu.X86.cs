@@ -174,7 +174,12 @@ public sealed partial class Cpu
         FlushX86(op, address, pcid);
     }
 
-    /// <summary>Applies an x86 invalidation to this CPU's TLB and forgets the fast path's copies of what went.</summary>
+    /// <summary>
+    /// Applies an x86 invalidation to this CPU's TLB and forgets the fast path's copies of what went. Unlike a TLBI, it
+    /// is not a point where the checker looks at the other copies: x86 software changes a whole range of PTEs and then
+    /// invalidates it page by page (pmap_tlb_shootrange), so the pages not yet invalidated are legitimately stale until
+    /// the sequence ends; the checker looks at the next exception entry or return instead.
+    /// </summary>
     private void FlushX86(X86Flush op, ulong va, ushort pcid)
     {
         var result = Tlb.Invalidate(op, va & 0x00FF_FFFF_FFFF_FFFF, pcid);
@@ -182,7 +187,6 @@ public sealed partial class Cpu
         if (result.Removed == 0) return;
         if (result.RemovedBlock || op is not (X86Flush.Invlpg or X86Flush.InvpcidAddress)) ClearMicroTlb();
         else ForgetMicroPage(va & 0x00FF_FFFF_FFFF_FFFF);
-        if (_machine.Checker.Enabled) _machine.Checker.CheckFastPath(this);
     }
 
     private void WriteMsr(uint msr, ulong value)

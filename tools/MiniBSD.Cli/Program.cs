@@ -102,6 +102,7 @@ public static class Program
     private static (Option[] Options, Func<ParseResult, TextWriter, SystemOptions?> Read) SystemOptionsLine(string command, int defaultCpus = 4)
     {
         var cpus = new Option<int>("--cpus") { Description = "Number of CPUs (1-64)", DefaultValueFactory = _ => defaultCpus };
+        var arch = new Option<string>("--arch") { Description = "The machine: arm64 (VMSAv8-64, broadcast TLBI) or amd64 (x86-64 paging, PCIDs, shootdowns by IPI)", DefaultValueFactory = _ => "arm64" };
         var memory = new Option<string>("--memory") { Description = "RAM size, e.g. 512M or 4G", DefaultValueFactory = _ => "512M" };
         var seed = new Option<int>("--seed") { Description = "Seed for pids and time-slice jitter: the same seed gives the same run", DefaultValueFactory = _ => 0 };
         var asidBits = new Option<int>("--asid-bits") { Description = "ASID width: 8 or 16", DefaultValueFactory = _ => 16 };
@@ -120,13 +121,19 @@ public static class Program
         var json = new Option<string?>("--json") { Description = "Also write what the run measured (times, exit latency, teardown, locks, TLBIs, per-CPU use) as JSON to FILE" };
         var failAt = new Option<string[]>("--fail-at") { Description = $"Fault injection: SITE:N fails the N-th call of an allocation site ({string.Join(", ", FailSiteNames.All.Select(s => s.Name()))}); repeatable", AllowMultipleArgumentsPerToken = false };
         var failRate = new Option<string[]>("--fail-rate") { Description = "Fault injection: SITE:P fails each call of SITE with probability P (seeded by --seed); repeatable" };
-        Option[] all = [cpus, memory, seed, asidBits, paBits, maxproc, verbose, trace, costs, noCheck, maxTime, exitPath, json, failAt, failRate];
+        Option[] all = [arch, cpus, memory, seed, asidBits, paBits, maxproc, verbose, trace, costs, noCheck, maxTime, exitPath, json, failAt, failRate];
         SystemOptions? Read(ParseResult r, TextWriter stderr)
         {
             string size = r.GetValue(memory)!;
             if (!BootSizes.TryParse(size, out ulong bytes))
             {
                 stderr.WriteLine($"minibsd {command}: --memory '{size}' is not a size such as 512M or 4G");
+                return null;
+            }
+            string archName = r.GetValue(arch) ?? "arm64";   // null where a command leaves the option out (bench exit)
+            if (!MiniBSD.Hal.ArchNames.TryParse(archName, out var machineArch))
+            {
+                stderr.WriteLine($"minibsd {command}: --arch '{archName}' is not arm64 or amd64");
                 return null;
             }
             string pathName = r.GetValue(exitPath) ?? "purge";   // null where a command leaves the option out (bench exit)
@@ -147,7 +154,7 @@ public static class Program
                     }
                 }
             return new SystemOptions(r.GetValue(cpus), bytes, r.GetValue(paBits), r.GetValue(asidBits), r.GetValue(seed), r.GetValue(maxproc),
-                r.GetValue(trace), r.GetValue(costs), r.GetValue(verbose), !r.GetValue(noCheck), r.GetValue(maxTime), path, r.GetValue(json), faults);
+                r.GetValue(trace), r.GetValue(costs), r.GetValue(verbose), !r.GetValue(noCheck), r.GetValue(maxTime), path, r.GetValue(json), faults, machineArch);
         }
         return (all, Read);
     }

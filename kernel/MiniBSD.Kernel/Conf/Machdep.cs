@@ -13,7 +13,7 @@ internal static class Machdep
     public static IMachdep Attach(Machine machine) => machine.Config.Arch switch
     {
         Hal.Arch.Arm64 => new Arch.Arm64.Machdep(machine),
-        //AMD64 Hal.Arch.Amd64 => new Arch.Amd64.Machdep(machine),
+        Hal.Arch.Amd64 => new Arch.Amd64.Machdep(machine),
         _ => throw new ArgumentOutOfRangeException(nameof(machine), machine.Config.Arch, "no machine-dependent layer"),
     };
 }

@@ -69,6 +69,7 @@ public sealed class InitMain
         Sysent.Add(SysCall.Reboot, SysReboot);
         // cpu_switchto's address-space switch: the incoming thread's pmap, or the kernel's for a kernel thread.
         Sched.SwitchHook = (cpu, _, next) => Pmaps.PmapSwitch(cpu, next.Process?.Vmspace?.Pmap ?? Pmaps.Kernel);
+        Sched.IdleHook = Pmaps.PmapSwitchIdle;
         Exec.Dmesg = Exit.Dmesg = Dmesg;
         _baseline = Enum.GetValues<PageUse>().ToDictionary(u => u, u => Pages.Count(u));
         FailPoints = new FailPoints(Options.Seed);   // armed by the caller after boot: boot itself never fails
@@ -180,6 +181,8 @@ public sealed class InitMain
         var cpu = Machine.Cpu(p.Cpu);
         var vm = pr.Vmspace!;
         Uvm.UvmPurge(cpu, vm);
+        Pmaps.PmapDeactivate(cpu, vm.Pmap);         // as exit1 does (a no-op after pmap_purge)
+        Pmaps.PmapSwitch(cpu, Pmaps.Kernel);        // and cpu_switchto: off the tables pmap_destroy frees
         pr.Vmspace = null;
         Uvm.UvmExit(cpu, vm);
         Exec.FlushCache();

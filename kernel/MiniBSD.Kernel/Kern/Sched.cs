@@ -72,6 +72,9 @@ public sealed partial class Sched
     /// </summary>
     public Action<Cpu, Proc>? ExitHook { get; set; }
 
+    /// <summary>Called when a CPU switches to its idle thread because the thread it ran exited (sched_exit's cpu_switchto).</summary>
+    public Action<Cpu>? IdleHook { get; set; }
+
     /// <summary>The thread whose frame is being stepped now (its code is what runs), or null between steps.</summary>
     public Proc? Stepping { get; private set; }
 
@@ -326,6 +329,7 @@ public sealed partial class Sched
         p.State = ProcState.Dead;
         p.ExitStatus = status;
         c.Cur = null;
+        IdleHook?.Invoke(c.Cpu);
         ExitHook?.Invoke(c.Cpu, p);   // sched_exit: off its CPU now, so the idle loop hands it to exit2
     }
 

@@ -53,6 +53,13 @@ public interface IPmap
     /// <summary>The user pmap loaded on <paramref name="cpu"/> now (arm64 ci_curpm, amd64 ci_proc_pmap), or null.</summary>
     Pmap? CurrentPmap(Cpu cpu);
 
+    /// <summary>
+    /// sched_exit's switch to the idle thread, after an exiting thread's last pmap_deactivate: arm64 has nothing left
+    /// to do (pmap_deactivate or pmap_purge loaded the empty TTBR0 already); amd64 loads the kernel pmap's CR3, since
+    /// pmap_deactivate leaves CR3 alone and the tables it names are about to be freed.
+    /// </summary>
+    void PmapSwitchIdle(Cpu cpu);
+
     /// <summary>cpu_switchto's part: load <paramref name="pm"/> (the kernel pmap for a kernel thread) on this CPU.</summary>
     void PmapSwitch(Cpu cpu, Pmap pmap);
 }

@@ -1,7 +1,9 @@
+using MiniBSD.Hal;
+
 namespace MiniBSD.Tests.Os;
 
 /// <summary>The same seed gives the same run, event for event; different seeds interleave differently with the same result.</summary>
-public sealed class DeterminismTests
+public abstract class DeterminismTests(Arch arch)
 {
     private const string Workload = """
         exitstorm 12 4 &
@@ -13,9 +15,9 @@ public sealed class DeterminismTests
 
         """;
 
-    private static (string Console, ulong Hash, long Events, long Cycles, string Pids) Run(int seed)
+    private (string Console, ulong Hash, long Events, long Cycles, string Pids) Run(int seed)
     {
-        var s = new MiniSystem(Workload, cpus: 4, seed: seed);
+        var s = new MiniSystem(Workload, cpus: 4, seed: seed, arch: arch);
         string console = s.Run();
         s.AssertCleanHalt();
         return (console, s.Kernel.Sched.TraceHash, s.Kernel.Sched.Events, s.Machine.Cpus.Sum(c => c.Clock), string.Join(',', s.Kernel.Dmesg.Messages));
@@ -47,3 +49,7 @@ public sealed class DeterminismTests
         Assert.EndsWith("cowtest: ok\ndone\n", runs[0].Console);
     }
 }
+
+public sealed class DeterminismTestsArm64() : DeterminismTests(Arch.Arm64);
+
+public sealed class DeterminismTestsAmd64() : DeterminismTests(Arch.Amd64);

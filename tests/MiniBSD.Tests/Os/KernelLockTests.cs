@@ -1,3 +1,4 @@
+using MiniBSD.Hal;
 using MiniBSD.Kernel.Abi;
 using MiniBSD.Kernel.Kern;
 
@@ -7,7 +8,7 @@ namespace MiniBSD.Tests.Os;
 /// KERNEL_LOCK around the system calls syscalls.master does not mark NOLOCK (mi_syscall), released across a sleep
 /// and taken back (mi_switch), taken by a fork child before it returns (proc_trampoline_mi), released by exit1.
 /// </summary>
-public sealed class KernelLockTests
+public abstract class KernelLockTests(Arch arch)
 {
     [Theory]
     [InlineData(SysCall.Exit, true)]
@@ -25,7 +26,7 @@ public sealed class KernelLockTests
     [InlineData(SysCall.Sysctl, false)]
     public void The_table_locks_what_syscalls_master_does_not_mark_NOLOCK(SysCall call, bool locked)
     {
-        var s = new MiniSystem("true\n", cpus: 1);
+        var s = new MiniSystem("true\n", cpus: 1, arch: arch);
         Assert.Equal(locked, s.Kernel.Sysent.Locked((long)call));
         s.Run();
         s.AssertCleanHalt();
@@ -34,7 +35,7 @@ public sealed class KernelLockTests
     [Fact]
     public void Two_cpus_forking_at_once_contend_for_it_and_every_hold_is_given_back()
     {
-        var s = new MiniSystem("exitstorm 24 2 & exitstorm 24 2 & wait\n", cpus: 2);
+        var s = new MiniSystem("exitstorm 24 2 & exitstorm 24 2 & wait\n", cpus: 2, arch: arch);
         s.Run();
         s.AssertCleanHalt();
         var big = s.Kernel.Exit.KernelLock;
@@ -43,3 +44,7 @@ public sealed class KernelLockTests
         Assert.Equal(0, big.Depth);
     }
 }
+
+public sealed class KernelLockTestsArm64() : KernelLockTests(Arch.Arm64);
+
+public sealed class KernelLockTestsAmd64() : KernelLockTests(Arch.Amd64);

@@ -1,7 +1,9 @@
+using MiniBSD.Hal;
+
 namespace MiniBSD.Tests.Os;
 
 /// <summary>/usr/bin/make: prerequisites first, recipe lines echoed and run in children, -j, failures and bad makefiles.</summary>
-public sealed class MakeTests
+public abstract class MakeTests(Arch arch)
 {
     private const string Program = """
         # a small program
@@ -18,9 +20,9 @@ public sealed class MakeTests
         	@echo generate
         """;
 
-    private static (string Console, MiniSystem System) Make(string rc, string makefile, int cpus = 2)
+    private (string Console, MiniSystem System) Make(string rc, string makefile, int cpus = 2)
     {
-        var s = new MiniSystem(rc, cpus: cpus, files: new Dictionary<string, string> { ["/m"] = makefile });
+        var s = new MiniSystem(rc, cpus: cpus, files: new Dictionary<string, string> { ["/m"] = makefile }, arch: arch);
         string console = s.Run();
         s.AssertCleanHalt();
         return (console, s);
@@ -72,3 +74,7 @@ public sealed class MakeTests
         Assert.True(parallel < 2_000_000 + serial / 2, $"-j 2 took {parallel} cycles, -j 1 {serial}");
     }
 }
+
+public sealed class MakeTestsArm64() : MakeTests(Arch.Arm64);
+
+public sealed class MakeTestsAmd64() : MakeTests(Arch.Amd64);

@@ -10,9 +10,9 @@ namespace MiniBSD.Tests.Os;
 internal sealed class MiniSystem
 {
     public MiniSystem(string rc, int cpus = 2, int seed = 0, int maxProcesses = 200, ulong memory = 64 * MachineConfig.MiB, SchedParams? sched = null,
-        ExitPath exitPath = ExitPath.Purge, IReadOnlyDictionary<string, string>? files = null, int asidBits = 16)
+        ExitPath exitPath = ExitPath.Purge, IReadOnlyDictionary<string, string>? files = null, int asidBits = 16, Arch arch = Arch.Arm64)
     {
-        Machine = new Machine(new MachineConfig { Cpus = cpus, MemoryBytes = memory, CheckCoherence = true, AsidBits = asidBits });
+        Machine = new Machine(new MachineConfig { Arch = arch, Cpus = cpus, MemoryBytes = memory, CheckCoherence = true, AsidBits = asidBits });
         var root = Rootfs.Create(rc);
         root.Add(Rootfs.Checked(new ProgramImage("/bin/probe", () => new Probe(), Data: Probe.Data)));
         foreach (var (path, text) in files ?? new Dictionary<string, string>()) root.AddFile(path, System.Text.Encoding.UTF8.GetBytes(text));
@@ -44,9 +44,9 @@ internal sealed class MiniSystem
     }
 
     /// <summary>Boots with <paramref name="rc"/>, runs it, checks the halt; returns (console, rc's exit status).</summary>
-    public static (string Console, int Status) RunScript(string rc, int cpus = 2, int seed = 0, int maxProcesses = 200)
+    public static (string Console, int Status) RunScript(string rc, int cpus = 2, int seed = 0, int maxProcesses = 200, Arch arch = Arch.Arm64)
     {
-        var s = new MiniSystem(rc, cpus, seed, maxProcesses);
+        var s = new MiniSystem(rc, cpus, seed, maxProcesses, arch: arch);
         string output = s.Run();
         s.AssertCleanHalt();
         return (output, s.Kernel.HaltStatus);

@@ -1,3 +1,5 @@
+using MiniBSD.Hal;
+
 namespace MiniBSD.Tests.Os;
 
 /// <summary>
@@ -5,10 +7,10 @@ namespace MiniBSD.Tests.Os;
 /// statuses, orphans, SA_NOCLDWAIT, WNOHANG, ECHILD, maxproc, EFAULT, exec errors and arguments, SIGSEGV, SIGPIPE,
 /// kill. Each ends with init halted, no frame or ASID leaked and the TLB coherence checker silent.
 /// </summary>
-public sealed class PosixTests
+public abstract class PosixTests(Arch arch)
 {
-    private static string Probe(string args, int cpus = 2, int maxProcesses = 200) =>
-        MiniSystem.RunScript($"/bin/probe {args}\n", cpus, maxProcesses: maxProcesses).Console;
+    private string Probe(string args, int cpus = 2, int maxProcesses = 200) =>
+        MiniSystem.RunScript($"/bin/probe {args}\n", cpus, maxProcesses: maxProcesses, arch: arch).Console;
 
     [Theory]
     [InlineData(1)]
@@ -55,7 +57,7 @@ public sealed class PosixTests
     [Fact]
     public void Sysctl_8_prints_the_machine_as_the_kernel_sees_it() => Assert.Equal(
         "3\n4096\nhw.physmem=67108864\nkern.ostype=MiniBSD\nkern.osrelease=7.8\nsysctl: hw.disknames: unknown name\nstatus 1\n",
-        MiniSystem.RunScript("sysctl -n hw.ncpu hw.pagesize; sysctl hw.physmem kern.ostype kern.osrelease hw.disknames; echo status $?\n", cpus: 3).Console);
+        MiniSystem.RunScript("sysctl -n hw.ncpu hw.pagesize; sysctl hw.physmem kern.ostype kern.osrelease hw.disknames; echo status $?\n", cpus: 3, arch: arch).Console);
 
     [Fact]
     public void WNOHANG_returns_0_while_the_child_runs() => Assert.Equal(
@@ -109,7 +111,7 @@ public sealed class PosixTests
     [Fact]
     public void The_timer_preempts_a_computing_process_at_the_end_of_its_slice()
     {
-        var s = new MiniSystem("/bin/probe spin A & /bin/probe spin B & wait\n", cpus: 1);
+        var s = new MiniSystem("/bin/probe spin A & /bin/probe spin B & wait\n", cpus: 1, arch: arch);
         Assert.Equal("A half\nB half\nA done\nB done\n", s.Run());
         s.AssertCleanHalt();
         Assert.True(s.Machine.Cpus[0].Counters.InterruptsTaken >= 6, $"{s.Machine.Cpus[0].Counters.InterruptsTaken} timer interrupts");
@@ -122,7 +124,7 @@ public sealed class PosixTests
     [Fact]
     public void A_program_that_throws_is_killed_with_SIGABRT_and_the_kernel_carries_on()
     {
-        var s = new MiniSystem("/bin/probe throw\n");
+        var s = new MiniSystem("/bin/probe throw\n", arch: arch);
         Assert.Equal("throwing child: killed by SIGABRT\n", s.Run());
         s.AssertCleanHalt();
         Assert.Contains(s.Kernel.Dmesg.Messages, m => m.EndsWith("(probe): the program threw InvalidOperationException: a bug in the program", StringComparison.Ordinal));
@@ -149,7 +151,7 @@ public sealed class PosixTests
     [Fact]
     public void Processes_running_one_program_share_its_text_read_only_and_executable()
     {
-        var s = new MiniSystem("/bin/probe sleep & /bin/probe sleep & wait\n");
+        var s = new MiniSystem("/bin/probe sleep & /bin/probe sleep & wait\n", arch: arch);
         s.Kernel.Run(until: s.Machine.Costs.FrequencyHz / 1000);   // 1 ms: both probes sleep in nanosleep
         var probes = s.Kernel.Procs.All.Where(p => p.Command == "probe").ToList();
         Assert.Equal(2, probes.Count);
@@ -169,7 +171,7 @@ public sealed class PosixTests
     [Fact]
     public void Nanosleep_clock_gettime_times_and_getrusage_keep_simulated_time()
     {
-        var s = new MiniSystem("/bin/probe sleep\n");
+        var s = new MiniSystem("/bin/probe sleep\n", arch: arch);
         Assert.Equal(
             "clock_gettime saw 2 ms go by: True\n" +
             "times: 2 ticks of user time, uptime 2 ticks\n" +
@@ -179,3 +181,7 @@ public sealed class PosixTests
         Assert.True(s.Machine.Cpus.Max(c => c.Clock) > 2 * s.Machine.Costs.FrequencyHz / 1000);
     }
 }
+
+public sealed class PosixTestsArm64() : PosixTests(Arch.Arm64);
+
+public sealed class PosixTestsAmd64() : PosixTests(Arch.Amd64);

@@ -125,7 +125,7 @@ public static class SystemCommand
         }
         var config = new MachineConfig
         {
-            Cpus = o.Cpus, MemoryBytes = o.MemoryBytes, PaBits = o.PaBits, AsidBits = o.AsidBits, Costs = costs, CheckCoherence = o.Check,
+            Arch = o.Arch, Cpus = o.Cpus, MemoryBytes = o.MemoryBytes, PaBits = o.PaBits, AsidBits = o.AsidBits, Costs = costs, CheckCoherence = o.Check,
         };
         if (problem is null)
         {

@@ -18,7 +18,8 @@ public sealed record SystemOptions(
     double MaxSeconds = RunLimits.DefaultMaxSeconds,
     ExitPath ExitPath = ExitPath.Purge,
     string? JsonFile = null,
-    IReadOnlyList<FailSpec>? Faults = null)
+    IReadOnlyList<FailSpec>? Faults = null,
+    Arch Arch = Arch.Arm64)
 {
     /// <summary>Arms <paramref name="k"/>'s fault injection with <see cref="Faults"/>.</summary>
     public void Arm(InitMain k)
@@ -31,7 +32,8 @@ public sealed record SystemOptions(
     /// <summary>The first option that is out of range, named as on the command line, or null.</summary>
     public string? Problem() =>
         Cpus is < 1 or > 64 ? $"--cpus {Cpus}: a machine has 1 to 64 CPUs"
-        : PaBits is not (32 or 36 or 40 or 42 or 44 or 48) ? $"--pa-bits {PaBits}: must be 32, 36, 40, 42, 44 or 48"
+        : Arch == Arch.Arm64 && PaBits is not (32 or 36 or 40 or 42 or 44 or 48) ? $"--pa-bits {PaBits}: must be 32, 36, 40, 42, 44 or 48 on arm64"
+        : Arch == Arch.Amd64 && PaBits is < 32 or > 52 ? $"--pa-bits {PaBits}: MAXPHYADDR is 32 to 52 on amd64"
         : AsidBits is not (8 or 16) ? $"--asid-bits {AsidBits}: must be 8 or 16"
         : MemoryBytes < 16 * MachineConfig.MiB || MemoryBytes > 64 * MachineConfig.GiB || MemoryBytes % 4096 != 0
             ? $"--memory {BootSizes.Format(MemoryBytes)}: RAM is 16 MiB to 64 GiB, a multiple of 4 KiB"
