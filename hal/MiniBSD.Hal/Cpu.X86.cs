@@ -55,7 +55,7 @@ public sealed partial class Cpu
     {
         if (_x86 is null) throw new UnsupportedFeatureException($"{Arch.Name()} CPU: x86 instruction bytes {Convert.ToHexString(code)}");
         var insn = _x86.Decode(code);
-        _machine.Trace?.OnX86Instruction(Id, Clock, in insn, regs.Rax);
+        _machine.Trace?.OnX86Instruction(Id, Clock, code[..insn.Length], in insn, in regs);
         Clock += _costs.SystemRegister;
         switch (insn.Code)
         {

@@ -8,6 +8,6 @@ public interface IInstructionTrace
 {
     void OnInstruction(int cpu, long cycle, uint encoding, ulong operand);
 
-    /// <summary>An x86 system instruction, as Iced decoded it from its bytes, with RAX.</summary>
-    void OnX86Instruction(int cpu, long cycle, in Iced.Intel.Instruction instruction, ulong rax) { }
+    /// <summary>An x86 system instruction, as Iced decoded it from its bytes, with the registers it read.</summary>
+    void OnX86Instruction(int cpu, long cycle, ReadOnlySpan<byte> bytes, in Iced.Intel.Instruction instruction, in X86.X86Operands operands) { }
 }

@@ -6,7 +6,7 @@ namespace MiniBSD.Hal.X86;
 /// Decodes x86-64 instructions with Iced (the only x86 decoder in MiniBSD) and remembers the few encodings a kernel
 /// executes, so the system-instruction path does not build a decoder each time; formats them with Iced's formatter.
 /// </summary>
-internal sealed class X86Decoder
+public sealed class X86Decoder
 {
     private readonly (ulong Key, int Length, Instruction Insn)[] _cache = new (ulong, int, Instruction)[64];
     private readonly byte[] _buffer = new byte[16];

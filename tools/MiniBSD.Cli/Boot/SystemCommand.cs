@@ -136,9 +136,27 @@ public static class SystemCommand
         stderr.WriteLine($"minibsd {command}: {problem}");
         return null;
     }
-    /// <summary>Prints each system instruction as "cpuN @cycle  encoding  disassembly  (Xt value)".</summary>
+    /// <summary>
+    /// Prints each system instruction as "cpuN @cycle  encoding  disassembly  (operand)": A64 words by MiniBSD's
+    /// disassembler, x86 bytes by Iced's formatter.
+    /// </summary>
     internal sealed class InstructionTrace(TextWriter output) : IInstructionTrace
     {
+        public void OnX86Instruction(int cpu, long cycle, ReadOnlySpan<byte> bytes, in Iced.Intel.Instruction insn, in Hal.X86.X86Operands r)
+        {
+            string text = Hal.X86.X86Decoder.Format(insn);
+            string operands = insn.Code switch
+            {
+                Iced.Intel.Code.Wrmsr => $" ; ecx=0x{r.Rcx:x} edx:eax=0x{(r.Rdx << 32) | (uint)r.Rax:x}",
+                Iced.Intel.Code.Rdmsr => $" ; ecx=0x{r.Rcx:x}",
+                Iced.Intel.Code.Invpcid_r64_m128 => $" ; rax={r.Rax} rcx=0x{r.Rcx:x}",
+                Iced.Intel.Code.Sysretq => $" ; rcx=0x{r.Rcx:x}",
+                Iced.Intel.Code.Mov_cr_r64 or Iced.Intel.Code.Invlpg_m => $" ; rax=0x{r.Rax:x}",
+                _ => "",
+            };
+            output.WriteLine($"  cpu{cpu} @{cycle,8}  {Convert.ToHexString(bytes).ToLowerInvariant(),-10}  {text,-28}{operands}");
+        }
+
         public void OnInstruction(int cpu, long cycle, uint encoding, ulong operand)
         {
             var insn = Instruction.Decode(encoding);

@@ -1,0 +1,88 @@
+using Iced.Intel;
+using MiniBSD.Hal;
+using MiniBSD.Hal.Isa;
+using MiniBSD.Hal.Tlb;
+using MiniBSD.Hal.X86;
+using MiniBSD.Kernel.Kern;
+using Instruction = MiniBSD.Hal.Isa.Instruction;
+
+namespace MiniBSD.Tests.Os;
+
+/// <summary>
+/// Issue #11's figures per exit, side by side: a single-threaded process with 1,000 resident pages exits on an
+/// 8-CPU machine of each architecture under each exit path; what its CPU executed in exit1, and the reaper in
+/// uvm_exit, counted from the instruction trace. arm64 purges with one ASID flush; amd64 has no pmap_purge and tears
+/// down with the pmap loaded, flushing locally and sending no IPI, since no other CPU runs the pmap.
+/// </summary>
+public sealed class ExitPathArchTests
+{
+    private const int Pages = 1000;
+
+    private sealed class Recorder : IInstructionTrace
+    {
+        public readonly List<(int Cpu, long Cycle, Instruction Arm, Code X86, X86Operands Regs)> All = [];
+        public void OnInstruction(int cpu, long cycle, uint encoding, ulong operand) => All.Add((cpu, cycle, Instruction.Decode(encoding), Code.INVALID, default));
+        public void OnX86Instruction(int cpu, long cycle, ReadOnlySpan<byte> bytes, in Iced.Intel.Instruction insn, in X86Operands regs) =>
+            All.Add((cpu, cycle, default, insn.Code, regs));
+
+        public int Count(int cpu, long from, long to, Func<(Instruction Arm, Code X86, X86Operands Regs), bool> which) =>
+            All.Count(i => i.Cpu == cpu && i.Cycle >= from && i.Cycle <= to && which((i.Arm, i.X86, i.Regs)));
+    }
+
+    /// <summary>What one exit cost: in exit1 (its CPU, exit1 to sched_exit) and in the reaper's uvm_exit.</summary>
+    private sealed record Costs(int Aside1Is, int Vae1Is, int Invpcid0, int Invpcid1, int Cr3Writes, int Ipis, int ReaperTlbis, int ReaperInvpcids, int ReaperIpis);
+
+    private static Costs Exit(Arch arch, ExitPath path)
+    {
+        var s = new MiniSystem($"memtouch {Pages}\necho done\n", cpus: 8, exitPath: path, arch: arch);
+        var t = new Recorder();
+        s.Machine.Trace = t;
+        s.Kernel.Exit.Stats.Record = true;
+        Assert.Equal("done\n", s.Run());
+        s.AssertCleanHalt();
+        var events = s.Kernel.Exit.Stats.Events;
+        int pid = events.Single(e => e.Step is ExitStep.UvmPurge or ExitStep.UvmExit && e.Detail >= Pages).Pid;
+        var mine = events.Where(e => e.Pid == pid).ToList();
+        var (exit1, end) = (mine.Single(e => e.Step == ExitStep.Exit1), mine.Single(e => e.Step == ExitStep.SchedExit));
+        var (reaper, uvmExit) = (mine.Single(e => e.Step == ExitStep.Reaper), mine.Single(e => e.Step == ExitStep.UvmExit));
+        int In(Func<(Instruction Arm, Code X86, X86Operands Regs), bool> w) => t.Count(exit1.Cpu, exit1.Time, end.Time, w);
+        int Reaper(Func<(Instruction Arm, Code X86, X86Operands Regs), bool> w) => t.Count(reaper.Cpu, reaper.Time, uvmExit.Time, w);
+        static bool Tlbi((Instruction Arm, Code X86, X86Operands Regs) i) => i.Arm.Kind == InstructionKind.Tlbi;
+        static bool Ipi((Instruction Arm, Code X86, X86Operands Regs) i) => i.X86 == Code.Wrmsr && i.Regs.Rcx == Msr.X2ApicIcr;
+        static bool Invpcid((Instruction Arm, Code X86, X86Operands Regs) i) => i.X86 == Code.Invpcid_r64_m128;
+        return new Costs(
+            In(i => Tlbi(i) && i.Arm.Tlbi == TlbiOp.Aside1Is), In(i => Tlbi(i) && i.Arm.Tlbi == TlbiOp.Vae1Is),
+            In(i => Invpcid(i) && i.Regs.Rax == 0), In(i => Invpcid(i) && i.Regs.Rax == 1),
+            In(i => i.X86 == Code.Mov_cr_r64), In(Ipi),
+            Reaper(Tlbi), Reaper(Invpcid), Reaper(Ipi));
+    }
+
+    [Fact]
+    public void On_arm64_purge_flushes_the_asid_once_and_the_reaper_path_none_in_exit1()
+    {
+        var purge = Exit(Arch.Arm64, ExitPath.Purge);
+        Assert.Equal((1, 0), (purge.Aside1Is, purge.Vae1Is));        // pmap_purge: one TLBI ASIDE1IS, no per-page TLBI
+        Assert.Equal(1, purge.ReaperTlbis);                           // pmap_destroy frees the ASID: TLBI ASIDE1IS
+        var reaper = Exit(Arch.Arm64, ExitPath.Reaper);
+        Assert.Equal((0, 0), (reaper.Aside1Is, reaper.Vae1Is));      // exit1 only deactivates
+        Assert.Equal(1, reaper.ReaperTlbis);                          // the teardown of an inactive pmap: no per-page TLBI
+        var unordered = Exit(Arch.Arm64, ExitPath.PurgeUnordered);
+        Assert.True(unordered.Vae1Is >= Pages, $"{unordered.Vae1Is} TLBI VAE1IS for {Pages} pages");   // one broadcast a page
+    }
+
+    [Fact]
+    public void On_amd64_purge_sends_no_ipi_and_the_reaper_path_invalidates_nothing()
+    {
+        var purge = Exit(Arch.Amd64, ExitPath.Purge);
+        Assert.Equal(0, purge.Ipis);                                  // no other CPU has the pmap as ci_proc_pmap
+        // Per map entry: the heap (1,000 pages) and the stack (64) are over 32 pages, one INVPCID type 1 each; the
+        // three one-page entries (text, data, bss) one INVPCID type 0 a page.
+        Assert.Equal((3, 2), (purge.Invpcid0, purge.Invpcid1));
+        Assert.Equal(0, purge.Cr3Writes);                             // pmap_deactivate leaves CR3; cpu_switchto changes it
+        Assert.Equal((0, 0), (purge.ReaperInvpcids, purge.ReaperIpis));   // pmap_destroy does no TLB work
+        var reaper = Exit(Arch.Amd64, ExitPath.Reaper);
+        Assert.Equal((0, 0, 0), (reaper.Invpcid0 + reaper.Invpcid1, reaper.Ipis, reaper.Cr3Writes));
+        Assert.Equal((0, 0), (reaper.ReaperInvpcids, reaper.ReaperIpis));  // inactive everywhere: neither local nor remote
+        Assert.Equal(purge, Exit(Arch.Amd64, ExitPath.PurgeUnordered));  // no pmap_purge to leave out: the same path
+    }
+}
