@@ -201,14 +201,15 @@ public static class Program
         var paths = new Option<string>("--exit-path") { Description = "Exit paths, comma-separated (purge, reaper, purge-unordered, purge-broken)", DefaultValueFactory = _ => "purge,reaper,purge-unordered" };
         var seeds = new Option<string>("--seeds") { Description = "Seeds, comma-separated: each cell is the mean over them (0: no jitter)", DefaultValueFactory = _ => "0" };
         var outDir = new Option<string>("--out") { Description = "Folder for exit-WORKLOAD.md, .json and .svg", DefaultValueFactory = _ => "." };
+        var archs = new Option<string>("--arch") { Description = "Architectures, comma-separated (arm64, amd64): a dimension of the matrix", DefaultValueFactory = _ => "arm64" };
         var cmd = new Command("exit", "Run a workload under each exit path at each CPU count (in parallel on the host) and compare: Markdown, JSON and an SVG plot")
         {
-            workload, cpus, paths, seeds, outDir,
+            workload, archs, cpus, paths, seeds, outDir,
         };
-        // The matrix options replace boot's --cpus, --exit-path and --seed; the machine options are shared.
-        foreach (var o in options.Where(o => o.Name is not ("--cpus" or "--exit-path" or "--seed" or "--json" or "--verbose" or "--trace"))) cmd.Options.Add(o);
+        // The matrix options replace boot's --arch, --cpus, --exit-path and --seed; the machine options are shared.
+        foreach (var o in options.Where(o => o.Name is not ("--arch" or "--cpus" or "--exit-path" or "--seed" or "--json" or "--verbose" or "--trace"))) cmd.Options.Add(o);
         cmd.SetAction(r => read(r, stderr) is { } o
-            ? ExitBench.Run(o, r.GetValue(workload)!, r.GetValue(cpus)!, r.GetValue(paths)!, r.GetValue(seeds)!, r.GetValue(outDir)!, stdout, stderr)
+            ? ExitBench.Run(o, r.GetValue(workload)!, r.GetValue(cpus)!, r.GetValue(paths)!, r.GetValue(seeds)!, r.GetValue(outDir)!, stdout, stderr, r.GetValue(archs)!)
             : 2);
         return cmd;
     }

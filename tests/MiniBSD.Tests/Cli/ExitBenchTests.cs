@@ -45,6 +45,47 @@ public sealed class ExitBenchTests
     }
 
     [Fact]
+    public void The_architecture_is_a_dimension_of_the_matrix_with_the_x86_invalidations_beside_the_tlbis()
+    {
+        string dir = Directory.CreateTempSubdirectory("minibsd-bench-arch").FullName;
+        try
+        {
+            var (code, stdout, stderr) = Minibsd("bench", "exit", "--workload", "exitstorm", "--arch", "arm64,amd64", "--cpus", "2",
+                "--exit-path", "purge,purge-unordered,purge-broken", "--memory", "128M", "--out", dir);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("### exitstorm on arm64: simulated time to the halt", stdout);
+            Assert.Contains("### exitstorm on amd64: simulated time to the halt", stdout);
+            Assert.Contains("On amd64 purge-unordered is the same path as purge", stdout);
+            var runs = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "exit-exitstorm.json"))).RootElement.EnumerateArray().ToList();
+            Assert.Equal(["arm64 purge", "arm64 purge-unordered", "arm64 purge-broken", "amd64 purge", "amd64 purge-unordered", "amd64 purge-broken"],
+                runs.Select(r => $"{r.GetProperty("arch").GetString()} {r.GetProperty("exitPath").GetString()}"));
+            var amd64 = runs.Where(r => r.GetProperty("arch").GetString() == "amd64").ToList();
+            Assert.All(amd64, r => Assert.False(r.GetProperty("tlbi").EnumerateObject().Any()));            // no TLBI on x86
+            Assert.All(amd64, r => Assert.True(r.GetProperty("x86Invalidations").GetProperty("invpcid0").GetInt64() > 0));
+            Assert.Equal(amd64[0].GetProperty("simulatedCycles").GetInt64(), amd64[1].GetProperty("simulatedCycles").GetInt64());   // the same path
+            Assert.True(amd64[2].GetProperty("coherenceViolations").GetInt32() > 0);                          // purge-broken caught on amd64 too
+            string svg = File.ReadAllText(Path.Combine(dir, "exit-exitstorm.svg"));
+            Assert.Equal(12, svg.Split("<polyline").Length - 1);   // two panels, a line a path and architecture
+            Assert.Contains("amd64 purge-broken", svg);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Theory]
+    [InlineData("x86", "--arch x86: not arm64 or amd64")]
+    [InlineData("arm64,,amd64", "an empty item in the list")]
+    public void A_bad_arch_list_is_one_line(string archs, string message)
+    {
+        var (code, stdout, stderr) = Minibsd("bench", "exit", "--arch", archs);
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Contains(message, stderr);
+    }
+
+    [Fact]
     public void Each_cell_is_deterministic_whatever_runs_beside_it()
     {
         var o = new MiniBSD.Cli.Boot.SystemOptions(MemoryBytes: 128 * MiniBSD.Hal.MachineConfig.MiB, Check: false);

@@ -165,7 +165,7 @@ public sealed class BenchReliabilityTests
         Assert.Contains("**2 of 2 runs FAILED**", stdout);
         Assert.Contains("| 1 | failed | failed | failed |", stdout);
         Assert.Contains("FAILED: did not halt (time-limit)", stdout);
-        Assert.Contains("minibsd bench exit: FAILED purge on 1 CPUs, seed 0: did not halt (time-limit)", stderr);
+        Assert.Contains("minibsd bench exit: FAILED purge on 1 CPUs (arm64), seed 0: did not halt (time-limit)", stderr);
         var runs = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "exit-exitstorm.json"))).RootElement;
         Assert.All(runs.EnumerateArray(), r => Assert.Equal("did not halt (time-limit)", r.GetProperty("failure").GetString()));
         string svg = File.ReadAllText(Path.Combine(dir, "exit-exitstorm.svg"));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using MiniBSD.Cli.Boot;
 using MiniBSD.Cli.Host;
+using MiniBSD.Hal;
 using MiniBSD.Kernel.Kern;
 
 namespace MiniBSD.Cli.Bench;
@@ -13,11 +14,15 @@ namespace MiniBSD.Cli.Bench;
 /// </summary>
 public static class ExitBench
 {
-    public sealed record Matrix(string Workload, string Script, IReadOnlyList<int> Cpus, IReadOnlyList<ExitPath> Paths, IReadOnlyList<int> Seeds);
-
-    public static int Run(SystemOptions o, string workload, string cpus, string paths, string seeds, string outDir, TextWriter stdout, TextWriter stderr)
+    public sealed record Matrix(string Workload, string Script, IReadOnlyList<int> Cpus, IReadOnlyList<ExitPath> Paths, IReadOnlyList<int> Seeds)
     {
-        if (Parse(workload, cpus, paths, seeds, out string? problem) is not { } matrix)
+        /// <summary>The architectures, a dimension of its own (arm64 alone unless asked).</summary>
+        public IReadOnlyList<Arch> Archs { get; init; } = [Arch.Arm64];
+    }
+
+    public static int Run(SystemOptions o, string workload, string cpus, string paths, string seeds, string outDir, TextWriter stdout, TextWriter stderr, string archs = "arm64")
+    {
+        if (Parse(workload, cpus, paths, seeds, out string? problem, archs) is not { } matrix)
         {
             stderr.WriteLine($"minibsd bench exit: {problem}");
             return 2;
@@ -38,7 +43,7 @@ public static class ExitBench
         if (!written) return 2;
         stderr.WriteLine($"minibsd bench exit: wrote {stem}.md, .json and .svg");
         var failed = reports.Where(r => r.Failed).ToList();
-        foreach (var r in failed) stderr.WriteLine($"minibsd bench exit: FAILED {r.ExitPath} on {r.Cpus} CPUs, seed {r.Seed}: {r.Failure}");
+        foreach (var r in failed) stderr.WriteLine($"minibsd bench exit: FAILED {r.ExitPath} on {r.Cpus} CPUs ({r.Arch}), seed {r.Seed}: {r.Failure}");
         return failed.Count == 0 ? 0 : 1;
     }
 
@@ -52,7 +57,7 @@ public static class ExitBench
         : checkerOn && r.ExitPath == ExitPath.PurgeBroken.Name() && r.CoherenceViolations == 0 ? "the checker caught nothing on purge-broken"
         : null;
 
-    public static Matrix? Parse(string workload, string cpus, string paths, string seeds, out string? problem)
+    public static Matrix? Parse(string workload, string cpus, string paths, string seeds, out string? problem, string archs = "arm64")
     {
         problem = null;
         if (Workloads.Load(workload, out string name, out problem) is not { } script) return null;
@@ -66,7 +71,13 @@ public static class ExitBench
             else problem ??= $"--exit-path {p}: not one of {string.Join(", ", ExitPathNames.All.Select(x => x.Name()))}";
         }
         if (pathList.Count == 0) problem ??= "--exit-path: give at least one";
-        return problem is null ? new Matrix(name, script, cpuList.Distinct().Order().ToList(), pathList.Distinct().ToList(), seedList.Distinct().ToList()) : null;
+        var archList = new List<Arch>();
+        foreach (var a in archs.Split(',', StringSplitOptions.TrimEntries))
+            if (ArchNames.TryParse(a, out var arch)) archList.Add(arch);
+            else problem ??= a.Length == 0 ? $"--arch '{archs}': an empty item in the list" : $"--arch {a}: not arm64 or amd64";
+        return problem is null
+            ? new Matrix(name, script, cpuList.Distinct().Order().ToList(), pathList.Distinct().ToList(), seedList.Distinct().ToList()) { Archs = archList.Distinct().ToList() }
+            : null;
     }
 
     private static List<int> Numbers(string list, string option, int min, int max, ref string? problem)
@@ -89,21 +100,21 @@ public static class ExitBench
     /// </summary>
     public static IReadOnlyList<RunReport> RunAll(SystemOptions o, Matrix m, TextWriter? progress)
     {
-        var cells = (from c in m.Cpus from p in m.Paths from s in m.Seeds select (Cpus: c, Path: p, Seed: s)).ToList();
+        var cells = (from a in m.Archs from c in m.Cpus from p in m.Paths from s in m.Seeds select (Arch: a, Cpus: c, Path: p, Seed: s)).ToList();
         var reports = new RunReport[cells.Count];
         int done = 0, parallel = Math.Min(Environment.ProcessorCount, cells.Count);
         var gate = new object();
         Parallel.For(0, cells.Count, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i =>
         {
-            var (cpus, path, seed) = cells[i];
-            var options = o with { Cpus = cpus, ExitPath = path, Seed = seed, Verbose = false, Trace = false, JsonFile = null };
+            var (arch, cpus, path, seed) = cells[i];
+            var options = o with { Arch = arch, Cpus = cpus, ExitPath = path, Seed = seed, Verbose = false, Trace = false, JsonFile = null };
             var clock = Stopwatch.StartNew();
             reports[i] = RunCell(options, m, parallel);
             lock (gate)
             {
                 done++;
                 var r = reports[i];
-                progress?.WriteLine($"  [{done}/{cells.Count}] {m.Workload} --exit-path {path.Name()} --cpus {cpus} --seed {seed}: "
+                progress?.WriteLine($"  [{done}/{cells.Count}] {m.Workload} --arch {arch.Name()} --exit-path {path.Name()} --cpus {cpus} --seed {seed}: "
                     + $"{r.SimulatedMs:F3} ms simulated, {clock.Elapsed.TotalSeconds:F1} s host{(r.Failed ? $"; FAILED: {r.Failure}" : "")}");
             }
         });

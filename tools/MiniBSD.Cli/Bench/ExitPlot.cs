@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security;
 using System.Text;
 using MiniBSD.Cli.Boot;
+using MiniBSD.Hal;
 using MiniBSD.Kernel.Kern;
 
 namespace MiniBSD.Cli.Bench;
@@ -17,28 +18,38 @@ public static class ExitPlot
 
     public static string Svg(ExitBench.Matrix m, IReadOnlyList<RunReport> reports)
     {
-        int width = Left + 2 * PanelWidth + Gap + 20, height = Top + PanelHeight + Bottom + 20 * m.Paths.Count;
+        var series = Series(m);
+        int width = Left + 2 * PanelWidth + Gap + 20, height = Top + PanelHeight + Bottom + 20 * series.Count;
         var s = new StringBuilder();
         s.Append(Inv($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\n"));
         s.Append(Inv($"<rect width=\"{width}\" height=\"{height}\" fill=\"white\"/>\n"));
-        Panel(s, m, reports, Left, $"{m.Workload}: simulated time (ms)", r => r.SimulatedMs);
-        Panel(s, m, reports, Left + PanelWidth + Gap, $"{m.Workload}: exit latency, exit1 to wait4 (mean µs)", r => r.Exit.LatencyMeanUs);
-        for (int i = 0; i < m.Paths.Count; i++)
+        Panel(s, m, series, reports, Left, $"{m.Workload}: simulated time (ms)", r => r.SimulatedMs);
+        Panel(s, m, series, reports, Left + PanelWidth + Gap, $"{m.Workload}: exit latency, exit1 to wait4 (mean µs)", r => r.Exit.LatencyMeanUs);
+        for (int i = 0; i < series.Count; i++)
         {
             int y = Top + PanelHeight + Bottom + 20 * i;
-            s.Append(Inv($"<line x1=\"{Left}\" y1=\"{y - 4}\" x2=\"{Left + 24}\" y2=\"{y - 4}\" stroke=\"{Colors[i % Colors.Length]}\" stroke-width=\"2\"/>"));
-            s.Append(Inv($"<text x=\"{Left + 30}\" y=\"{y}\">{m.Paths[i].Name()}</text>\n"));
+            s.Append(Inv($"<line x1=\"{Left}\" y1=\"{y - 4}\" x2=\"{Left + 24}\" y2=\"{y - 4}\" stroke=\"{series[i].Color}\" stroke-width=\"2\"{series[i].Dash}/>"));
+            s.Append(Inv($"<text x=\"{Left + 30}\" y=\"{y}\">{series[i].Label}</text>\n"));
         }
         s.Append("</svg>\n");
         return s.ToString();
     }
 
-    private static void Panel(StringBuilder s, ExitBench.Matrix m, IReadOnlyList<RunReport> reports, int x0, string title, Func<RunReport, double> value)
+    /// <summary>One line of the plot: an exit path on an architecture (amd64 dashed when both are drawn).</summary>
+    private sealed record Line(string Arch, string Path, string Label, string Color, string Dash);
+
+    private static List<Line> Series(ExitBench.Matrix m) =>
+        (from a in m.Archs
+         from p in m.Paths.Select((path, i) => (path, i))
+         select new Line(a.Name(), p.path.Name(), m.Archs.Count > 1 ? $"{a.Name()} {p.path.Name()}" : p.path.Name(), Colors[p.i % Colors.Length],
+             a == Arch.Amd64 && m.Archs.Count > 1 ? " stroke-dasharray=\"6 3\"" : "")).ToList();
+
+    private static void Panel(StringBuilder s, ExitBench.Matrix m, List<Line> series, IReadOnlyList<RunReport> reports, int x0, string title, Func<RunReport, double> value)
     {
-        var cell = (int cpus, string path) => reports.Where(r => r.Cpus == cpus && r.ExitPath == path).ToList();
-        double Mean(int cpus, string path) => cell(cpus, path).Average(value);
-        bool Failed(int cpus, string path) => cell(cpus, path).Any(r => r.Failed);
-        double max = m.Cpus.SelectMany(c => m.Paths.Where(p => !Failed(c, p.Name())).Select(p => Mean(c, p.Name()))).DefaultIfEmpty(0).Max();
+        var cell = (int cpus, Line l) => reports.Where(r => r.Cpus == cpus && r.ExitPath == l.Path && r.Arch == l.Arch).ToList();
+        double Mean(int cpus, Line l) => cell(cpus, l).Average(value);
+        bool Failed(int cpus, Line l) => cell(cpus, l).Any(r => r.Failed);
+        double max = m.Cpus.SelectMany(c => series.Where(l => !Failed(c, l)).Select(l => Mean(c, l))).DefaultIfEmpty(0).Max();
         double top = NiceCeiling(max);
         int plotWidth = PanelWidth - 20, y0 = Top + PanelHeight;
         double X(int i) => x0 + (m.Cpus.Count == 1 ? plotWidth / 2.0 : plotWidth * i / (double)(m.Cpus.Count - 1));
@@ -54,20 +65,20 @@ public static class ExitPlot
         for (int i = 0; i < m.Cpus.Count; i++)
             s.Append(Inv($"<text x=\"{X(i):F1}\" y=\"{y0 + 18}\" text-anchor=\"middle\">{m.Cpus[i]}</text>\n"));
         s.Append(Inv($"<text x=\"{x0 + plotWidth / 2}\" y=\"{y0 + 36}\" text-anchor=\"middle\">CPUs</text>\n"));
-        for (int p = 0; p < m.Paths.Count; p++)
+        foreach (var line in series)
         {
-            string name = m.Paths[p].Name(), color = Colors[p % Colors.Length];
+            string name = line.Label, color = line.Color;
             // A failed cell has no figure: the line breaks there and the cell is an X on the axis.
             var runs = new List<List<string>> { new() };
             for (int i = 0; i < m.Cpus.Count; i++)
-                if (Failed(m.Cpus[i], name)) runs.Add([]);
-                else runs[^1].Add(Inv($"{X(i):F1},{Y(Mean(m.Cpus[i], name)):F1}"));
+                if (Failed(m.Cpus[i], line)) runs.Add([]);
+                else runs[^1].Add(Inv($"{X(i):F1},{Y(Mean(m.Cpus[i], line)):F1}"));
             foreach (var run in runs.Where(r => r.Count > 0))
-                s.Append(Inv($"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{string.Join(' ', run)}\"/>\n"));
+                s.Append(Inv($"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{line.Dash} points=\"{string.Join(' ', run)}\"/>\n"));
             for (int i = 0; i < m.Cpus.Count; i++)
-                if (Failed(m.Cpus[i], name))
+                if (Failed(m.Cpus[i], line))
                     s.Append(Inv($"<text x=\"{X(i):F1}\" y=\"{y0 - 4}\" text-anchor=\"middle\" fill=\"{color}\" font-weight=\"bold\">X<title>{name}, {m.Cpus[i]} CPUs: FAILED</title></text>\n"));
-                else s.Append(Inv($"<circle cx=\"{X(i):F1}\" cy=\"{Y(Mean(m.Cpus[i], name)):F1}\" r=\"3\" fill=\"{color}\"><title>{name}, {m.Cpus[i]} CPUs: {Mean(m.Cpus[i], name):G5}</title></circle>\n"));
+                else s.Append(Inv($"<circle cx=\"{X(i):F1}\" cy=\"{Y(Mean(m.Cpus[i], line)):F1}\" r=\"3\" fill=\"{color}\"><title>{name}, {m.Cpus[i]} CPUs: {Mean(m.Cpus[i], line):G5}</title></circle>\n"));
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using MiniBSD.Cli.Boot;
+using MiniBSD.Hal;
 using MiniBSD.Kernel.Kern;
 
 namespace MiniBSD.Cli.Bench;
@@ -14,19 +15,28 @@ public static class ExitTables
         string seeds = m.Seeds.Count == 1 ? $"seed {m.Seeds[0]}" : $"mean of seeds {string.Join(", ", m.Seeds)}";
         int failed = reports.Count(r => r.Failed);
         if (failed > 0) t.Append(Inv($"**{failed} of {reports.Count} runs FAILED**: their cells say \"failed\" and give no figure; the last table says why.\n\n"));
-        t.Append(Inv($"### {m.Workload}: simulated time to the halt (ms; {seeds})\n\n"));
-        Grid(t, m, reports, r => r.SimulatedMs, "F3", comparePurgeToReaper: true);
-        t.Append(Inv($"\n### {m.Workload}: exit latency, exit1 to the parent's wait4 (mean µs; {seeds})\n\n"));
-        Grid(t, m, reports, r => r.Exit.LatencyMeanUs, "F2", comparePurgeToReaper: true);
-        t.Append(Inv($"\n### {m.Workload}: what each run did\n\n"));
-        t.Append("| CPUs | exit path | seed | exits | TLBI VAE1IS | TLBI ASIDE1IS | teardown in exit1 (µs) | reaper busy (µs) | deadproc max | switches | kernel_lock wait (µs) | busy CPU % | checker | result |\n");
-        t.Append("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
+        foreach (var arch in m.Archs)
+        {
+            string on = m.Archs.Count > 1 ? $" on {arch.Name()}" : "";
+            var mine = reports.Where(r => r.Arch == arch.Name()).ToList();
+            t.Append(Inv($"### {m.Workload}{on}: simulated time to the halt (ms; {seeds})\n\n"));
+            Grid(t, m, mine, r => r.SimulatedMs, "F3", comparePurgeToReaper: true);
+            t.Append(Inv($"\n### {m.Workload}{on}: exit latency, exit1 to the parent's wait4 (mean µs; {seeds})\n\n"));
+            Grid(t, m, mine, r => r.Exit.LatencyMeanUs, "F2", comparePurgeToReaper: true);
+            t.Append('\n');
+        }
+        if (m.Archs.Contains(Arch.Amd64) && m.Paths.Contains(ExitPath.PurgeUnordered))
+            t.Append("On amd64 purge-unordered is the same path as purge: amd64 has no pmap_purge (no __HAVE_PMAP_PURGE) to leave out.\n\n");
+        t.Append(Inv($"### {m.Workload}: what each run did\n\n"));
+        t.Append("| arch | CPUs | exit path | seed | exits | TLBI VAE1IS | TLBI ASIDE1IS | INVLPG + INVPCID | IPIs | teardown in exit1 (µs) | reaper busy (µs) | deadproc max | switches | kernel_lock wait (µs) | busy CPU % | checker | result |\n");
+        t.Append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
         foreach (var r in reports)
         {
             double us(long cycles) => cycles * 1e6 / r.FrequencyHz;
             double busy = r.PerCpu.Average(c => c.BusyPercent);
             string checker = !checkerOn ? "off" : r.CoherenceViolations == 0 ? "clean" : $"{r.CoherenceViolations} violations";
-            t.Append(Inv($"| {r.Cpus} | {r.ExitPath} | {r.Seed} | {r.Exit.Exits:N0} | {r.Tlbi.GetValueOrDefault("vae1is"):N0} | {r.Tlbi.GetValueOrDefault("aside1is"):N0} | "));
+            t.Append(Inv($"| {r.Arch} | {r.Cpus} | {r.ExitPath} | {r.Seed} | {r.Exit.Exits:N0} | {r.Tlbi.GetValueOrDefault("vae1is"):N0} | {r.Tlbi.GetValueOrDefault("aside1is"):N0} | "));
+            t.Append(Inv($"{r.X86Invalidations.Values.Sum():N0} | {r.IpisSent:N0} | "));
             t.Append(Inv($"{us(r.Exit.Exit1TeardownCycles):N1} | {us(r.Exit.ReaperBusyCycles):N1} | {r.Exit.DeadListMax} | {r.ContextSwitches:N0} | {us(r.KernelLock.WaitCycles):N1} | {busy:F1} | {checker} | {(r.Failed ? $"FAILED: {r.Failure}" : "ok")} |\n"));
         }
         return t.ToString();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MiniBSD.Hal;
 using MiniBSD.Hal.Tlb;
 using MiniBSD.Kernel.Kern;
 
@@ -11,6 +12,7 @@ namespace MiniBSD.Cli.Boot;
 /// </summary>
 public sealed record RunReport(
     string Workload,
+    string Arch,
     string ExitPath,
     int Cpus,
     int Seed,
@@ -30,6 +32,8 @@ public sealed record RunReport(
     RunReport.ExitFigures Exit,
     RunReport.LockFigures KernelLock,
     IReadOnlyDictionary<string, long> Tlbi,
+    IReadOnlyDictionary<string, long> X86Invalidations,
+    long IpisSent,
     long PagesFreed,
     IReadOnlyList<RunReport.CpuFigures> PerCpu,
     long LeakedFrames,
@@ -88,15 +92,27 @@ public sealed record RunReport(
         var init = k.Init;
         long run = (init is null ? 0 : init.ChildRunCycles + init.RunCycles + (init.MainThread?.RunCycles ?? 0)) + k.Exit.ReaperRunCycles;
         long user = init is null ? 0 : init.ChildUserCycles + init.UserCycles + (init.MainThread?.UserCycles ?? 0);
-        return new RunReport(workload, k.Options.ExitPath.Name(), m.Cpus.Count, k.Options.Seed, k.Halted, EndName(how), k.HaltStatus, hz, end,
+        return new RunReport(workload, m.Config.Arch.Name(), k.Options.ExitPath.Name(), m.Cpus.Count, k.Options.Seed, k.Halted, EndName(how), k.HaltStatus, hz, end,
             end * 1000.0 / hz, k.Fork.Forks + 1, k.Exec.Execs, user * 1000.0 / hz, (run - user) * 1000.0 / hz, k.SyscallCount, k.Sched.ContextSwitches, k.Sched.Steals, Exits(k.Exit.Stats, end, hz),
             new LockFigures(lk.Acquisitions, lk.Contended, lk.HoldCycles, lk.WaitCycles),
             TlbiOpExtensions.All.Where(op => total.Tlbi(op) > 0).ToDictionary(op => op.Mnemonic(), op => total.Tlbi(op)),
+            Enum.GetValues<X86Flush>().Where(op => total.X86Invalidations(op) > 0).ToDictionary(X86FlushName, op => total.X86Invalidations(op)),
+            total.IpisSent,
             k.Pages.Frees,
             m.Cpus.Select(c => new CpuFigures(c.Id, c.Clock, end == 0 ? 0 : Math.Round(100.0 * (c.Clock - k.Sched.IdleCycles(c)) / end, 2))).ToList(),
             leaked, k.Halted ? k.LeakedAsids : 0, m.Checker.Violations.Count, m.Checker.Violations.Take(5).Select(v => v.ToString()).ToList(),
             $"{k.Sched.TraceHash:x16}");
     }
+
+    /// <summary>The instruction an x86 invalidation kind stands for, as the JSON names it.</summary>
+    public static string X86FlushName(X86Flush op) => op switch
+    {
+        X86Flush.Invlpg => "invlpg",
+        X86Flush.InvpcidAddress => "invpcid0",
+        X86Flush.InvpcidSingle => "invpcid1",
+        X86Flush.InvpcidAllGlobal => "invpcid2",
+        _ => "invpcid3",
+    };
 
     private static ExitFigures Exits(ExitStats s, long end, long hz)
     {
