@@ -155,8 +155,7 @@ public sealed partial class Cpu
     private void DoInvpcid(ulong type, ulong descriptorVa)
     {
         Clock += _costs.Invpcid;
-        if (!TryAccess(descriptorVa, 8, Mmu.AccessType.Read, false, out ulong low, 0)) return;
-        if (!TryAccess(descriptorVa + 8, 8, Mmu.AccessType.Read, false, out ulong address, 0)) return;
+        if (!TryRead64(descriptorVa, out ulong low) || !TryRead64(descriptorVa + 8, out ulong address)) return;   // a #PF was taken
         ushort pcid = (ushort)(low & 0xFFF);
         if (type > 3 || (low >> 12) != 0 || (type == 0 && !PagingWalker.IsCanonical(address)) || (type <= 1 && pcid != 0 && !Cr4.Pcide))
         {

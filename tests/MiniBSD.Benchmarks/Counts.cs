@@ -30,8 +30,8 @@ internal static class Counts
         });
         foreach (var walk in new[] { PmapRemoveWalk.PageByPage, PmapRemoveWalk.SkipAbsent })
         {
-            Row(o, $"teardown after pmap_purge, {walk}", w => w.Pmaps.RemoveWalk = walk, (w, vm) => { w.ExitPurge(vm); return null; }, ownsSpace: true);
-            Row(o, $"teardown with the pmap active, {walk}", w => w.Pmaps.RemoveWalk = walk, (w, vm) => { w.ExitActive(vm); return null; }, ownsSpace: true);
+            Row(o, $"teardown after pmap_purge, {walk}", w => w.Arm64.RemoveWalk = walk, (w, vm) => { w.ExitPurge(vm); return null; }, ownsSpace: true);
+            Row(o, $"teardown with the pmap active, {walk}", w => w.Arm64.RemoveWalk = walk, (w, vm) => { w.ExitActive(vm); return null; }, ownsSpace: true);
         }
         ForkExit(o, pages: 16, cycles: 1000);
     }

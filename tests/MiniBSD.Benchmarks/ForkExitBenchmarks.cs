@@ -14,8 +14,11 @@ public class ForkExitBenchmarks
     [Params(16)]
     public int Pages { get; set; }
 
+    [Params(Hal.Arch.Arm64, Hal.Arch.Amd64)]
+    public Hal.Arch Arch { get; set; }
+
     [GlobalSetup]
-    public void Setup() => _world = new ForkExitWorld(Pages);
+    public void Setup() => _world = new ForkExitWorld(Pages, Arch);
 
     [Benchmark]
     public void ForkTouchExitWait() => _world.Cycle();

@@ -12,20 +12,22 @@ namespace MiniBSD.Benchmarks;
 internal sealed class ForkExitWorld
 {
     private readonly object _kick = new();
-    private readonly UvmWorld _w = new(cpus: 2);
+    private readonly UvmWorld _w;
     private readonly Process _loop;
     private readonly ulong _va;
     private readonly int _pages;
 
-    public ForkExitWorld(int pages)
+    public ForkExitWorld(int pages, Hal.Arch arch = Hal.Arch.Arm64)
     {
+        _w = new UvmWorld(cpus: 2, arch);
         _pages = pages;
         _w.Machine.Checker.Enabled = false;
         Sched = new Sched(_w.Machine);
         Procs = new KernProc(new Random(1), maxProcesses: 1000);
         Exit = new KernExit(Procs, _w.Uvm, Sched, new MpLock("kernel_lock"));
         Fork = new KernFork(Procs, _w.Uvm, Sched);
-        Sched.SwitchHook = (cpu, _, next) => _w.Pmaps.PmapSetTtb(cpu, next.Process?.Vmspace?.Pmap ?? _w.Pmaps.Kernel);
+        Sched.SwitchHook = (cpu, _, next) => _w.Pmaps.PmapSwitch(cpu, next.Process?.Vmspace?.Pmap ?? _w.Pmaps.Kernel);
+        Sched.IdleHook = _w.Pmaps.PmapSwitchIdle;
         Procs.ProcessNew(null, "init", out var init);
         Procs.ProcessNew(init, "forkexit", out var loop);
         _loop = loop!;

@@ -15,10 +15,13 @@ public class TranslationBenchmarks
     private BenchMachine _m = null!;
     private ulong[] _array = null!;
 
+    [Params(Hal.Arch.Arm64, Hal.Arch.Amd64)]
+    public Hal.Arch Arch { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        _m = new BenchMachine(cpus: 1, pages: 64);
+        _m = new BenchMachine(cpus: 1, pages: 64, Arch);
         _array = new ulong[Loads * 64];
         for (ulong i = 0; i < 64; i++) _m.Cpu.TryRead64(BenchMachine.Va + i * 0x1000, out _); // fill the TLB
     }
@@ -80,18 +83,21 @@ public class TranslationBenchmarks
         return sum;
     }
 
-    [Benchmark(Description = "4-level table walk (TableWalker.Walk)")]
+    [Benchmark(Description = "4-level table walk (TableWalker.Walk / PagingWalker.Walk)")]
     public ulong Walk4Level()
     {
+        if (Arch == Hal.Arch.Amd64)
+            return Hal.X86.PagingWalker.Walk(_m.Machine.Memory, _m.Cpu.Paging, BenchMachine.Va + 0x5000, AccessType.Read, new Hal.X86.PagingWalker.Options(0, false, UpdateAccessed: false)).OutputBase;
         var r = TableWalker.Walk(_m.Machine.Memory, _m.Cpu.Regime, BenchMachine.Va + 0x5000, AccessType.Read, new TableWalker.Options(false, false, false));
         return r.OutputBase;
     }
 
-    [Benchmark(Description = "TLBI VALE1 + load that misses and walks")]
+    [Benchmark(Description = "TLBI VALE1 (amd64: INVLPG) + load that misses and walks")]
     public ulong LoadAfterInvalidate()
     {
         var cpu = _m.Cpu;
-        cpu.Tlbi(TlbiOp.Vale1, TlbiOpExtensions.Operand(BenchMachine.Va + 0x5000, 1));
+        if (Arch == Hal.Arch.Amd64) cpu.Invlpg(BenchMachine.Va + 0x5000);
+        else cpu.Tlbi(TlbiOp.Vale1, TlbiOpExtensions.Operand(BenchMachine.Va + 0x5000, 1));
         cpu.TryRead64(BenchMachine.Va + 0x5000, out ulong v);
         return v;
     }

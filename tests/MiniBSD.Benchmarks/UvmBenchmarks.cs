@@ -69,7 +69,7 @@ public class UvmBenchmarks
 
     private void Teardown(PmapRemoveWalk walk, bool purge)
     {
-        _w.Pmaps.RemoveWalk = walk;
+        _w.Arm64.RemoveWalk = walk;
         if (purge) _w.ExitPurge(_vm);
         else _w.ExitActive(_vm);
     }
@@ -77,7 +77,7 @@ public class UvmBenchmarks
     [IterationCleanup]
     public void Cleanup()
     {
-        _w.Pmaps.RemoveWalk = PmapRemoveWalk.PageByPage;
+        _w.Arm64.RemoveWalk = PmapRemoveWalk.PageByPage;
         if (_child is { } child) _w.Exit(child);
         _child = null;
         if (!_vm.Pmap.Destroyed) _w.Exit(_vm);

@@ -15,18 +15,21 @@ internal sealed class UvmWorld
     public const int ResidentPages = 16 + 64 + 400 + 8 + 512;
     private const ulong Text = 0x40_0000, Data = 0x100_0000, StackTop = 0x7F_0000_0000, StackSize = 32UL << 20;
 
-    public UvmWorld(int cpus = 2)
+    public UvmWorld(int cpus = 2, Arch arch = Arch.Arm64)
     {
-        Machine = new Machine(new MachineConfig { Cpus = cpus, MemoryBytes = 256 * MachineConfig.MiB });
-        var boot = Locore.Start(Machine);
-        Pages = new UvmPage(Machine, boot.FirstFree);
-        Pmaps = new PmapSystem(Machine, boot, Pages);
-        Uvm = new Uvm(Machine, Pages, Pmaps, UserAccess.Access);
+        Machine = new Machine(new MachineConfig { Arch = arch, Cpus = cpus, MemoryBytes = 256 * MachineConfig.MiB });
+        var md = MiniBSD.Kernel.Conf.Machdep.Attach(Machine);
+        Pages = new UvmPage(Machine, md.FirstFree);
+        Pmaps = md.PmapInit(Pages);
+        Uvm = new Uvm(Machine, Pages, Pmaps, md.UserAccess);
     }
 
     public Machine Machine { get; }
     public UvmPage Pages { get; }
-    public PmapSystem Pmaps { get; }
+    public IPmap Pmaps { get; }
+
+    /// <summary>arm64's pmap, for the benchmarks of its remove walks.</summary>
+    public PmapSystem Arm64 => (PmapSystem)Pmaps;
     public Uvm Uvm { get; }
     public Cpu Cpu => Machine.Cpus[0];
 
@@ -66,6 +69,7 @@ internal sealed class UvmWorld
     {
         Uvm.UvmPurge(Cpu, vm);
         Pmaps.PmapDeactivate(Cpu, vm.Pmap);
+        Pmaps.PmapSwitchIdle(Cpu);
         Uvm.UvmExit(Cpu, vm);
     }
 
@@ -74,6 +78,7 @@ internal sealed class UvmWorld
     {
         Uvm.UvmspacePurge(Cpu, vm);
         Pmaps.PmapDeactivate(Cpu, vm.Pmap);
+        Pmaps.PmapSwitchIdle(Cpu);
         Uvm.UvmspaceFree(Cpu, vm);
     }
 
@@ -82,8 +87,9 @@ internal sealed class UvmWorld
     {
         if (vm.Pmap.Active > 0)
         {
-            Pmaps.PmapSetTtb(Cpu, vm.Pmap);
+            Pmaps.PmapSwitch(Cpu, vm.Pmap);
             Pmaps.PmapDeactivate(Cpu, vm.Pmap);
+            Pmaps.PmapSwitchIdle(Cpu);
         }
         Uvm.UvmspaceFree(Cpu, vm);
     }

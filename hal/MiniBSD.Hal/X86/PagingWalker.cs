@@ -61,7 +61,7 @@ public static class PagingWalker
         var error = AccessBits(s, access, o.Cpl);
         if (!IsCanonical(va))
         {
-            o.Trace?.End($"VA 0x{va:X16} is not canonical (bits 63:47 differ): #GP(0), no walk");
+            o.Trace?.NotCanonical(va);
             return new PagingResult { Fault = X86Fault.GeneralProtection };
         }
         ulong paMask = (1UL << s.PaBits) - 1;
@@ -76,10 +76,15 @@ public static class PagingWalker
             ulong e = memory.TryRead64(address, out ulong read) ? read : ulong.MaxValue;
             o.Trace?.Step(level, table, index, address, e);
             if ((e & PageEntry.P) == 0)
-                return Stop(o, level, reads, error, $"{PageEntry.LevelName(level)} not present: #PF");
+            {
+                o.Trace?.NotPresent(level, error);
+                return Stop(level, reads, error);
+            }
             if ((e & Reserved(level, e, reservedHigh)) != 0)
-                return Stop(o, level, reads, error | PageFaultError.Present | PageFaultError.ReservedBit,
-                    $"{PageEntry.LevelName(level)} sets reserved bits 0x{e & Reserved(level, e, reservedHigh):X}: #PF");
+            {
+                o.Trace?.ReservedBits(level, e & Reserved(level, e, reservedHigh), error | PageFaultError.Present | PageFaultError.ReservedBit);
+                return Stop(level, reads, error | PageFaultError.Present | PageFaultError.ReservedBit);
+            }
             user &= (e & PageEntry.US) != 0;
             writable &= (e & PageEntry.RW) != 0;
             noExecute |= (e & PageEntry.XD) != 0;
@@ -92,8 +97,10 @@ public static class PagingWalker
             }
             var rights = X86Rights.Combine(user, writable, noExecute);
             if (o.CheckPermission && !X86Rights.Allows(rights, access, o.Cpl, s.Cr0.Wp, s.Cr4.Smep, s.Cr4.Smap, o.Ac))
-                return Stop(o, level, reads, error | PageFaultError.Present,
-                    $"rights {X86Rights.Describe(rights)} do not allow a CPL{o.Cpl} {access.ToString().ToLowerInvariant()}{Conditions(s, o)}: #PF");
+            {
+                o.Trace?.Refused(rights, access, s, o, error | PageFaultError.Present);
+                return Stop(level, reads, error | PageFaultError.Present);
+            }
             ulong set = PageEntry.A | (access == AccessType.Write ? PageEntry.D : 0);
             if (o.UpdateAccessed) e = SetFlags(memory, address, e, set);
             int shift = 12 + 9 * (3 - level);
@@ -110,7 +117,7 @@ public static class PagingWalker
                 EntryAddress = address,
                 Reads = reads,
             };
-            o.Trace?.End($"{PageEntry.LevelName(level)} leaf, rights {X86Rights.Describe(rights)}: PA 0x{result.PhysicalAddress(va):X}");
+            o.Trace?.Leaf(level, rights, result.PhysicalAddress(va));
             return result;
         }
         throw new InvalidOperationException("unreachable: level 3 is always a leaf");
@@ -146,14 +153,8 @@ public static class PagingWalker
         return e;
     }
 
-    private static PagingResult Stop(in Options o, int level, int reads, PageFaultError error, string why)
-    {
-        o.Trace?.End(why + $" error code {error.Describe()}");
-        return new PagingResult { Fault = X86Fault.PageFault, Error = error, Level = level, Reads = reads };
-    }
-
-    private static string Conditions(in PagingState s, in Options o) =>
-        o.Cpl == 3 ? "" : $" (CR0.WP={(s.Cr0.Wp ? 1 : 0)} CR4.SMEP={(s.Cr4.Smep ? 1 : 0)} CR4.SMAP={(s.Cr4.Smap ? 1 : 0)} RFLAGS.AC={(o.Ac ? 1 : 0)})";
+    private static PagingResult Stop(int level, int reads, PageFaultError error) =>
+        new() { Fault = X86Fault.PageFault, Error = error, Level = level, Reads = reads };
 }
 
 /// <summary>
@@ -199,11 +200,27 @@ public static class X86Rights
         $"{((p & Permissions.El0Data) != 0 ? "U" : "S")} {((p & Permissions.El1Write) != 0 ? "RW" : "RO")}{((p & Permissions.El1Execute) != 0 ? "" : " XD")}";
 }
 
-/// <summary>A record of a walk for <c>mmu walk --explain</c>: each entry read and why the walk ended.</summary>
+/// <summary>
+/// A record of a walk for <c>mmu walk --explain</c>: each entry read and why the walk ended. Its words are made only
+/// when a walk is traced, so an untraced walk (every TLB miss) builds no string.
+/// </summary>
 public sealed class PagingTrace
 {
     public List<(int Level, ulong Table, int Index, ulong Address, ulong Entry)> Steps { get; } = [];
     public string Outcome { get; private set; } = "";
     internal void Step(int level, ulong table, int index, ulong address, ulong entry) => Steps.Add((level, table, index, address, entry));
-    internal void End(string why) => Outcome = why;
+
+    internal void NotCanonical(ulong va) => Outcome = $"VA 0x{va:X16} is not canonical (bits 63:47 differ): #GP(0), no walk";
+
+    internal void NotPresent(int level, PageFaultError error) => Outcome = $"{PageEntry.LevelName(level)} not present: #PF error code {error.Describe()}";
+
+    internal void ReservedBits(int level, ulong bits, PageFaultError error) =>
+        Outcome = $"{PageEntry.LevelName(level)} sets reserved bits 0x{bits:X}: #PF error code {error.Describe()}";
+
+    internal void Refused(Mmu.Permissions rights, AccessType access, in PagingState s, in PagingWalker.Options o, PageFaultError error) =>
+        Outcome = $"rights {X86Rights.Describe(rights)} do not allow a CPL{o.Cpl} {access.ToString().ToLowerInvariant()}"
+            + (o.Cpl == 3 ? "" : $" (CR0.WP={(s.Cr0.Wp ? 1 : 0)} CR4.SMEP={(s.Cr4.Smep ? 1 : 0)} CR4.SMAP={(s.Cr4.Smap ? 1 : 0)} RFLAGS.AC={(o.Ac ? 1 : 0)})")
+            + $": #PF error code {error.Describe()}";
+
+    internal void Leaf(int level, Mmu.Permissions rights, ulong pa) => Outcome = $"{PageEntry.LevelName(level)} leaf, rights {X86Rights.Describe(rights)}: PA 0x{pa:X}";
 }

@@ -8,7 +8,8 @@ namespace MiniBSD.Hal.X86;
 /// </summary>
 public sealed class X86Decoder
 {
-    private readonly (ulong Key, int Length, Instruction Insn)[] _cache = new (ulong, int, Instruction)[64];
+    private const int Slots = 128, Probes = 8;
+    private readonly (ulong Key, int Length, Instruction Insn)[] _cache = new (ulong, int, Instruction)[Slots];
     private readonly byte[] _buffer = new byte[16];
 
     /// <summary>The first instruction of <paramref name="code"/>; Code.INVALID when the bytes do not decode.</summary>
@@ -17,11 +18,17 @@ public sealed class X86Decoder
         if (code.Length is 0 or > 8) return DecodeNow(code);
         ulong key = 0;
         for (int i = 0; i < code.Length; i++) key |= (ulong)code[i] << (8 * i);
-        ref var slot = ref _cache[(int)((key ^ (key >> 17) ^ (key >> 31)) & 63)];
-        if (slot.Length == code.Length && slot.Key == key) return slot.Insn;
-        var insn = DecodeNow(code);
-        slot = (key, code.Length, insn);
-        return insn;
+        // Open addressing with a few probes: the few dozen encodings a kernel executes all stay decoded.
+        int home = (int)((key * 0x9E37_79B9_7F4A_7C15UL) >> 57);
+        for (int i = 0; i < Probes; i++)
+        {
+            ref var slot = ref _cache[(home + i) & (Slots - 1)];
+            if (slot.Length == code.Length && slot.Key == key) return slot.Insn;
+            if (slot.Length != 0) continue;
+            slot = (key, code.Length, DecodeNow(code));
+            return slot.Insn;
+        }
+        return DecodeNow(code);   // a full neighbourhood: decode without remembering
     }
 
     private Instruction DecodeNow(ReadOnlySpan<byte> code)

@@ -7,13 +7,15 @@ namespace MiniBSD.Tests.Cli;
 /// <summary>`minibsd fuzz`: a short run of the fuzzer and of fault injection (the long runs are in docs/BENCHMARKS.md).</summary>
 public sealed class FuzzTests
 {
-    private static FuzzCommand.Options Options(bool inject = false, ExitPath path = ExitPath.Purge) =>
-        new(Enumerable.Range(1, 8).ToList(), 1500, 1, 4, 6, inject, new SystemOptions(MemoryBytes: 64 * MiniBSD.Hal.MachineConfig.MiB, ExitPath: path));
+    private static FuzzCommand.Options Options(bool inject = false, ExitPath path = ExitPath.Purge, MiniBSD.Hal.Arch arch = MiniBSD.Hal.Arch.Arm64) =>
+        new(Enumerable.Range(1, 8).ToList(), 1500, 1, 4, 6, inject, new SystemOptions(MemoryBytes: 64 * MiniBSD.Hal.MachineConfig.MiB, ExitPath: path, Arch: arch));
 
-    [Fact]
-    public void Seeds_of_random_and_adversarial_calls_leave_the_kernel_clean()
+    [Theory]
+    [InlineData(MiniBSD.Hal.Arch.Arm64)]
+    [InlineData(MiniBSD.Hal.Arch.Amd64)]
+    public void Seeds_of_random_and_adversarial_calls_leave_the_kernel_clean(MiniBSD.Hal.Arch arch)
     {
-        var o = Options();
+        var o = Options(arch: arch);
         foreach (int seed in o.Seeds)
         {
             var r = FuzzCommand.RunSeed(o, seed, FuzzGenerator.Generate(seed, o.Calls, o.Procs));

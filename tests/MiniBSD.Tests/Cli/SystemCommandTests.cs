@@ -63,6 +63,35 @@ public sealed class SystemCommandTests
     }
 
     [Fact]
+    public void Boot_on_amd64_runs_the_same_rc_and_says_what_the_machine_is()
+    {
+        var stderr = new StringWriter();
+        var arm = Captured.Minibsd("boot", "--cpus", "2", "--memory", "64M");
+        Assert.Equal(0, SystemCommand.Boot(Small with { Arch = Arch.Amd64, Verbose = true }, new Captured(), stderr));
+        var (code, stdout, err) = Captured.Minibsd("boot", "--arch", "amd64", "--cpus", "2", "--memory", "64M");
+        Assert.Equal(0, code);
+        Assert.Equal(arm.Stdout, stdout);                                 // the same programs print the same console
+        Assert.Contains("x86: INVLPG", err);
+        Assert.Contains("TLB coherence checker: 0 violation(s)", err);
+        string log = stderr.ToString();
+        Assert.Contains("] MiniBSD/amd64: 2 CPUs, 64 MiB RAM at 0x40000000", log);
+        Assert.Contains("pmap_purge no (__HAVE_PMAP_PURGE)", log);
+        Assert.Contains("] mmu self-check: [ok] a shootdown reaches the other CPU running the pmap: 1 IPI (vector 0xf2)", log);
+        Assert.DoesNotContain("FAILED", log);
+    }
+
+    [Theory]
+    [InlineData("--arch", "sparc", "--arch 'sparc' is not arm64 or amd64")]
+    [InlineData("--pa-bits", "60", "--pa-bits 60: MAXPHYADDR is 32 to 52 on amd64")]
+    public void A_bad_arch_or_pa_bits_for_amd64_is_one_line(string option, string value, string message)
+    {
+        var (code, stdout, stderr) = Captured.Minibsd(option == "--arch" ? ["boot", option, value] : ["boot", "--arch", "amd64", option, value]);
+        Assert.Equal(2, code);
+        Assert.Equal("", stdout);
+        Assert.Contains(message, stderr);
+    }
+
+    [Fact]
     public void Run_prints_only_the_console_on_stdout_and_exits_with_the_scripts_status()
     {
         var (code, stdout, stderr) = RunFile("work.sh", "echo out\nnosuchprogram\necho err 1>&2\nexit 4\n");

@@ -76,7 +76,8 @@ public sealed partial class PmapSystem
     private void ShootWait(Cpu cpu)
     {
         if (cpu.Clock >= _shootStart && cpu.Clock < _lastAckAt) cpu.AdvanceClock(_lastAckAt - cpu.Clock);
-        Kassert(ReadWord(cpu, WaitWord) == 0, "pmap_tlb_shootwait: tlb_shoot_wait is {0} after every acknowledgement", ReadWord(cpu, WaitWord));
+        ulong left = ReadWord(cpu, WaitWord);   // the spin's last read
+        Kassert(left == 0, "pmap_tlb_shootwait: tlb_shoot_wait is {0} after every acknowledgement", left);
     }
 
     /// <summary>The u_int64_t target mask: every other CPU on which the pmap is active (all of them for the kernel's).</summary>

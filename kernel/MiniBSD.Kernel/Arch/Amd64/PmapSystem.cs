@@ -44,11 +44,9 @@ public sealed partial class PmapSystem
     public Amd64Pmap? PmapCreate(Cpu cpu)
     {
         if (!_pages.TryAlloc(cpu, PageUse.PageTable, zero: true, out ulong pml4)) return null;
-        for (int slot = VmParam.KernelSlot; slot < 512; slot++)
-        {
-            ulong e = ReadPte(cpu, Kernel.Pml4 + (ulong)slot * 8);
-            if (e != 0) WritePte(cpu, pml4 + (ulong)slot * 8, e);
-        }
+        Span<ulong> kernel = _slots[0].AsSpan(VmParam.KernelSlot);
+        ReadTable(cpu, Kernel.Pml4 + VmParam.KernelSlot * 8, kernel);
+        for (int i = kernel.IndexOfAnyExcept(0UL); i >= 0; i = Next(kernel, i)) WritePte(cpu, pml4 + (ulong)(VmParam.KernelSlot + i) * 8, kernel[i]);
         return new Amd64Pmap(pml4, isKernel: false);
     }
 
@@ -140,17 +138,42 @@ public sealed partial class PmapSystem
         pm.TablePages = 0;
     }
 
-    /// <summary>Frees the user half's tables under <paramref name="table"/> (the kernel slots are the kernel pmap's), then the table.</summary>
+    /// <summary>
+    /// Frees the user half's tables under <paramref name="table"/> (the kernel slots are the kernel pmap's), then the
+    /// table. Every slot is read (as pmap_destroy's object walk visits every page table), through a memory port; the
+    /// host skips runs of empty slots, what is read and charged does not change.
+    /// </summary>
     private void FreeTree(Cpu cpu, ulong table, int level)
     {
-        int slots = level == 0 ? VmParam.KernelSlot : 512;
-        for (int i = 0; level < 3 && i < slots; i++)
+        if (level < 3)
         {
-            var e = new PageEntry(ReadPte(cpu, table + (ulong)i * 8));
-            if (e.Present && !e.Large) FreeTree(cpu, e.Frame, level + 1);
+            Span<ulong> slots = _slots[level].AsSpan(0, level == 0 ? VmParam.KernelSlot : 512);
+            ReadTable(cpu, table, slots);
+            for (int i = slots.IndexOfAnyExcept(0UL); i >= 0; i = Next(slots, i))
+            {
+                var e = new PageEntry(slots[i]);
+                if (e.Present && !e.Large) FreeTree(cpu, e.Frame, level + 1);
+            }
         }
         _wire[FrameIndex(table)] = 0;
         _pages.Free(table);
+    }
+
+    /// <summary>One buffer a table level for whole-table reads (a 4 KiB stackalloc would be zeroed each call).</summary>
+    private readonly ulong[][] _slots = [new ulong[512], new ulong[512], new ulong[512]];
+
+    /// <summary>Reads consecutive entries through the direct map with one memory port (the same loads, counted in a register).</summary>
+    private void ReadTable(Cpu cpu, ulong pa, Span<ulong> entries)
+    {
+        using var port = cpu.OpenMemoryPort();
+        if (!port.TryRead64Run(Locore.DirectMap(_machine, pa), entries)) DirectMapFault(cpu, pa, "read");
+    }
+
+    /// <summary>The next non-zero entry after <paramref name="i"/>, or -1.</summary>
+    private static int Next(ReadOnlySpan<ulong> slots, int i)
+    {
+        int next = slots[(i + 1)..].IndexOfAnyExcept(0UL);
+        return next < 0 ? -1 : i + 1 + next;
     }
 
     private static Amd64Pmap Md(Pmap pm) => (Amd64Pmap)pm;
