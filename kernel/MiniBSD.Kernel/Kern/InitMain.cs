@@ -81,6 +81,8 @@ public sealed class InitMain
         foreach (string line in Machdep.BootMessages()) Dmesg.Printf(cpu0, line);
         Dmesg.Printf(cpu0, $"uvm: {Pages.TotalPages} pages managed; pmap_purge {(Pmaps.HavePmapPurge ? "yes" : "no")} (__HAVE_PMAP_PURGE)");
         Dmesg.Printf(cpu0, $"sysent: {Sysent.Implemented.Count()} system calls; {Options.MaxProcesses} processes at most; seed {Options.Seed}; exit path {Options.ExitPath.Name()}");
+        if (!Pmaps.HavePmapPurge && Options.ExitPath == ExitPath.PurgeUnordered)
+            Dmesg.Printf(cpu0, "exit path purge-unordered is the same as purge here: this pmap has no pmap_purge to leave out");
     }
 
     /// <summary>Fault injection at the kernel's allocation sites (nothing armed unless the caller arms it).</summary>

@@ -6,28 +6,30 @@ using MiniBSD.Kernel.Uvm;
 namespace MiniBSD.Tests.Kernel;
 
 /// <summary>The process lists and wait4 (dowait6): statuses, pid selection, WNOHANG, ECHILD, PS_NOZOMBIE, sleeping.</summary>
-public sealed class KernExitWaitTests
+public abstract class KernExitWaitTests(Arch arch)
 {
     internal sealed class World
     {
-        public readonly UvmFixture U = new(cpus: 2);
+        public readonly UvmFixture U;
         public readonly Sched S;
         public readonly KernProc Procs;
         public readonly KernExit Exit;
         public readonly Process Init;
 
-        public World(int seed = 5, SchedParams? sched = null, int maxProcesses = 8)
+        public World(int seed = 5, SchedParams? sched = null, int maxProcesses = 8, Arch arch = Arch.Arm64)
         {
+            U = new UvmFixture(cpus: 2, arch: arch);
             Procs = new KernProc(new Random(seed), maxProcesses);
             S = new Sched(M, sched ?? new SchedParams(ContextSwitchCycles: 0));
             Exit = new KernExit(Procs, U.Uvm, S, new MpLock("kernel_lock"));
-            // cpu_switchto's pmap_setttb: the incoming thread's address space, or none for a kernel thread.
-            S.SwitchHook = (cpu, _, next) => U.K.Pmaps.PmapSetTtb(cpu, next.Process?.Vmspace?.Pmap ?? U.K.Pmaps.Kernel);
+            // cpu_switchto's address-space switch: the incoming thread's, or the kernel's for a kernel thread.
+            S.SwitchHook = (cpu, _, next) => U.Pmaps.PmapSwitch(cpu, next.Process?.Vmspace?.Pmap ?? U.Pmaps.Kernel);
+            S.IdleHook = U.Pmaps.PmapSwitchIdle;
             Assert.Equal(Errno.None, Procs.ProcessNew(null, "init", out var init));
             Init = init!;
         }
 
-        public Machine M => U.K.Machine;
+        public Machine M => U.Machine;
 
         public Process Child(Process parent, string name = "child")
         {
@@ -82,7 +84,7 @@ public sealed class KernExitWaitTests
     [Fact]
     public void Init_is_pid_1_and_children_get_distinct_pids_with_their_parents_group()
     {
-        var w = new World();
+        var w = new World(arch: arch);
         Assert.Equal(1, w.Init.Pid);
         Assert.Same(w.Init, w.Procs.Init);
         var sh = w.Child(w.Init, "sh");
@@ -99,7 +101,7 @@ public sealed class KernExitWaitTests
     [Fact]
     public void Fork_past_maxprocess_is_EAGAIN_and_zombies_count()
     {
-        var w = new World();   // maxprocess 8: init and seven more
+        var w = new World(arch: arch);   // maxprocess 8: init and seven more
         var children = Enumerable.Range(0, 7).Select(_ => w.Child(w.Init)).ToList();
         Assert.Equal(Errno.EAGAIN, w.Procs.ProcessNew(w.Init, "one-too-many", out var none));
         Assert.Null(none);
@@ -112,7 +114,7 @@ public sealed class KernExitWaitTests
     [Fact]
     public void Wait_reaps_a_zombie_with_its_exit_status_and_frees_its_pid()
     {
-        var w = new World();
+        var w = new World(arch: arch);
         var child = w.Child(w.Init);
         child.RunCycles = 1234;
         w.Die(child, 3);
@@ -132,7 +134,7 @@ public sealed class KernExitWaitTests
     [Fact]
     public void A_signaled_child_reports_its_signal()
     {
-        var w = new World();
+        var w = new World(arch: arch);
         var child = w.Child(w.Init);
         w.Die(child, 0, (int)Signal.SIGSEGV);
         var (_, result) = w.Wait4Now(w.Init, child.Pid);
@@ -143,7 +145,7 @@ public sealed class KernExitWaitTests
     [Fact]
     public void Pid_selection_WNOHANG_and_bad_options()
     {
-        var w = new World();
+        var w = new World(arch: arch);
         var a = w.Child(w.Init);
         var b = w.Child(w.Init);
         w.Die(b, 7);
@@ -159,7 +161,7 @@ public sealed class KernExitWaitTests
     [Fact]
     public void Children_that_leave_no_zombie_do_not_count_so_wait_says_ECHILD()
     {
-        var w = new World();
+        var w = new World(arch: arch);
         var child = w.Child(w.Init);
         child.Flags |= ProcessFlags.NoZombie;                // exit1 sets it when the parent has SAS_NOCLDWAIT
         w.Die(child, 0);
@@ -171,7 +173,7 @@ public sealed class KernExitWaitTests
     [Fact]
     public void A_waiting_parent_sleeps_until_a_child_exits_and_wakes_it()
     {
-        var w = new World();
+        var w = new World(arch: arch);
         var child = w.Child(w.Init);
         var waited = w.Wait4(w.Init, -1, cpu: 0);
         IEnumerator<Op> Exiter()
@@ -191,7 +193,7 @@ public sealed class KernExitWaitTests
     [Fact]
     public void Orphans_are_reparented_to_init()
     {
-        var w = new World();
+        var w = new World(arch: arch);
         var sh = w.Child(w.Init, "sh");
         var orphan = w.Child(sh, "bg");
         KernProc.ProcReparent(orphan, w.Init);
@@ -202,3 +204,7 @@ public sealed class KernExitWaitTests
         Assert.Equal(orphan.Pid, w.Wait4Now(w.Init, orphan.Pid).Ret);
     }
 }
+
+public sealed class KernExitWaitTestsArm64() : KernExitWaitTests(Arch.Arm64);
+
+public sealed class KernExitWaitTestsAmd64() : KernExitWaitTests(Arch.Amd64);

@@ -1,3 +1,4 @@
+using MiniBSD.Hal;
 using MiniBSD.Kernel.Abi;
 using MiniBSD.Kernel.Kern;
 using MiniBSD.Kernel.Uvm;
@@ -5,7 +6,7 @@ using MiniBSD.Kernel.Uvm;
 namespace MiniBSD.Tests.Kernel;
 
 /// <summary>fork1: returns twice, copies the frames and the address space copy-on-write; EAGAIN at maxprocess.</summary>
-public sealed class KernForkTests
+public abstract class KernForkTests(Arch arch)
 {
     /// <summary>A program whose state lives in its frame's locals and in its (emulated) memory, as a process's does.</summary>
     private sealed class ForkProgram(KernExitWaitTests.World w, KernFork fork, List<string> log, ulong va)
@@ -36,7 +37,7 @@ public sealed class KernForkTests
     [Fact]
     public void Fork_returns_twice_with_copied_locals_and_copy_on_write_memory()
     {
-        var w = new KernExitWaitTests.World();
+        var w = new KernExitWaitTests.World(arch: arch);
         w.Exit.StartReaper();
         var fork = new KernFork(w.Procs, w.U.Uvm, w.S);
         var log = new List<string>();
@@ -57,14 +58,14 @@ public sealed class KernForkTests
         Assert.Equal("exited 0", Wait.Describe(initWait().Result.Status));
         Assert.Equal(1, fork.Forks);
         Assert.Equal(1, w.Procs.Count);
-        Assert.Equal(0, w.U.K.Pmaps.Asids.InUse);
-        w.U.K.AssertCleanAndNoLeaks();
+        Assert.Equal(0, w.U.Pmaps.TagsInUse);
+        w.U.AssertClean();
     }
 
     [Fact]
     public void Fork_past_maxprocess_is_EAGAIN_and_makes_nothing()
     {
-        var w = new KernExitWaitTests.World();   // maxprocess 8
+        var w = new KernExitWaitTests.World(arch: arch);   // maxprocess 8
         var fork = new KernFork(w.Procs, w.U.Uvm, w.S);
         for (int i = 0; i < 6; i++) w.Child(w.Init);
         Assert.Equal(Errno.None, w.Procs.ProcessNew(w.Init, "last", out var last));
@@ -81,12 +82,12 @@ public sealed class KernForkTests
         Assert.Equal(-(long)Errno.EAGAIN, ret);
         Assert.Equal(8, w.Procs.Count);
         Assert.Equal(0, fork.Forks);
-        w.U.K.AssertCleanAndNoLeaks();
+        w.U.AssertClean();
     }
 }
 
 /// <summary>Same seed, same run: a fork/exit workload on two CPUs with timer jitter, event for event.</summary>
-public sealed class ForkExitDeterminismTests
+public abstract class ForkExitDeterminismTests(Arch arch)
 {
     private sealed class Storm(KernExitWaitTests.World w, KernFork fork, List<string> log, int children, int pages)
     {
@@ -118,9 +119,9 @@ public sealed class ForkExitDeterminismTests
         }
     }
 
-    private static (ulong Hash, string Log) Run(int seed)
+    private (ulong Hash, string Log) Run(int seed)
     {
-        var w = new KernExitWaitTests.World(seed, new SchedParams(QuantumCycles: 2_000, JitterCycles: 500, Seed: seed), maxProcesses: 64);
+        var w = new KernExitWaitTests.World(seed, new SchedParams(QuantumCycles: 2_000, JitterCycles: 500, Seed: seed), maxProcesses: 64, arch: arch);
         w.Exit.StartReaper(cpu: 1);
         var fork = new KernFork(w.Procs, w.U.Uvm, w.S);
         var log = new List<string>();
@@ -133,7 +134,7 @@ public sealed class ForkExitDeterminismTests
         w.S.Run();
         Assert.Equal(12, log.Count);
         Assert.Equal(1, w.Procs.Count);
-        w.U.K.AssertCleanAndNoLeaks();
+        w.U.AssertClean();
         return (w.S.TraceHash, string.Join(" ", log));
     }
 
@@ -145,3 +146,11 @@ public sealed class ForkExitDeterminismTests
         Assert.NotEqual(a.Hash, Run(2).Hash);
     }
 }
+
+public sealed class KernForkTestsArm64() : KernForkTests(Arch.Arm64);
+
+public sealed class KernForkTestsAmd64() : KernForkTests(Arch.Amd64);
+
+public sealed class ForkExitDeterminismTestsArm64() : ForkExitDeterminismTests(Arch.Arm64);
+
+public sealed class ForkExitDeterminismTestsAmd64() : ForkExitDeterminismTests(Arch.Amd64);

@@ -1,12 +1,12 @@
+using MiniBSD.Hal;
 using MiniBSD.Hal.Registers;
 using MiniBSD.Kernel.Abi;
-using MiniBSD.Kernel.Arch.Arm64;
 using MiniBSD.Kernel.Uvm;
 
 namespace MiniBSD.Tests.Kernel;
 
 /// <summary>Program text and data as shared objects: shared read-only pages, private copies on write, exec.</summary>
-public sealed class UvmObjectTests
+public abstract class UvmObjectTests(Arch arch)
 {
     private const ulong Text = 0x40_0000, Data = 0x60_0000;
 
@@ -20,10 +20,10 @@ public sealed class UvmObjectTests
     [Fact]
     public void Two_processes_share_text_pages_and_keep_private_copies_of_written_data()
     {
-        var u = new UvmFixture();
+        var u = new UvmFixture(arch: arch);
         var text = Object(u, 0x7E57, 2);
         var data = Object(u, 0xDA7A, 1);
-        Assert.Equal(3, u.K.Pages.Count(PageUse.Text));
+        Assert.Equal(3, u.Pages.Count(PageUse.Text));
         var a = u.NewSpace();
         var b = u.NewSpace();
         foreach (var vm in new[] { a, b })
@@ -34,33 +34,34 @@ public sealed class UvmObjectTests
         Assert.Equal(0x7E57UL, u.Read(u.Cpu(0), a, Text));
         Assert.Equal(0x7E58UL, u.Read(u.Cpu(0), a, Text + 4096));
         Assert.Equal(0x7E58UL, u.Read(u.Cpu(1), b, Text + 4096));
-        Assert.True(u.K.Pmaps.PmapExtract(u.Cpu(), a.Pmap, Text + 4096, out ulong pa));
-        Assert.True(u.K.Pmaps.PmapExtract(u.Cpu(), b.Pmap, Text + 4096, out ulong pb));
+        Assert.True(u.Pmaps.PmapExtract(u.Cpu(), a.Pmap, Text + 4096, out ulong pa));
+        Assert.True(u.Pmaps.PmapExtract(u.Cpu(), b.Pmap, Text + 4096, out ulong pb));
         Assert.Equal(pa, pb);                                                   // the same physical page
         Assert.Equal(text.Pages[1], pa);
         ulong v = 1;
         var o = u.User(u.Cpu(0), a, Text, true, ref v);                         // text is not writable
         Assert.Equal((Signal.SIGSEGV, SigCode.SegvAccErr), (o.Signal, o.Code));
         Assert.Equal(0xDA7AUL, u.Read(u.Cpu(0), a, Data));                      // data mapped (read-only, the object's)
-        u.Cpu(0).EnterUser(Text);
-        Assert.True(u.Cpu(0).TryFetch(Text));                                   // text executes at EL0
+        u.EnterUser(u.Cpu(0));
+        Assert.True(u.Cpu(0).TryFetch(Text));                                   // text executes in user mode
         Assert.False(u.Cpu(0).TryFetch(Data));                                  // data never executes
-        Assert.Equal(Esr.InstructionAbort(true, FaultStatus.PermissionL3), u.Cpu(0).Esr); // UXN
-        long copies = u.K.Machine.TotalCounters().FramesCopied;
+        if (arch == Arch.Arm64) Assert.Equal(Esr.InstructionAbort(true, FaultStatus.PermissionL3), u.Cpu(0).Esr); // UXN
+        else Assert.Equal(0x15u, u.Cpu(0).Frame.ErrorCode);                    // #PF: P, U/S, I/D (XD)
+        long copies = u.Machine.TotalCounters().FramesCopied;
         u.Write(u.Cpu(0), a, Data + 8, 5);                                       // private copy of the data page
-        Assert.Equal(1, u.K.Machine.TotalCounters().FramesCopied - copies);
+        Assert.Equal(1, u.Machine.TotalCounters().FramesCopied - copies);
         Assert.Equal(0xDA7AUL, u.Read(u.Cpu(0), a, Data));                      // copied contents
         Assert.Equal(0UL, u.Read(u.Cpu(1), b, Data + 8));                        // b still sees the object
         u.Uvm.UvmObjectUnref(text);                                              // the creator lets go; the mappings
         u.Uvm.UvmObjectUnref(data);                                              // keep the objects alive
-        Assert.Equal(3, u.K.Pages.Count(PageUse.Text));
+        Assert.Equal(3, u.Pages.Count(PageUse.Text));
         u.FreeAll(a, b);                                                         // the last unmap frees them
     }
 
     [Fact]
     public void Fork_shares_object_pages_and_clipping_keeps_object_offsets()
     {
-        var u = new UvmFixture();
+        var u = new UvmFixture(arch: arch);
         var data = Object(u, 100, 4);
         var parent = u.NewSpace();
         u.Uvm.UvmMapObject(parent.Map, Data, data, 0, 4, VmProt.ReadWrite, VmProt.All);
@@ -80,7 +81,7 @@ public sealed class UvmObjectTests
     [Fact]
     public void Exec_reuses_an_unshared_vmspace_emptied_and_keeps_its_pmap()
     {
-        var u = new UvmFixture();
+        var u = new UvmFixture(arch: arch);
         var vm = u.NewSpace();
         ulong va = u.Mmap(vm, 4096);
         u.Write(u.Cpu(), vm, va, 1);
@@ -89,9 +90,13 @@ public sealed class UvmObjectTests
         Assert.Same(vm, after);
         Assert.Same(pm, after.Pmap);
         Assert.Empty(after.Map.Entries);
-        Assert.Equal(0, u.K.Pages.Count(PageUse.Anon));
+        Assert.Equal(0, u.Pages.Count(PageUse.Anon));
         ulong v = 0;
         Assert.Equal(Signal.SIGSEGV, u.User(u.Cpu(), after, va, false, ref v).Signal);
         u.FreeAll(after);
     }
 }
+
+public sealed class UvmObjectTestsArm64() : UvmObjectTests(Arch.Arm64);
+
+public sealed class UvmObjectTestsAmd64() : UvmObjectTests(Arch.Amd64);

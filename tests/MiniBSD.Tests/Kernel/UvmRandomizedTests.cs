@@ -10,7 +10,7 @@ namespace MiniBSD.Tests.Kernel;
 /// checked after every step against a model of what each space holds, with the coherence checker on; at the end
 /// every frame is free again and every ASID released.
 /// </summary>
-public sealed class UvmRandomizedTests
+public abstract class UvmRandomizedTests(Arch arch)
 {
     private const ulong Window = 0x2000_0000;
     private const int WindowPages = 24;
@@ -36,8 +36,8 @@ public sealed class UvmRandomizedTests
     public void Random_address_space_operations_match_the_model(int seed)
     {
         var rng = new Random(seed);
-        var u = new UvmFixture(cpus: 3, asidLimit: 5);
-        u.K.Pmaps.RemoveWalk = seed % 2 == 0 ? PmapRemoveWalk.SkipAbsent : PmapRemoveWalk.PageByPage;
+        var u = new UvmFixture(cpus: 3, asidLimit: 5, arch: arch);
+        if (u.Pmaps is PmapSystem arm64) arm64.RemoveWalk = seed % 2 == 0 ? PmapRemoveWalk.SkipAbsent : PmapRemoveWalk.PageByPage;
         var spaces = new List<Space> { new(u.NewSpace()) };
         for (int step = 0; step < 300; step++)
         {
@@ -55,7 +55,7 @@ public sealed class UvmRandomizedTests
                 case 5 or 6 or 7: Write(u, s, cpu, page + (ulong)rng.Next(512) * 8, (ulong)rng.NextInt64()); break;
                 default: Read(u, s, cpu, page + (ulong)rng.Next(512) * 8); break;
             }
-            Assert.Empty(u.K.Machine.Checker.Violations);
+            Assert.Empty(u.Machine.Checker.Violations);
         }
         u.FreeAll(spaces.Select(s => s.Vm).ToArray());
     }
@@ -133,3 +133,7 @@ public sealed class UvmRandomizedTests
         }
     }
 }
+
+public sealed class UvmRandomizedTestsArm64() : UvmRandomizedTests(Arch.Arm64);
+
+public sealed class UvmRandomizedTestsAmd64() : UvmRandomizedTests(Arch.Amd64);

@@ -143,7 +143,8 @@ public sealed record RunReport(
     {
         var e = Exit;
         w.WriteLine($"  time of all processes: user {UserMs:F3} ms, system {SystemMs:F3} ms (the reaper's included)");
-        w.WriteLine($"  exit path {ExitPath}: {e.Exits:N0} exits; latency (exit1 to wait4) mean {e.LatencyMeanUs:F2} us, median {e.LatencyMedianUs:F2}, p99 {e.LatencyP99Us:F2}, max {e.LatencyMaxUs:F2} ({e.Collected:N0} collected)");
+        string same = Arch == "amd64" && ExitPath == Kernel.Kern.ExitPath.PurgeUnordered.Name() ? " (on amd64 the same as purge: no pmap_purge to leave out)" : "";
+        w.WriteLine($"  exit path {ExitPath}{same}: {e.Exits:N0} exits; latency (exit1 to wait4) mean {e.LatencyMeanUs:F2} us, median {e.LatencyMedianUs:F2}, p99 {e.LatencyP99Us:F2}, max {e.LatencyMaxUs:F2} ({e.Collected:N0} collected)");
         w.WriteLine($"    teardown: {Us(e.Exit1TeardownCycles)} in exit1 ({e.FramesFreedInExit1:N0} frames), {Us(e.ReaperTeardownCycles)} in the reaper ({e.FramesFreedByReaper:N0} frames); reaper busy {Us(e.ReaperBusyCycles)}");
         w.WriteLine($"    deadproc: at most {e.DeadListMax} waiting, {e.DeadListMean:F3} on average; {PagesFreed:N0} pages freed in all");
     }
