@@ -1,4 +1,5 @@
 using MiniBSD.Hal;
+using MiniBSD.Hal.Check;
 using MiniBSD.Hal.Mmu;
 using MiniBSD.Hal.Tlb;
 using MiniBSD.Hal.X86;
@@ -160,6 +161,29 @@ public sealed class X86PagingTests
         cpu.Invpcid(type, UserVa + 0x800);
         Assert.Equal(left, cpu.Tlb.Count);
         Assert.Equal(removed, cpu.Counters.TlbEntriesInvalidated);
+        Assert.Empty(m.Checker.Violations);
+    }
+
+    [Fact]
+    public void The_checker_catches_a_changed_pte_without_invlpg_and_a_pcid_reused_without_a_flush()
+    {
+        var (m, cpu) = LongMode(PageEntry.RW | PageEntry.US, Cr4.PcideBit);
+        cpu.WriteCr3(Cr3.Create(Pml4, pcid: 1).Value);
+        Assert.True(cpu.TryRead(UserVa, 4, out _));                            // cached under PCID 1
+        m.Memory.Write64(Pt + 8 * 3, (Frame + 0x1000) | PageEntry.P | PageEntry.RW | PageEntry.US);   // remapped, no INVLPG
+        Assert.True(cpu.TryRead(UserVa, 4, out _));
+        var stale = Assert.Single(m.Checker.Violations);
+        Assert.Equal(CoherenceRule.StaleHit, stale.Rule);
+        Assert.Equal((ushort)1, stale.Asid);                                   // the PCID, in the ASID's place
+        m.Checker.Clear();
+        cpu.WriteCr3(Cr3.Create(Pml4, pcid: 1, noFlush: true).Value);         // "another address space" kept PCID 1's entries
+        m.Checker.PcidLoaded(cpu, 1);
+        Assert.Equal(CoherenceRule.AsidReusedWithStaleEntries, Assert.Single(m.Checker.Violations).Rule);
+        m.Checker.Clear();
+        cpu.WriteCr3(Cr3.Create(Pml4, pcid: 1).Value);                         // without bit 63: flushed
+        m.Checker.PcidLoaded(cpu, 1);
+        Assert.Empty(m.Checker.Violations);
+        m.Checker.PcidLoaded(m.Cpus[0], 2);
         Assert.Empty(m.Checker.Violations);
     }
 
