@@ -35,4 +35,22 @@ public abstract class Pmap
     public bool Retired { get; internal set; }
 
     public bool Destroyed { get; internal set; }
+
+    /// <summary>
+    /// pmap_destroy's first step, the same in every pmap: drop a reference; true at the last one, when the pmap must
+    /// already be inactive and empty (uvm removed its mappings) and its tables can go.
+    /// </summary>
+    internal bool ReleaseLastReference()
+    {
+        Kern.Systm.Kassert(!IsKernel && !Destroyed, "pmap_destroy: not a live user pmap ({0})", this);
+        if (Refs > 1)
+        {
+            Refs--;
+            return false;
+        }
+        Kern.Systm.Kassert(Active == 0, "pmap_destroy: pmap still active ({0})", this);
+        Kern.Systm.Kassert(ResidentCount == 0, "pmap_destroy: {0} pages still mapped ({1})", ResidentCount, this);
+        Refs = 0;
+        return true;
+    }
 }

@@ -123,16 +123,8 @@ public sealed partial class PmapSystem
     public void PmapDestroy(Cpu cpu, Pmap pmap)
     {
         var pm = Md(pmap);
-        Kassert(!pm.IsKernel && !pm.Destroyed, "pmap_destroy: not a live user pmap");
-        if (pm.Refs > 1)
-        {
-            pm.Refs--;
-            return;
-        }
-        Kassert(pm.Active == 0, "pmap_destroy: pmap still active ({0})", pm);
-        Kassert(pm.ResidentCount == 0, "pmap_destroy: {0} pages still mapped ({1})", pm.ResidentCount, pm);
+        if (!pm.ReleaseLastReference()) return;
         for (int i = 0; i < _procPmap.Length; i++) Kassert(_procPmap[i] != pm, "pmap_destroy: still ci_proc_pmap of cpu{0}", i);
-        pm.Refs = 0;
         FreeTree(cpu, pm.Pml4, 0);
         pm.Destroyed = true;
         pm.TablePages = 0;

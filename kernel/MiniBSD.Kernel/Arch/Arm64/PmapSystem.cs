@@ -126,15 +126,7 @@ public sealed partial class PmapSystem
     public void PmapDestroy(Cpu cpu, Pmap pmap)
     {
         var pm = Md(pmap);
-        Kassert(!pm.IsKernel && !pm.Destroyed, "pmap_destroy: not a live user pmap");
-        if (pm.Refs > 1)
-        {
-            pm.Refs--;
-            return;
-        }
-        Kassert(pm.Active == 0, "pmap_destroy: pmap still active ({0})", pm);
-        Kassert(pm.ResidentCount == 0, "pmap_destroy: {0} pages still mapped ({1})", pm.ResidentCount, pm);
-        pm.Refs = 0;
+        if (!pm.ReleaseLastReference()) return;
         VpDestroy(cpu, pm.L0, 0);
         if (pm.Asid != 0) Asids.Free(cpu, pm.Asid);
         pm.Destroyed = true;
