@@ -63,6 +63,9 @@ public sealed partial class Cpu
             case Code.Pause: return 0;   // a spin loop's hint: who waits is charged the time waited
             case Code.Mfence or Code.Lfence or Code.Sfence: Clock += _costs.Dsb; return 0;
         }
+        // IRETQ at CPL 3 is legal on hardware (a return within user mode), but this CPU keeps the interrupt frame in
+        // itself rather than on a stack, so there is nothing for a user-mode IRETQ to pop.
+        if (Cpl == 3 && insn.Code == Code.Iretq) throw new UnsupportedFeatureException("IRETQ at CPL 3: MiniBSD holds the interrupt frame in the CPU, not on a user stack");
         if (Cpl == 3) return insn.Code is Code.Stac or Code.Clac ? X86Exception(Vector.UD, null) : X86Exception(Vector.GP, 0);
         switch (insn.Code)
         {

@@ -48,11 +48,12 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
         _bySyscall[cpu.Id] = false;
     }
 
-    /// <summary>STAC at CPL 3 is #UD (T_PRIVINFLT, SIGILL in trap.c).</summary>
+    /// <summary>STAC at CPL 3 is #UD (T_PRIVINFLT, SIGILL in trap.c); the trap entry swaps GS as it came from user mode.</summary>
     protected override bool PrivilegedInstruction(Cpu cpu)
     {
         cpu.Execute(X86Code.Stac);
         _bySyscall[cpu.Id] = false;
+        if (cpu.El == 1 && cpu.Frame.Cpl == 3) cpu.Execute(X86Code.Swapgs);
         return cpu.Frame.Vector == Vector.UD;
     }
 
@@ -66,7 +67,12 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
         public static TrapAccess Instance { get; } = new();
         public bool LoadUserByte(Cpu cpu, ulong va, out byte value) => UserAccess.Access.LoadUserByte(cpu, va, out value);
         public bool StoreUserByte(Cpu cpu, ulong va, byte value) => UserAccess.Access.StoreUserByte(cpu, va, value);
-        public TrapOutcome Fault(Cpu cpu, Uvm.Uvm uvm, Uvm.VmMap map) => Trap.PageFault(cpu, uvm, map);
+        /// <summary>The trap entry (INTRENTRY: SWAPGS when the frame came from CPL 3), then the #PF handler.</summary>
+        public TrapOutcome Fault(Cpu cpu, Uvm.Uvm uvm, Uvm.VmMap map)
+        {
+            if (cpu.Frame.Cpl == 3) cpu.Execute(X86Code.Swapgs);
+            return Trap.PageFault(cpu, uvm, map);
+        }
         public ulong VmMaxUserAddress => VmParam.VmMaxUserAddress;
     }
 }
