@@ -72,7 +72,10 @@ public sealed partial class Sched
     /// </summary>
     public Action<Cpu, Proc>? ExitHook { get; set; }
 
-    /// <summary>Called when a CPU switches to its idle thread because the thread it ran exited (sched_exit's cpu_switchto).</summary>
+    /// <summary>
+    /// Called when a CPU switches to its idle thread: the thread it ran exited (sched_exit's cpu_switchto), or went to
+    /// sleep with nothing else to run (mi_switch's).
+    /// </summary>
     public Action<Cpu>? IdleHook { get; set; }
 
     /// <summary>The thread whose frame is being stepped now (its code is what runs), or null between steps.</summary>
@@ -268,6 +271,7 @@ public sealed partial class Sched
             _sleepQueues[channel] = q = _spareQueues.TryPop(out var spare) ? spare : [];
         q.Add(p);
         c.Cur = null;
+        if (c.Runnable == 0) IdleHook?.Invoke(c.Cpu);   // mi_switch finds nothing to run: cpu_switchto(idle)
         if (timeoutAt >= 0)
         {
             p.Timeout = (timeoutAt, _timeoutSeq++);

@@ -54,9 +54,11 @@ public interface IPmap
     Pmap? CurrentPmap(Cpu cpu);
 
     /// <summary>
-    /// sched_exit's switch to the idle thread, after an exiting thread's last pmap_deactivate: arm64 has nothing left
-    /// to do (pmap_deactivate or pmap_purge loaded the empty TTBR0 already); amd64 loads the kernel pmap's CR3, since
-    /// pmap_deactivate leaves CR3 alone and the tables it names are about to be freed.
+    /// cpu_switchto(idle): the CPU runs its idle thread, whose address space is the kernel's. amd64 loads the kernel
+    /// pmap's CR3 and stops being the user pmap's ci_proc_pmap (pmap_deactivate leaves CR3 alone, and the tables it
+    /// names may be freed while this CPU idles). arm64 leaves TTBR0 as it is, as MiniBSD always has: after an exit
+    /// pmap_deactivate or pmap_purge already loaded the empty table, and after a sleep the ASID-tagged entries are
+    /// harmless to an idle CPU.
     /// </summary>
     void PmapSwitchIdle(Cpu cpu);
 
