@@ -86,33 +86,41 @@ public static class ForkExitBench
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
+    private static string X86Name(string key) => key == "invlpg" ? "INVLPG" : $"INVPCID type {key[^1]}";
+
     /// <summary>What the command measured, as it prints it and as --json writes it; every figure from this run.</summary>
-    public sealed record Figures(int Cpus, string ExitPath, int Pages, int Iterations, double LoopsPerHostSecond, double HostMicrosecondsPerLoop,
+    public sealed record Figures(string Arch, int Cpus, string ExitPath, int Pages, int Iterations, double LoopsPerHostSecond, double HostMicrosecondsPerLoop,
         double HostBytesPerLoop, double SimulatedCyclesPerLoop, double SimulatedMicrosecondsPerLoop, double SyscallsPerLoop, double FaultsPerLoop,
-        double SwitchesPerLoop, IReadOnlyDictionary<string, double> TlbiPerLoop, int? CheckedIterations, int? CheckedViolations)
+        double SwitchesPerLoop, IReadOnlyDictionary<string, double> TlbiPerLoop, IReadOnlyDictionary<string, double> X86InvalidationsPerLoop,
+        double IpisPerLoop, int? CheckedIterations, int? CheckedViolations)
     {
         public static Figures From(SystemOptions o, int pages, Result zero, Result full, Result? check)
         {
             int n = full.Iterations;
             double seconds = full.HostSeconds - zero.HostSeconds, cycles = (double)(full.Cycles - zero.Cycles) / n;
             double Per(long total) => Math.Round(total / (double)n, 2);
-            return new Figures(o.Cpus, o.ExitPath.Name(), pages, n, Math.Round(n / seconds), Math.Round(seconds * 1e6 / n, 3),
+            return new Figures(o.Arch.Name(), o.Cpus, o.ExitPath.Name(), pages, n, Math.Round(n / seconds), Math.Round(seconds * 1e6 / n, 3),
                 Math.Round((full.HostBytes - zero.HostBytes) / (double)n), Math.Round(cycles), Math.Round(cycles * 1e6 / CostTable.Default.FrequencyHz, 3),
                 Per(full.Syscalls - zero.Syscalls), Per(full.Faults - zero.Faults), Per(full.Switches - zero.Switches),
                 TlbiOpExtensions.All.Where(op => full.Counters.Tlbi(op) > zero.Counters.Tlbi(op))
                     .ToDictionary(op => op.Mnemonic(), op => Per(full.Counters.Tlbi(op) - zero.Counters.Tlbi(op))),
+                Enum.GetValues<X86Flush>().Where(op => full.Counters.X86Invalidations(op) > zero.Counters.X86Invalidations(op))
+                    .ToDictionary(RunReport.X86FlushName, op => Per(full.Counters.X86Invalidations(op) - zero.Counters.X86Invalidations(op))),
+                Per(full.Counters.IpisSent - zero.Counters.IpisSent),
                 check?.Iterations, check?.Violations);
         }
 
         public void Print(TextWriter w)
         {
             var inv = System.Globalization.CultureInfo.InvariantCulture;
-            w.WriteLine($"forkexit: {Iterations:N0} x (fork, child writes {Pages} copy-on-write pages, exit, wait) by /usr/bin/forkbench on {Cpus} CPU{(Cpus == 1 ? "" : "s")}, exit path {ExitPath}");
+            w.WriteLine($"forkexit: {Iterations:N0} x (fork, child writes {Pages} copy-on-write pages, exit, wait) by /usr/bin/forkbench on {Cpus} {Arch} CPU{(Cpus == 1 ? "" : "s")}, exit path {ExitPath}");
             w.WriteLine($"  host:      {LoopsPerHostSecond:N0} loops per host second ({HostMicrosecondsPerLoop:F2} us each), checker off");
             w.WriteLine($"  host heap: {HostBytesPerLoop:N0} bytes allocated per loop (the new process's objects: proc, maps, frames)");
             w.WriteLine($"  simulated: {SimulatedCyclesPerLoop:N0} cycles per loop ({SimulatedMicrosecondsPerLoop:F2} us at {CostTable.Default.FrequencyHz / 1e9:F1} GHz) on the busiest CPU");
             w.WriteLine($"  per loop:  {SyscallsPerLoop.ToString("0.##", inv)} system calls, {FaultsPerLoop.ToString("0.##", inv)} page faults, "
-                + $"{SwitchesPerLoop.ToString("0.##", inv)} context switches, " + string.Join(", ", TlbiPerLoop.Select(kv => $"TLBI {kv.Key.ToUpperInvariant()} {kv.Value.ToString("0.##", inv)}")));
+                + $"{SwitchesPerLoop.ToString("0.##", inv)} context switches, " + string.Join(", ", TlbiPerLoop.Select(kv => $"TLBI {kv.Key.ToUpperInvariant()} {kv.Value.ToString("0.##", inv)}")
+                    .Concat(X86InvalidationsPerLoop.Select(kv => $"{X86Name(kv.Key)} {kv.Value.ToString("0.##", inv)}"))
+                    .Concat(Arch == "amd64" ? [$"IPIs {IpisPerLoop.ToString("0.##", inv)}"] : [])));
             w.WriteLine(CheckedIterations is { } c
                 ? $"  checked:   {c:N0} loops run again with the TLB coherence checker: {CheckedViolations} violations, 0 frames and 0 ASIDs leaked"
                 : "  checked:   no (--no-check)");
