@@ -26,12 +26,12 @@ public sealed partial class PmapSystem
     public long ShootStartSpinCycles { get; private set; }
 
     /// <summary>pmap_tlb_shootpage: one page, on the targets and (if <paramref name="shootself"/>) here.</summary>
-    private void ShootPage(Cpu cpu, Amd64Pmap pm, ulong va, bool shootself)
+    private void PmapTlbShootpage(Cpu cpu, Amd64Pmap pm, ulong va, bool shootself)
     {
         ulong mask = Targets(cpu, pm);
         if (mask != 0)
         {
-            StartShoot(cpu, mask, pm.IsKernel ? Pcid.Kern : Pcid.Proc, va, 0);
+            PmapStartTlbShoot(cpu, mask, pm.IsKernel ? Pcid.Kern : Pcid.Proc, va, 0);
             SendIpis(cpu, mask, Vector.IpiInvlpg);
         }
         if (!shootself) return;
@@ -40,12 +40,12 @@ public sealed partial class PmapSystem
     }
 
     /// <summary>pmap_tlb_shootrange: every page of [sva, eva), sparse or not.</summary>
-    private void ShootRange(Cpu cpu, Amd64Pmap pm, ulong sva, ulong eva, bool shootself)
+    private void PmapTlbShootrange(Cpu cpu, Amd64Pmap pm, ulong sva, ulong eva, bool shootself)
     {
         ulong mask = Targets(cpu, pm);
         if (mask != 0)
         {
-            StartShoot(cpu, mask, pm.IsKernel ? Pcid.Kern : Pcid.Proc, sva, eva);
+            PmapStartTlbShoot(cpu, mask, pm.IsKernel ? Pcid.Kern : Pcid.Proc, sva, eva);
             SendIpis(cpu, mask, Vector.IpiInvlrange);
         }
         if (!shootself) return;
@@ -57,13 +57,13 @@ public sealed partial class PmapSystem
     }
 
     /// <summary>pmap_tlb_shoottlb: all of PCID_PROC (user pmaps only).</summary>
-    private void ShootTlb(Cpu cpu, Amd64Pmap pm, bool shootself)
+    private void PmapTlbShoottlb(Cpu cpu, Amd64Pmap pm, bool shootself)
     {
         Kassert(!pm.IsKernel, "pmap_tlb_shoottlb: not for the kernel pmap");
         ulong mask = Targets(cpu, pm);
         if (mask != 0)
         {
-            StartShoot(cpu, mask, Pcid.Proc, 0, 0);
+            PmapStartTlbShoot(cpu, mask, Pcid.Proc, 0, 0);
             SendIpis(cpu, mask, Vector.IpiInvltlb);
         }
         if (shootself) Invpcid(cpu, InvpcidType.SingleContext, Pcid.Proc, 0);
@@ -73,7 +73,7 @@ public sealed partial class PmapSystem
     /// pmap_tlb_shootwait: spins (CPU_BUSY_CYCLE) until tlb_shoot_wait is 0, that is until the last target of the
     /// shootdown in flight, whoever started it, has acknowledged.
     /// </summary>
-    private void ShootWait(Cpu cpu)
+    private void PmapTlbShootwait(Cpu cpu)
     {
         if (cpu.Clock >= _shootStart && cpu.Clock < _lastAckAt) cpu.AdvanceClock(_lastAckAt - cpu.Clock);
         ulong left = ReadWord(cpu, WaitWord);   // the spin's last read
@@ -86,15 +86,18 @@ public sealed partial class PmapSystem
         Kassert(_procPmap.Length <= 64, "pmap: the shootdown mask holds 64 CPUs");
         ulong mask = 0;
         for (int i = 0; i < _procPmap.Length; i++)
-            if (i != self.Id && (pm.IsKernel || _procPmap[i] == pm)) mask |= 1UL << i;
+            if (i != self.Id && PmapIsActive(pm, i)) mask |= 1UL << i;
         return mask;
     }
+
+    /// <summary>pmap_is_active: the kernel pmap, or the pmap CPU <paramref name="cpu"/> runs (its ci_proc_pmap).</summary>
+    private bool PmapIsActive(Amd64Pmap pm, int cpu) => pm.IsKernel || _procPmap[cpu] == pm;
 
     /// <summary>
     /// pmap_start_tlb_shoot: spin until atomic_cas_ulong(&amp;tlb_shoot_wait, 0, targets) succeeds (one shootdown at a
     /// time system-wide), then publish the first PCID and the addresses.
     /// </summary>
-    private void StartShoot(Cpu cpu, ulong mask, ushort firstPcid, ulong addr1, ulong addr2)
+    private void PmapStartTlbShoot(Cpu cpu, ulong mask, ushort firstPcid, ulong addr1, ulong addr2)
     {
         if (cpu.Clock >= _shootStart && cpu.Clock < _lastAckAt)
         {

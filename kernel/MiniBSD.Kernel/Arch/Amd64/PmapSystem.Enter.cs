@@ -20,7 +20,7 @@ public sealed partial class PmapSystem
         Kassert((va & 0xFFF) == 0 && (pa & 0xFFF) == 0, "pmap_enter: VA 0x{0:X} or PA 0x{1:X} not page aligned", va, pa);
         Kassert(prot != VmProt.None, "pmap_enter: PROT_NONE mappings are not entered");
         Kassert(pm.IsKernel ? va >= VmParam.DirectMapBase : va < VmParam.VmMaxUserAddress, "pmap_enter: VA 0x{0:X} outside the pmap's range", va);
-        if (!GetPtp(cpu, pm, va, out ulong pt)) return false;
+        if (!PmapGetPtp(cpu, pm, va, out ulong pt)) return false;
         ulong slot = Slot(pt, va, 3);
         var old = new PageEntry(ReadPte(cpu, slot));
         var npte = Pte.Leaf(pa, prot, user: !pm.IsKernel);
@@ -38,16 +38,16 @@ public sealed partial class PmapSystem
             _pages.Unmapped(old.Frame);
             _pages.Mapped(pa);
         }
-        bool shootself = IsCurpmap(cpu, pm);
+        bool shootself = PmapIsCurpmap(cpu, pm);
         if (!old.Writable && npte.Writable)
         {
             WritePte(cpu, slot, npte.Value & ~PageEntry.RW);
-            ShootPage(cpu, pm, va, shootself);
-            ShootWait(cpu);
+            PmapTlbShootpage(cpu, pm, va, shootself);
+            PmapTlbShootwait(cpu);
         }
         WritePte(cpu, slot, npte.Value);
-        if (old.Writable || !npte.Writable) ShootPage(cpu, pm, va, shootself);
-        ShootWait(cpu);
+        if (old.Writable || !npte.Writable) PmapTlbShootpage(cpu, pm, va, shootself);
+        PmapTlbShootwait(cpu);
         return true;
     }
 
@@ -55,7 +55,7 @@ public sealed partial class PmapSystem
     public bool PmapExtract(Cpu cpu, Pmap pmap, ulong va, out ulong pa)
     {
         pa = 0;
-        ulong pt = PdesValid(cpu, Md(pmap), va);
+        ulong pt = PmapPdesValid(cpu, Md(pmap), va);
         if (pt == 0) return false;
         var pte = new PageEntry(ReadPte(cpu, Slot(pt, va, 3)));
         if (!pte.Present) return false;
@@ -71,19 +71,20 @@ public sealed partial class PmapSystem
     /// </summary>
     public void PmapProtect(Cpu cpu, Pmap pmap, ulong sva, ulong eva, VmProt prot)
     {
-        var pm = Md(pmap);
-        if (prot == VmProt.None)
-        {
-            PmapRemove(cpu, pm, sva, eva);
-            return;
-        }
+        if (prot == VmProt.None) PmapDoRemove(cpu, Md(pmap), sva, eva, PmapFlush.WhenActive);
+        else PmapWriteProtect(cpu, Md(pmap), sva, eva, prot);
+    }
+
+    /// <summary>pmap_write_protect: rights taken away over the range's valid PTEs, then the range shot.</summary>
+    private void PmapWriteProtect(Cpu cpu, Amd64Pmap pm, ulong sva, ulong eva, VmProt prot)
+    {
         ulong clear = (prot & VmProt.Write) == 0 ? PageEntry.RW : 0;
         ulong set = (prot & VmProt.Execute) == 0 ? PageEntry.XD : 0;
         bool shootall = eva - sva > 32 * PageSize && !pm.IsKernel;
         for (ulong va = sva, blkend; va < eva; va = blkend)
         {
             blkend = Math.Min((va + PdeSize) & ~(PdeSize - 1), eva);
-            ulong pt = PdesValid(cpu, pm, va);
+            ulong pt = PmapPdesValid(cpu, pm, va);
             if (pt == 0) continue;
             for (ulong v = va; v < blkend; v += PageSize)
             {
@@ -94,9 +95,9 @@ public sealed partial class PmapSystem
                 if (n != e) WritePte(cpu, slot, n);
             }
         }
-        bool shootself = IsCurpmap(cpu, pm);
-        if (shootall) ShootTlb(cpu, pm, shootself);
-        else ShootRange(cpu, pm, sva, eva, shootself);
-        ShootWait(cpu);
+        bool shootself = PmapIsCurpmap(cpu, pm);
+        if (shootall) PmapTlbShoottlb(cpu, pm, shootself);
+        else PmapTlbShootrange(cpu, pm, sva, eva, shootself);
+        PmapTlbShootwait(cpu);
     }
 }

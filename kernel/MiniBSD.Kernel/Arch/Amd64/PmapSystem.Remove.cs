@@ -18,33 +18,35 @@ public sealed partial class PmapSystem
     /// this CPU's CR3 (shootself); IPIs go only to the CPUs whose ci_proc_pmap it is. <paramref name="flush"/> Never
     /// skips both, as if the pmap were inactive (the purge-broken exit path). Returns how many pages were unmapped.
     /// </summary>
-    public int PmapRemove(Cpu cpu, Pmap pmap, ulong sva, ulong eva, PmapFlush flush = PmapFlush.WhenActive)
+    public int PmapRemove(Cpu cpu, Pmap pmap, ulong sva, ulong eva, PmapFlush flush = PmapFlush.WhenActive) =>
+        PmapDoRemove(cpu, Md(pmap), sva, eva, flush);
+
+    private int PmapDoRemove(Cpu cpu, Amd64Pmap pm, ulong sva, ulong eva, PmapFlush flush)
     {
-        var pm = Md(pmap);
         Kassert((sva & 0xFFF) == 0 && (eva & 0xFFF) == 0 && sva <= eva, "pmap_remove: bad range [0x{0:X}, 0x{1:X})", sva, eva);
         bool flushes = flush == PmapFlush.WhenActive;
-        bool shootself = flushes && IsCurpmap(cpu, pm);
+        bool shootself = flushes && PmapIsCurpmap(cpu, pm);
         _emptyPtps.Clear();
         int removed = 0;
         for (ulong va = sva, blkend; va < eva; va = blkend)
         {
             blkend = Math.Min((va + PdeSize) & ~(PdeSize - 1), eva);
             if (blkend <= va) blkend = eva;   // the top of the address space
-            ulong pt = PdesValid(cpu, pm, va);
+            ulong pt = PmapPdesValid(cpu, pm, va);
             if (pt == 0) continue;
-            removed += RemovePtes(cpu, pm, pt, va, blkend);
-            if (_wire[FrameIndex(pt)] <= 1) FreePtp(cpu, pm, va, _emptyPtps);
+            removed += PmapRemovePtes(cpu, pm, pt, va, blkend);
+            if (_wire[FrameIndex(pt)] <= 1) PmapFreePtp(cpu, pm, va, _emptyPtps);
         }
-        if (flushes && eva - sva == PageSize) ShootPage(cpu, pm, sva, shootself);
-        else if (flushes && eva - sva > 32 * PageSize && !pm.IsKernel) ShootTlb(cpu, pm, shootself);
-        else if (flushes) ShootRange(cpu, pm, sva, eva, shootself);
-        ShootWait(cpu);
+        if (flushes && eva - sva == PageSize) PmapTlbShootpage(cpu, pm, sva, shootself);
+        else if (flushes && eva - sva > 32 * PageSize && !pm.IsKernel) PmapTlbShoottlb(cpu, pm, shootself);
+        else if (flushes) PmapTlbShootrange(cpu, pm, sva, eva, shootself);
+        PmapTlbShootwait(cpu);
         foreach (ulong ptp in _emptyPtps) _pages.Free(ptp);
         return removed;
     }
 
     /// <summary>pmap_remove_ptes: zaps the valid PTEs of [va, end) in one page table, stopping once it is empty.</summary>
-    private int RemovePtes(Cpu cpu, Amd64Pmap pm, ulong pt, ulong va, ulong end)
+    private int PmapRemovePtes(Cpu cpu, Amd64Pmap pm, ulong pt, ulong va, ulong end)
     {
         int removed = 0;
         ref int wire = ref _wire[FrameIndex(pt)];

@@ -32,13 +32,13 @@ public sealed partial class PmapSystem
     private static ulong Slot(ulong table, ulong va, int level) => table + PmapBootstrap.Index(va, level) * 8;
 
     /// <summary>pmap_is_curpmap: the kernel pmap, or the one in this CPU's CR3 (read with MOV from CR3).</summary>
-    private bool IsCurpmap(Cpu cpu, Amd64Pmap pm) => pm.IsKernel || new Cr3(cpu.ReadCr3()).Pml4(_machine.Config.PaBits) == pm.Pml4;
+    private bool PmapIsCurpmap(Cpu cpu, Amd64Pmap pm) => pm.IsKernel || new Cr3(cpu.ReadCr3()).Pml4(_machine.Config.PaBits) == pm.Pml4;
 
     /// <summary>
     /// pmap_pdes_valid: the page table (level 3) that maps <paramref name="va"/>, or 0 when the PML4E, PDPTE or PDE on
     /// the way is not present.
     /// </summary>
-    private ulong PdesValid(Cpu cpu, Amd64Pmap pm, ulong va)
+    private ulong PmapPdesValid(Cpu cpu, Amd64Pmap pm, ulong va)
     {
         ulong table = pm.Pml4;
         for (int level = 0; level < 3; level++)
@@ -55,7 +55,7 @@ public sealed partial class PmapSystem
     /// pmap_get_ptp: the page table for <paramref name="va"/>, allocating the missing PDPT, PD and PT top-down, each
     /// with wire_count 1 and one more on its parent. False (ENOMEM) when no page is left.
     /// </summary>
-    private bool GetPtp(Cpu cpu, Amd64Pmap pm, ulong va, out ulong pt)
+    private bool PmapGetPtp(Cpu cpu, Amd64Pmap pm, ulong va, out ulong pt)
     {
         ulong table = pm.Pml4;
         pt = 0;
@@ -82,7 +82,7 @@ public sealed partial class PmapSystem
     /// pmap_free_ptp: the emptied page table for <paramref name="va"/> leaves its PDE, and each parent that empties in
     /// turn leaves its own; the pages go on <paramref name="free"/>, to be freed once the shootdown has been waited for.
     /// </summary>
-    private void FreePtp(Cpu cpu, Amd64Pmap pm, ulong va, List<ulong> free)
+    private void PmapFreePtp(Cpu cpu, Amd64Pmap pm, ulong va, List<ulong> free)
     {
         Span<ulong> path = stackalloc ulong[4];
         path[0] = pm.Pml4;
