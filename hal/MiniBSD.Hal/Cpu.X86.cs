@@ -59,6 +59,7 @@ public sealed partial class Cpu
         Clock += _costs.SystemRegister;
         switch (insn.Code)
         {
+            case Code.INVALID: return X86Exception(Vector.UD, null);   // bytes that are no instruction: #UD
             case Code.Syscall: EnterSyscall(insn.Length); return 0;
             case Code.Pause: return 0;   // a spin loop's hint: who waits is charged the time waited
             case Code.Mfence or Code.Lfence or Code.Sfence: Clock += _costs.Dsb; return 0;

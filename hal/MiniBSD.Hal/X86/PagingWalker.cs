@@ -42,7 +42,7 @@ public readonly struct PagingResult
 /// <summary>
 /// The x86-64 4-level walk of Intel SDM Vol. 3A §4.5, with the access rights of §4.6, the #PF error code of §4.7 and
 /// the accessed and dirty flags of §4.8. A non-canonical address is #GP(0) with no walk. Each entry is an 8-byte
-/// physical read (outside RAM the bus reads all ones, as a master abort does); an entry with P = 0 stops the walk
+/// physical read (outside RAM the bus reads all ones, as a master abort does and QEMU's unassigned_mem_read returns); an entry with P = 0 stops the walk
 /// (error code P = 0), a present entry with a reserved bit set stops it with RSVD = 1 and P = 1. Reserved: bits
 /// [51:M] everywhere, XD when EFER.NXE = 0, PS in a PML4E, bits [29:13] of a 1 GiB page and [20:13] of a 2 MiB page.
 /// A is set in every entry the walk goes through and, with D on a write, in the leaf once the access is allowed,

@@ -101,6 +101,8 @@ public sealed class X86PagingTests
     public void Privileged_instructions_at_cpl3_take_gp_and_stac_takes_ud()
     {
         var (_, cpu) = LongMode();
+        cpu.Execute([0x0F, 0xFF]);                                             // no instruction (UD0 needs a ModRM): #UD
+        Assert.Equal(Vector.UD, cpu.Frame.Vector);
         ToUser(cpu);
         cpu.WriteCr3(Pml4);
         Assert.Equal(Vector.GP, cpu.Frame.Vector);
