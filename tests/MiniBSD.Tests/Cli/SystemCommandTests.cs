@@ -72,6 +72,7 @@ public sealed class SystemCommandTests
         Assert.Equal(0, code);
         Assert.Equal(arm.Stdout, stdout);                                 // the same programs print the same console
         Assert.Contains("x86: INVLPG", err);
+        Assert.Contains("leaks: 0 frames, 0 PCIDs", err);
         Assert.Contains("TLB coherence checker: 0 violation(s)", err);
         string log = stderr.ToString();
         Assert.Contains("] MiniBSD/amd64: 2 CPUs, 64 MiB RAM at 0x40000000", log);

@@ -122,7 +122,7 @@ public static class ForkExitBench
                     .Concat(X86InvalidationsPerLoop.Select(kv => $"{X86Name(kv.Key)} {kv.Value.ToString("0.##", inv)}"))
                     .Concat(Arch == "amd64" ? [$"IPIs {IpisPerLoop.ToString("0.##", inv)}"] : [])));
             w.WriteLine(CheckedIterations is { } c
-                ? $"  checked:   {c:N0} loops run again with the TLB coherence checker: {CheckedViolations} violations, 0 frames and 0 ASIDs leaked"
+                ? $"  checked:   {c:N0} loops run again with the TLB coherence checker: {CheckedViolations} violations, 0 frames and 0 {(Arch == "amd64" ? "PCIDs" : "ASIDs")} leaked"
                 : "  checked:   no (--no-check)");
         }
     }

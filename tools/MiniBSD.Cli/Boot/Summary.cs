@@ -35,7 +35,7 @@ internal static class Summary
         report.PrintExitPath(w);
         var leaked = k.LeakedFrames().Where(kv => kv.Value != 0).ToList();
         w.WriteLine(!k.Halted ? "  leaks: not checked (processes still hold their memory)"
-            : $"  leaks: {(leaked.Count == 0 ? "0 frames" : string.Join(", ", leaked.Select(kv => $"{kv.Value} {kv.Key} frames")))}, {k.LeakedAsids} ASIDs");
+            : $"  leaks: {(leaked.Count == 0 ? "0 frames" : string.Join(", ", leaked.Select(kv => $"{kv.Value} {kv.Key} frames")))}, {k.LeakedAsids} {(k.Machine.Config.Arch == MiniBSD.Hal.Arch.Amd64 ? "PCIDs" : "ASIDs")}");
         w.WriteLine($"  TLB coherence checker: {(m.Checker.Enabled ? $"{m.Checker.Violations.Count} violation(s)" : "off (--no-check)")}");
         foreach (var v in m.Checker.Violations.Take(5)) w.WriteLine($"    {v}");
         if (!k.Halted)
