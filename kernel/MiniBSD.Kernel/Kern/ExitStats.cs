@@ -42,8 +42,21 @@ public readonly record struct ExitEvent(long Time, int Cpu, int Pid, ExitStep St
     public override string ToString() => $"{Time,12} cpu{Cpu} pid {Pid}: {Step}{(Detail != 0 ? $" ({Detail})" : "")}";
 }
 
-/// <summary>One collected process's end: where it exited, what its teardown cost where, and its exit latency (cycles).</summary>
-public readonly record struct ProcessExit(int Pid, string Command, int Cpu, long Exit1At, long Exit1TeardownCycles, long ReaperTeardownCycles, long Latency);
+/// <summary>
+/// The milestones of one process's end (simulated cycles): exit1 entered on <see cref="Cpu"/> at <see cref="Start"/>,
+/// the thread off its CPU and on deadproc (exit2), taken off deadproc by the reaper, made a zombie with its parent
+/// woken; and what the teardown cost in exit1 and in the reaper.
+/// </summary>
+internal readonly record struct ExitTimes(int Cpu, long Start, long Exit1Cycles = 0, long ReaperCycles = 0, long OnDeadproc = 0, long OffDeadproc = 0, long Zombie = 0);
+
+/// <summary>
+/// One collected process's end: where it exited, what its teardown cost where, and its exit latency (cycles) in four
+/// parts that add up to it exactly: exit1 (entry to sched_exit's exit2), on deadproc (until the reaper takes it), the
+/// reaper's service (uvm_exit, the kernel lock, the zombie step), and the wakeup (until the parent's wait4 returns).
+/// Times come from the clocks of the CPUs involved.
+/// </summary>
+public readonly record struct ProcessExit(int Pid, string Command, int Cpu, long Exit1At, long Exit1TeardownCycles, long ReaperTeardownCycles, long Latency,
+    long InExit1 = 0, long OnDeadproc = 0, long InReaper = 0, long ToWait4 = 0);
 
 /// <summary>
 /// What the exit path costs, gathered as it runs (issue #5): exit latency (exit1 entry to the parent's wait4
@@ -118,9 +131,14 @@ public sealed class ExitStats
 
     internal void ReaperBusy(long cycles) => ReaperBusyCycles += cycles;
 
+    /// <summary>The exit latencies' four parts, summed over every collected process (cycles; see <see cref="ProcessExit"/>).</summary>
+    public (long InExit1, long OnDeadproc, long InReaper, long ToWait4) LatencyParts { get; private set; }
+
     internal void Collected(ProcessExit exit)
     {
         _latencies.Add(exit.Latency);
+        var t = LatencyParts;
+        LatencyParts = (t.InExit1 + exit.InExit1, t.OnDeadproc + exit.OnDeadproc, t.InReaper + exit.InReaper, t.ToWait4 + exit.ToWait4);
         if (_processes.Count < MaxProcesses) _processes.Add(exit);
     }
 

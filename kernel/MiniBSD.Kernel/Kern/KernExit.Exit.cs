@@ -30,7 +30,7 @@ public sealed partial class KernExit
         Kassert(!pr.Is(ProcessFlags.Exiting), "exit1: {0} is already exiting", pr);
         pr.Flags |= ProcessFlags.Exiting;
         (pr.XExit, pr.XSig) = (xexit, xsig);
-        pr.ExitCost = (p.Cpu, CurCpu(p).Clock, 0, 0);
+        pr.ExitCost = new ExitTimes(p.Cpu, CurCpu(p).Clock);
         LogExit(p, xexit, xsig);
         Step(p, ExitStep.Exit1);
 
@@ -100,7 +100,7 @@ public sealed partial class KernExit
         }
         if (checker.Enabled) checker.Context = null;
         Stats.Exit1Teardown(cpu.Clock - start, _uvm.Pages.Frees - frees);
-        p.Process!.ExitCost = p.Process.ExitCost with { Exit1 = cpu.Clock - start };
+        p.Process!.ExitCost = p.Process.ExitCost with { Exit1Cycles = cpu.Clock - start };
         Step(p, ExitStep.UvmPurge, _uvm.Pages.Frees - frees);
     }
 
@@ -126,6 +126,7 @@ public sealed partial class KernExit
         if (p.Process is not { } pr || !pr.Is(ProcessFlags.Exiting)) return;   // ended without exit1: a kernel thread
         if (Path == ExitPath.Reaper) _deadLifo.Push(p);
         else _deadFifo.Enqueue(p);
+        pr.ExitCost = pr.ExitCost with { OnDeadproc = cpu.Clock };
         Stats.DeadListLength(cpu.Clock, DeadCount);
         Note(cpu, pr.Pid, ExitStep.Exit2, DeadCount);
         _sched.Wakeup(DeadprocChannel, cpu.Clock);
@@ -161,6 +162,9 @@ public sealed partial class KernExit
             var cpu = CurCpu(_reaper!);
             long start = cpu.Clock;
             var pr = p.Process!;
+            // CPU clocks are not in lockstep: a reaper running behind may take a thread put on deadproc at a later
+            // clock of another CPU; its service is counted from then, so no part of the latency is negative.
+            pr.ExitCost = pr.ExitCost with { OffDeadproc = Math.Max(start, pr.ExitCost.OnDeadproc) };
             Stats.DeadListLength(start, DeadCount);
             Note(cpu, pr.Pid, ExitStep.Reaper, DeadCount);
             if (pr.Vmspace is { } vm)
@@ -180,6 +184,7 @@ public sealed partial class KernExit
                 pr.Flags |= ProcessFlags.Zombie;
                 var parent = pr.Parent!;
                 Prsignal(parent, Signal.SIGCHLD);
+                pr.ExitCost = pr.ExitCost with { Zombie = cpu.Clock };
                 Note(cpu, pr.Pid, ExitStep.Zombie);
                 yield return Op.Wakeup(parent);
             }
@@ -197,7 +202,7 @@ public sealed partial class KernExit
         _uvm.UvmExit(cpu, vm);
         if (checker.Enabled) checker.Context = null;
         Stats.ReaperTeardown(cpu.Clock - start, _uvm.Pages.Frees - frees);
-        pr.ExitCost = pr.ExitCost with { Reaper = cpu.Clock - start };
+        pr.ExitCost = pr.ExitCost with { ReaperCycles = cpu.Clock - start };
         Note(cpu, pr.Pid, ExitStep.UvmExit, _uvm.Pages.Frees - frees);
     }
 
@@ -205,8 +210,9 @@ public sealed partial class KernExit
     private void Collected(Proc waiter, Process zombie)
     {
         var cpu = CurCpu(waiter);
-        var (exitCpu, start, exit1, reaper) = zombie.ExitCost;
-        Stats.Collected(new ProcessExit(zombie.Pid, zombie.Command, exitCpu, start, exit1, reaper, cpu.Clock - start));
+        var t = zombie.ExitCost;
+        Stats.Collected(new ProcessExit(zombie.Pid, zombie.Command, t.Cpu, t.Start, t.Exit1Cycles, t.ReaperCycles, cpu.Clock - t.Start,
+            t.OnDeadproc - t.Start, t.OffDeadproc - t.OnDeadproc, t.Zombie - t.OffDeadproc, cpu.Clock - t.Zombie));
         Note(cpu, zombie.Pid, ExitStep.Dowait6);
     }
 

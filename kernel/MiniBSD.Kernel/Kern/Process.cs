@@ -50,10 +50,10 @@ public sealed class Process(int pid, string command, SigActs sigacts)
     public int XExit { get; internal set; }
 
     /// <summary>
-    /// exit1's CPU and entry time (simulated cycles, for the exit latency), and what tearing the address space down
-    /// cost there and in the reaper (cycles).
+    /// exit1's CPU and entry time (simulated cycles, for the exit latency), what tearing the address space down cost
+    /// there and in the reaper, and when the end reached each later milestone.
     /// </summary>
-    internal (int Cpu, long Start, long Exit1, long Reaper) ExitCost { get; set; }
+    internal ExitTimes ExitCost { get; set; }
     public int XSig { get; internal set; }
 
     /// <summary>ps_vmspace: null for a kernel process, and after the reaper's uvm_exit.</summary>

@@ -57,6 +57,33 @@ public sealed class ExitPathArchTests
             Reaper(Tlbi), Reaper(Invpcid), Reaper(Ipi));
     }
 
+    [Theory]
+    [InlineData(Arch.Arm64, ExitPath.Purge)]
+    [InlineData(Arch.Arm64, ExitPath.Reaper)]
+    [InlineData(Arch.Amd64, ExitPath.Purge)]
+    [InlineData(Arch.Amd64, ExitPath.Reaper)]
+    public void The_exit_latency_is_exactly_its_four_parts_and_the_teardown_sits_in_the_part_that_does_it(Arch arch, ExitPath path)
+    {
+        var s = new MiniSystem($"memtouch {Pages}\nexitstorm 8 4\necho done\n", cpus: 4, exitPath: path, arch: arch);
+        Assert.Equal("done\n", s.Run());
+        s.AssertCleanHalt();
+        var stats = s.Kernel.Exit.Stats;
+        Assert.NotEmpty(stats.Processes);
+        foreach (var e in stats.Processes)
+        {
+            Assert.Equal(e.Latency, e.InExit1 + e.OnDeadproc + e.InReaper + e.ToWait4);
+            Assert.All(new[] { e.InExit1, e.OnDeadproc, e.InReaper, e.ToWait4 }, part => Assert.True(part >= 0, $"pid {e.Pid}: {e}"));
+            Assert.True(e.InExit1 >= e.Exit1TeardownCycles, $"pid {e.Pid}: {e}");   // one CPU's clock: exact
+            // (The reaper's part starts when the thread went on deadproc or when the reaper took it, whichever is later,
+            // so a reaper whose clock runs behind the exiting CPU's shows less than its own teardown cycles.)
+        }
+        var big = stats.Processes.Single(e => e.Command == "memtouch");
+        if (path == ExitPath.Purge) Assert.True(big.InExit1 > big.InReaper, $"purge tears down in exit1: {big}");
+        else Assert.True(big.InReaper > big.InExit1, $"the reaper tears down: {big}");
+        var (a, b, c, d) = stats.LatencyParts;
+        Assert.Equal(stats.Latencies.Sum(), a + b + c + d);
+    }
+
     [Fact]
     public void On_arm64_purge_flushes_the_asid_once_and_the_reaper_path_none_in_exit1()
     {

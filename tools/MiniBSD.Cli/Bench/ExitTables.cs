@@ -27,6 +27,15 @@ public static class ExitTables
         }
         if (m.Archs.Contains(Arch.Amd64) && m.Paths.Contains(ExitPath.PurgeUnordered))
             t.Append("On amd64 purge-unordered is the same path as purge: amd64 has no pmap_purge (no __HAVE_PMAP_PURGE) to leave out.\n\n");
+        t.Append(Inv($"### {m.Workload}: the exit latency's parts (mean µs): exit1, on deadproc, the reaper's service, the wakeup to wait4\n\n"));
+        t.Append("| arch | CPUs | exit path | seed | exit1 | on deadproc | reaper | wakeup | latency |\n|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
+        foreach (var r in reports)
+        {
+            var p = r.Exit.LatencyPartsMeanUs;
+            t.Append(r.Failed ? Inv($"| {r.Arch} | {r.Cpus} | {r.ExitPath} | {r.Seed} | failed | | | | |\n")
+                : Inv($"| {r.Arch} | {r.Cpus} | {r.ExitPath} | {r.Seed} | {p.InExit1:F2} | {p.OnDeadproc:F2} | {p.InReaper:F2} | {p.ToWait4:F2} | {r.Exit.LatencyMeanUs:F2} |\n"));
+        }
+        t.Append('\n');
         t.Append(Inv($"### {m.Workload}: what each run did\n\n"));
         t.Append("| arch | CPUs | exit path | seed | exits | TLBI VAE1IS | TLBI ASIDE1IS | INVLPG + INVPCID | IPIs | teardown in exit1 (µs) | reaper busy (µs) | deadproc max | switches | kernel_lock wait (µs) | busy CPU % | checker | result |\n");
         t.Append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");

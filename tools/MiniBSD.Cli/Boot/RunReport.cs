@@ -48,6 +48,7 @@ public sealed record RunReport(
     public bool Failed => Failure is not null;
 
     /// <param name="LatencyMeanUs">Exit latency: exit1's entry to the parent's wait4 returning the zombie's status.</param>
+    /// <param name="LatencyPartsMeanUs">Its mean in four parts that add up to it: exit1 (to exit2), on deadproc, the reaper's service, the wakeup to wait4.</param>
     /// <param name="DeadListSeries">(cycle, length) at most 200 points, evenly picked from every change.</param>
     /// <param name="Processes">Per collected process: pid, command, exit1's CPU and time, teardown cycles in exit1 and in the reaper, latency (cycles).</param>
     public sealed record ExitFigures(
@@ -57,6 +58,7 @@ public sealed record RunReport(
         double LatencyMedianUs,
         double LatencyP99Us,
         double LatencyMaxUs,
+        LatencyParts LatencyPartsMeanUs,
         long Exit1TeardownCycles,
         long ReaperTeardownCycles,
         long ReaperBusyCycles,
@@ -66,6 +68,9 @@ public sealed record RunReport(
         double DeadListMean,
         IReadOnlyList<long[]> DeadListSeries,
         IReadOnlyList<ProcessExit> Processes);
+
+    /// <summary>The exit latency's mean parts (µs).</summary>
+    public sealed record LatencyParts(double InExit1, double OnDeadproc, double InReaper, double ToWait4);
 
     public sealed record LockFigures(long Acquisitions, long Contended, long HoldCycles, long WaitCycles);
 
@@ -122,8 +127,10 @@ public sealed record RunReport(
         var dead = s.DeadList;
         int step = Math.Max(1, (dead.Count + 199) / 200);
         var series = dead.Where((_, i) => i % step == 0 || i == dead.Count - 1).Select(d => new[] { d.Time, (long)d.Length }).ToList();
+        var p = s.LatencyParts;
+        double Mean(long total) => sorted.Length == 0 ? 0 : Us((double)total / sorted.Length);
         return new ExitFigures(s.Exits, sorted.Length, sorted.Length == 0 ? 0 : Us(sorted.Average()), Pct(0.5), Pct(0.99),
-            sorted.Length == 0 ? 0 : Us(sorted[^1]), s.Exit1TeardownCycles, s.ReaperTeardownCycles, s.ReaperBusyCycles,
+            sorted.Length == 0 ? 0 : Us(sorted[^1]), new LatencyParts(Mean(p.InExit1), Mean(p.OnDeadproc), Mean(p.InReaper), Mean(p.ToWait4)), s.Exit1TeardownCycles, s.ReaperTeardownCycles, s.ReaperBusyCycles,
             s.FramesFreedInExit1, s.FramesFreedByReaper, s.MaxDeadList, Math.Round(s.MeanDeadList(end), 3), series, s.Processes);
     }
 
@@ -145,6 +152,8 @@ public sealed record RunReport(
         w.WriteLine($"  time of all processes: user {UserMs:F3} ms, system {SystemMs:F3} ms (the reaper's included)");
         string same = Arch == "amd64" && ExitPath == Kernel.Kern.ExitPath.PurgeUnordered.Name() ? " (on amd64 the same as purge: no pmap_purge to leave out)" : "";
         w.WriteLine($"  exit path {ExitPath}{same}: {e.Exits:N0} exits; latency (exit1 to wait4) mean {e.LatencyMeanUs:F2} us, median {e.LatencyMedianUs:F2}, p99 {e.LatencyP99Us:F2}, max {e.LatencyMaxUs:F2} ({e.Collected:N0} collected)");
+        var lp = e.LatencyPartsMeanUs;
+        w.WriteLine($"    latency's parts (mean): exit1 {lp.InExit1:F2} us, on deadproc {lp.OnDeadproc:F2}, the reaper's service {lp.InReaper:F2}, the wakeup to wait4 {lp.ToWait4:F2}");
         w.WriteLine($"    teardown: {Us(e.Exit1TeardownCycles)} in exit1 ({e.FramesFreedInExit1:N0} frames), {Us(e.ReaperTeardownCycles)} in the reaper ({e.FramesFreedByReaper:N0} frames); reaper busy {Us(e.ReaperBusyCycles)}");
         w.WriteLine($"    deadproc: at most {e.DeadListMax} waiting, {e.DeadListMean:F3} on average; {PagesFreed:N0} pages freed in all");
     }
