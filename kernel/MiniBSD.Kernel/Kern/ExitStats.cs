@@ -97,6 +97,12 @@ public sealed class ExitStats
     /// <summary>Cycles the reaper spent on dead threads, from taking one off deadproc to finishing with it.</summary>
     public long ReaperBusyCycles { get; private set; }
 
+    /// <summary>Of <see cref="ReaperBusyCycles"/>: taking KERNEL_LOCK (spinning for it included).</summary>
+    public long ReaperLockCycles { get; private set; }
+
+    /// <summary>Of <see cref="ReaperBusyCycles"/>: the zombie step under the lock (PS_ZOMBIE, SIGCHLD, the wakeup, or process_zap) and the unlock.</summary>
+    public long ReaperZombieCycles { get; private set; }
+
     public long FramesFreedInExit1 { get; private set; }
     public long FramesFreedByReaper { get; private set; }
 
@@ -130,6 +136,10 @@ public sealed class ExitStats
     internal void ReaperTeardown(long cycles, long frames) => (ReaperTeardownCycles, FramesFreedByReaper) = (ReaperTeardownCycles + cycles, FramesFreedByReaper + frames);
 
     internal void ReaperBusy(long cycles) => ReaperBusyCycles += cycles;
+
+    internal void ReaperLock(long cycles) => ReaperLockCycles += cycles;
+
+    internal void ReaperZombieStep(long cycles) => ReaperZombieCycles += cycles;
 
     /// <summary>The exit latencies' four parts, summed over every collected process (cycles; see <see cref="ProcessExit"/>).</summary>
     public (long InExit1, long OnDeadproc, long InReaper, long ToWait4) LatencyParts { get; private set; }

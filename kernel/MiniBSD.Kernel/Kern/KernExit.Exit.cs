@@ -172,8 +172,11 @@ public sealed partial class KernExit
                 pr.Vmspace = null;
                 UvmExit(cpu, pr, vm);
             }
+            long beforeLock = CurCpu(_reaper!).Clock;
             yield return Op.Lock(KernelLock);
             cpu = CurCpu(_reaper!);
+            long locked = cpu.Clock;
+            Stats.ReaperLock(locked - beforeLock);
             if (pr.Is(ProcessFlags.NoZombie))
             {
                 _procs.ProcessZap(pr);
@@ -189,6 +192,7 @@ public sealed partial class KernExit
                 yield return Op.Wakeup(parent);
             }
             yield return Op.Unlock(KernelLock);
+            Stats.ReaperZombieStep(CurCpu(_reaper!).Clock - locked);
             Stats.ReaperBusy(CurCpu(_reaper!).Clock - start);
         }
     }

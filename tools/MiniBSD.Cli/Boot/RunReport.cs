@@ -62,6 +62,8 @@ public sealed record RunReport(
         long Exit1TeardownCycles,
         long ReaperTeardownCycles,
         long ReaperBusyCycles,
+        long ReaperLockCycles,
+        long ReaperZombieCycles,
         long FramesFreedInExit1,
         long FramesFreedByReaper,
         int DeadListMax,
@@ -130,7 +132,7 @@ public sealed record RunReport(
         var p = s.LatencyParts;
         double Mean(long total) => sorted.Length == 0 ? 0 : Us((double)total / sorted.Length);
         return new ExitFigures(s.Exits, sorted.Length, sorted.Length == 0 ? 0 : Us(sorted.Average()), Pct(0.5), Pct(0.99),
-            sorted.Length == 0 ? 0 : Us(sorted[^1]), new LatencyParts(Mean(p.InExit1), Mean(p.OnDeadproc), Mean(p.InReaper), Mean(p.ToWait4)), s.Exit1TeardownCycles, s.ReaperTeardownCycles, s.ReaperBusyCycles,
+            sorted.Length == 0 ? 0 : Us(sorted[^1]), new LatencyParts(Mean(p.InExit1), Mean(p.OnDeadproc), Mean(p.InReaper), Mean(p.ToWait4)), s.Exit1TeardownCycles, s.ReaperTeardownCycles, s.ReaperBusyCycles, s.ReaperLockCycles, s.ReaperZombieCycles,
             s.FramesFreedInExit1, s.FramesFreedByReaper, s.MaxDeadList, Math.Round(s.MeanDeadList(end), 3), series, s.Processes);
     }
 
@@ -154,7 +156,7 @@ public sealed record RunReport(
         w.WriteLine($"  exit path {ExitPath}{same}: {e.Exits:N0} exits; latency (exit1 to wait4) mean {e.LatencyMeanUs:F2} us, median {e.LatencyMedianUs:F2}, p99 {e.LatencyP99Us:F2}, max {e.LatencyMaxUs:F2} ({e.Collected:N0} collected)");
         var lp = e.LatencyPartsMeanUs;
         w.WriteLine($"    latency's parts (mean): exit1 {lp.InExit1:F2} us, on deadproc {lp.OnDeadproc:F2}, the reaper's service {lp.InReaper:F2}, the wakeup to wait4 {lp.ToWait4:F2}");
-        w.WriteLine($"    teardown: {Us(e.Exit1TeardownCycles)} in exit1 ({e.FramesFreedInExit1:N0} frames), {Us(e.ReaperTeardownCycles)} in the reaper ({e.FramesFreedByReaper:N0} frames); reaper busy {Us(e.ReaperBusyCycles)}");
+        w.WriteLine($"    teardown: {Us(e.Exit1TeardownCycles)} in exit1 ({e.FramesFreedInExit1:N0} frames), {Us(e.ReaperTeardownCycles)} in the reaper ({e.FramesFreedByReaper:N0} frames); reaper busy {Us(e.ReaperBusyCycles)} (uvm_exit {Us(e.ReaperTeardownCycles)}, KERNEL_LOCK {Us(e.ReaperLockCycles)}, the zombie step {Us(e.ReaperZombieCycles)})");
         w.WriteLine($"    deadproc: at most {e.DeadListMax} waiting, {e.DeadListMean:F3} on average; {PagesFreed:N0} pages freed in all");
     }
 
