@@ -74,6 +74,14 @@ public sealed class ExitBenchTests
         }
     }
 
+    [Fact]
+    public void A_cell_over_several_seeds_gives_the_mean_and_a_95_percent_interval()
+    {
+        Assert.Equal("2.00", ExitTables.Interval([2.0], "F2"));
+        Assert.Equal("2.00 ± 2.48", ExitTables.Interval([1.0, 2.0, 3.0], "F2"));   // t(0.975, 2) = 4.303, sd 1, n 3
+        Assert.Equal("5.000 ± 0.000", ExitTables.Interval([5.0, 5.0, 5.0, 5.0], "F3"));
+    }
+
     [Theory]
     [InlineData("x86", "--arch x86: not arm64 or amd64")]
     [InlineData("arm64,,amd64", "an empty item in the list")]

@@ -12,7 +12,7 @@ public static class ExitTables
     public static string Markdown(ExitBench.Matrix m, IReadOnlyList<RunReport> reports, bool checkerOn)
     {
         var t = new StringBuilder();
-        string seeds = m.Seeds.Count == 1 ? $"seed {m.Seeds[0]}" : $"mean of seeds {string.Join(", ", m.Seeds)}";
+        string seeds = m.Seeds.Count == 1 ? $"seed {m.Seeds[0]}" : $"mean ± 95 % interval over seeds {string.Join(", ", m.Seeds)}";
         int failed = reports.Count(r => r.Failed);
         if (failed > 0) t.Append(Inv($"**{failed} of {reports.Count} runs FAILED**: their cells say \"failed\" and give no figure; the last table says why.\n\n"));
         foreach (var arch in m.Archs)
@@ -21,7 +21,7 @@ public static class ExitTables
             var mine = reports.Where(r => r.Arch == arch.Name()).ToList();
             t.Append(Inv($"### {m.Workload}{on}: simulated time to the halt (ms; {seeds})\n\n"));
             Grid(t, m, mine, r => r.SimulatedMs, "F3", comparePurgeToReaper: true);
-            t.Append(Inv($"\n### {m.Workload}{on}: exit latency, exit1 to the parent's wait4 (mean µs; {seeds})\n\n"));
+            t.Append(Inv($"\n### {m.Workload}{on}: exit latency, exit1 to the parent's wait4 (µs, each run's mean; {seeds})\n\n"));
             Grid(t, m, mine, r => r.Exit.LatencyMeanUs, "F2", comparePurgeToReaper: true);
             t.Append('\n');
         }
@@ -62,7 +62,7 @@ public static class ExitTables
             var cell = (ExitPath p) => reports.Where(r => r.Cpus == cpus && r.ExitPath == p.Name()).ToList();
             double Mean(ExitPath p) => cell(p).Average(value);
             bool Failed(ExitPath p) => cell(p).Any(r => r.Failed);
-            t.Append(Inv($"| {cpus} | ")).Append(string.Join(" | ", m.Paths.Select(p => Failed(p) ? "failed" : Mean(p).ToString(format, CultureInfo.InvariantCulture))));
+            t.Append(Inv($"| {cpus} | ")).Append(string.Join(" | ", m.Paths.Select(p => Failed(p) ? "failed" : Interval(cell(p).Select(value).ToList(), format))));
             if (compare && (Failed(ExitPath.Purge) || Failed(ExitPath.Reaper))) t.Append(" | failed");
             else if (compare)
             {
@@ -72,6 +72,29 @@ public static class ExitTables
             t.Append(" |\n");
         }
     }
+
+    /// <summary>
+    /// The mean, and with several seeds "mean ± h": h is the half-width of the 95 % confidence interval of the mean,
+    /// Student's t with n - 1 degrees of freedom times the standard error.
+    /// </summary>
+    public static string Interval(IReadOnlyList<double> values, string format)
+    {
+        double mean = values.Average();
+        string m = mean.ToString(format, CultureInfo.InvariantCulture);
+        if (values.Count < 2) return m;
+        double sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
+        double h = StudentT975(values.Count - 1) * sd / Math.Sqrt(values.Count);
+        return $"{m} ± {h.ToString(format, CultureInfo.InvariantCulture)}";
+    }
+
+    /// <summary>The 97.5th percentile of Student's t (two-sided 95 %) by degrees of freedom, from the standard table.</summary>
+    private static double StudentT975(int df) => df <= 30 ? T975[df - 1] : df <= 60 ? 2.000 : df <= 120 ? 1.980 : 1.960;
+
+    private static readonly double[] T975 =
+    [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+        2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    ];
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }
