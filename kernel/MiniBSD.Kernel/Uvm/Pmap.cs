@@ -37,6 +37,17 @@ public abstract class Pmap
     public bool Destroyed { get; internal set; }
 
     /// <summary>
+    /// pmap_enter's preconditions, the same in every pmap: page-aligned addresses, a protection to map, and a VA in the
+    /// pmap's half (the kernel's from <paramref name="kernelMin"/>, a user pmap's below <paramref name="userMax"/>).
+    /// </summary>
+    internal void AssertEnter(ulong va, ulong pa, VmProt prot, ulong kernelMin, ulong userMax)
+    {
+        Kern.Systm.Kassert((va & 0xFFF) == 0 && (pa & 0xFFF) == 0, "pmap_enter: VA 0x{0:X} or PA 0x{1:X} not page aligned", va, pa);
+        Kern.Systm.Kassert(prot != VmProt.None, "pmap_enter: PROT_NONE mappings are not entered");
+        Kern.Systm.Kassert(IsKernel ? va >= kernelMin : va < userMax, "pmap_enter: VA 0x{0:X} outside the pmap's range", va);
+    }
+
+    /// <summary>
     /// pmap_destroy's first step, the same in every pmap: drop a reference; true at the last one, when the pmap must
     /// already be inactive and empty (uvm removed its mappings) and its tables can go.
     /// </summary>

@@ -17,9 +17,7 @@ public sealed partial class PmapSystem
     public bool PmapEnter(Cpu cpu, Pmap pmap, ulong va, ulong pa, VmProt prot)
     {
         var pm = Md(pmap);
-        Kassert((va & 0xFFF) == 0 && (pa & 0xFFF) == 0, "pmap_enter: VA 0x{0:X} or PA 0x{1:X} not page aligned", va, pa);
-        Kassert(prot != VmProt.None, "pmap_enter: PROT_NONE mappings are not entered");
-        Kassert(pm.IsKernel ? va >= VmParam.DirectMapBase : va < VmParam.VmMaxUserAddress, "pmap_enter: VA 0x{0:X} outside the pmap's range", va);
+        pm.AssertEnter(va, pa, prot, VmParam.DirectMapBase, VmParam.VmMaxUserAddress);
         if (!VpEnter(cpu, pm, va, out ulong slot)) return false;
         var old = ReadPte(cpu, slot);
         var pte = MakePte(pm, pa, prot);
