@@ -22,6 +22,7 @@ public static class Rootfs
         new("/bin/kill", () => new KillCommand()),
         new("/sbin/sysctl", () => new SysctlCommand(), TextPages: 2),
         new("/usr/bin/seq", () => new Seq(), TextPages: 2),
+        new("/usr/bin/time", () => new TimeCommand(), TextPages: 2),
         new("/usr/bin/wc", () => new Wc(), TextPages: 2),
         new("/usr/bin/fuzz", () => new Programs.Fuzz(), TextPages: 4),
         new("/usr/bin/memtouch", () => new Memtouch()),

@@ -4,8 +4,9 @@ namespace MiniBSD.Kernel.Abi;
 
 /// <summary>
 /// struct rusage (sys/resource.h) as OpenBSD/arm64 lays it out: ru_utime and ru_stime (struct timeval: time_t
-/// seconds, long microseconds), then 14 longs (ru_maxrss ... ru_nivcsw), 144 bytes. MiniBSD fills the two times from
-/// simulated cycles and leaves the counters 0.
+/// seconds, long microseconds), then 14 longs (ru_maxrss ... ru_nivcsw), 144 bytes. MiniBSD fills the two times as
+/// calctsru does, from statclock's ticks (utime = uticks / stathz, stime = sticks / stathz; interrupt ticks in
+/// neither), and leaves the counters 0.
 /// </summary>
 public static class Rusage
 {
@@ -14,11 +15,12 @@ public static class Rusage
     public const int RUSAGE_CHILDREN = -1;
     public const int RUSAGE_THREAD = 1;
 
-    public static void Write(Span<byte> ru, long userCycles, long systemCycles, long frequencyHz)
+    /// <summary>calctsru: the user and system times of <paramref name="tu"/>'s ticks.</summary>
+    public static void Write(Span<byte> ru, in Kern.TUsage tu)
     {
         ru.Clear();
-        WriteTimeval(ru, userCycles, frequencyHz);
-        WriteTimeval(ru[16..], systemCycles, frequencyHz);
+        WriteTimeval(ru, tu.UTicks, Kern.StatClock.Stathz);
+        WriteTimeval(ru[16..], tu.STicks, Kern.StatClock.Stathz);
     }
 
     /// <summary>A struct timeval from cycles: whole seconds, then microseconds (truncated).</summary>

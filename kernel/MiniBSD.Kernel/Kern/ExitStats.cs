@@ -137,6 +137,15 @@ public sealed class ExitStats
 
     internal void ReaperBusy(long cycles) => ReaperBusyCycles += cycles;
 
+    /// <summary>
+    /// The time exiting threads spent in exit1 after its tuagg_add_process (fdfree, uvm_purge, the rest): in ps_tu, never
+    /// in the ps_ru their parents' wait4 returns, so in no time(1).
+    /// </summary>
+    public TUsage UnseenByParents => _unseen;
+    private TUsage _unseen;
+
+    internal void UnseenByParent(in TUsage tu) => _unseen.Add(tu);
+
     internal void ReaperLock(long cycles) => ReaperLockCycles += cycles;
 
     internal void ReaperZombieStep(long cycles) => ReaperZombieCycles += cycles;

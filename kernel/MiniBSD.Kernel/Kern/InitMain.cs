@@ -75,6 +75,7 @@ public sealed class InitMain
         FailPoints = new FailPoints(Options.Seed);   // armed by the caller after boot: boot itself never fails
         Pages.FailPoints = Procs.FailPoints = FailPoints;
         if (Pmaps is IFailable failable) failable.FailPoints = FailPoints;
+        if (Pmaps is IInterruptAccounted handlers) handlers.Interrupts = Sched.StatClock;
         FailPoints.Exempt = () => Sched.Running?.Process?.Pid == 1;
         var cpu0 = machine.Cpu(0);
         Dmesg.Printf(cpu0, $"MiniBSD/{machine.Config.Arch.Name()}: {machine.Cpus.Count} CPUs, {machine.Memory.Size >> 20} MiB RAM at 0x{machine.Memory.Base:X}");

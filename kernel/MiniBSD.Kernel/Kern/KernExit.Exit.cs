@@ -33,6 +33,7 @@ public sealed partial class KernExit
         pr.ExitCost = new ExitTimes(p.Cpu, CurCpu(p).Clock);
         LogExit(p, xexit, xsig);
         Step(p, ExitStep.Exit1);
+        TuaggAddProcess(p);   // off ps_threads: the thread's time so far into ps_tu; p_tu starts again from 0
 
         if (pr.Fd is { } fd)
         {
@@ -61,7 +62,7 @@ public sealed partial class KernExit
         foreach (var child in pr.Children.ToArray()) KernProc.ProcReparent(child, init);
 
         pr.RunCycles += p.RunCycles;
-        pr.UserCycles += p.UserCycles;
+        pr.Ru = pr.Tu + pr.Cru;   // calcru(&ps_tu) then ruadd(rup, &ps_cru): what wait4 hands the parent
         if (pr.Is(ProcessFlags.NoZombie))
         {
             var parent = pr.Parent!;
@@ -104,6 +105,18 @@ public sealed partial class KernExit
         Step(p, ExitStep.UvmPurge, _uvm.Pages.Frees - frees);
     }
 
+    /// <summary>
+    /// tuagg_add_process at the top of exit1 (kern_exit.c 1.252): the thread's ticks so far go to ps_tu and its p_tu is
+    /// reset. What it does after this (fdfree, uvm_purge, the rest of exit1) is counted in p_tu again, and exit2 adds
+    /// it to ps_tu only after calcru made ps_ru: the parent's wait4, and so time(1), never sees it.
+    /// </summary>
+    private void TuaggAddProcess(Proc p)
+    {
+        _sched.StatClock.Flush(CurCpu(p));
+        p.Process!.Tu.Add(p.Tu);
+        p.Tu = default;
+    }
+
     // Strings are made in methods of their own: an interpolated string in a method slows all of it.
     private string CheckerContext(string what, Process pr, Cpu cpu) => $"{what} of pid {pr.Pid} ({pr.Command}) on cpu{cpu.Id}, exit path {Path.Name()}";
 
@@ -124,6 +137,9 @@ public sealed partial class KernExit
     private void Exit2(Cpu cpu, Proc p)
     {
         if (p.Process is not { } pr || !pr.Is(ProcessFlags.Exiting)) return;   // ended without exit1: a kernel thread
+        pr.Tu.Add(p.Tu);   // "account the remainder of time spent in exit1()": into ps_tu, after ps_ru was made
+        Stats.UnseenByParent(p.Tu);
+        p.Tu = default;
         if (Path == ExitPath.Reaper) _deadLifo.Push(p);
         else _deadFifo.Enqueue(p);
         pr.ExitCost = pr.ExitCost with { OnDeadproc = cpu.Clock };
@@ -137,6 +153,9 @@ public sealed partial class KernExit
 
     /// <summary>Cycles the reaper thread has run (system time no process is charged with).</summary>
     public long ReaperRunCycles => _reaper?.RunCycles ?? 0;
+
+    /// <summary>The reaper's time (its p_tu: a kernel thread's, which no process adds up).</summary>
+    public TUsage ReaperUsage => _reaper?.Usage ?? default;
 
     /// <summary>Starts the reaper kernel thread.</summary>
     public Proc StartReaper(int cpu = 0)

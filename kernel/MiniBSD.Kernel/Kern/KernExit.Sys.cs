@@ -32,7 +32,7 @@ public sealed partial class KernExit
         if (ret > 0 && a.A3 != 0)
         {
             Span<byte> ru = stackalloc byte[Rusage.Size];
-            Rusage.Write(ru, result.ChildUserCycles, result.ChildRunCycles - result.ChildUserCycles, _uvm.Machine.Costs.FrequencyHz);
+            Rusage.Write(ru, result.ChildUsage);
             if (Copy.Copyout(_uvm, p, ru, (ulong)a.A3) != Errno.None) ret = -(long)Errno.EFAULT;
         }
         if (result.Zombie is { } zombie) Collected(p, zombie);   // the exit latency ends as wait4 returns

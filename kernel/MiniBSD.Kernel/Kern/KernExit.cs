@@ -7,7 +7,9 @@ public sealed class WaitResult
 {
     public int Status { get; internal set; }
     public long ChildRunCycles { get; internal set; }
-    public long ChildUserCycles { get; internal set; }
+
+    /// <summary>The child's rusage times: ps_ru, what its exit1 handed over (its own and its waited-for children's).</summary>
+    public TUsage ChildUsage { get; internal set; }
 
     /// <summary>The zombie collected, for the exit latency measured when wait4 returns.</summary>
     internal Process? Zombie { get; set; }
@@ -80,7 +82,7 @@ public sealed partial class KernExit
                 result.Zombie = zombie;
                 result.Status = Wait.ExitCode(zombie.XExit, zombie.XSig);
                 result.ChildRunCycles = zombie.RunCycles + zombie.ChildRunCycles;
-                result.ChildUserCycles = zombie.UserCycles + zombie.ChildUserCycles;
+                result.ChildUsage = zombie.Ru;
                 _procs.ProcFinishWait(parent, zombie);
                 yield return Op.Return(zombie.Pid);
                 yield break;

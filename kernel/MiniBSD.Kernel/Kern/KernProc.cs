@@ -91,7 +91,7 @@ public sealed class KernProc
     {
         Kassert(zombie.Is(ProcessFlags.Zombie) && zombie.Parent == parent, "proc_finish_wait: {0} is not a zombie of {1}", zombie, parent);
         parent.ChildRunCycles += zombie.RunCycles + zombie.ChildRunCycles;
-        parent.ChildUserCycles += zombie.UserCycles + zombie.ChildUserCycles;
+        parent.Cru.Add(zombie.Ru);   // ruadd(&parent->ps_cru, pr->ps_ru): ps_ru already holds the zombie's ps_cru
         Kassert(_zombies.Remove(zombie.Pid), "proc_finish_wait: {0} not in zombprocess", zombie);
         Pids.FreePid(zombie.Pid);
         ProcessZap(zombie);

@@ -62,12 +62,13 @@ public sealed class Proc : Abi.IUserContext
     /// <summary>The exit status, once <see cref="State"/> is Dead.</summary>
     public long ExitStatus { get; internal set; }
 
-    /// <summary>Cycles spent running, waiting for locks, and switches in.</summary>
+    /// <summary>Cycles spent running (user mode, the kernel, switches in; not spinning), and spinning for locks.</summary>
     public long RunCycles { get; internal set; }
     public long LockWaitCycles { get; internal set; }
 
-    /// <summary>Of <see cref="RunCycles"/>, those spent in user mode (the rest is system time).</summary>
-    public long UserCycles { get; internal set; }
+    /// <summary>p_tu: its time as statclock samples it, and exactly (see <see cref="TUsage"/>).</summary>
+    internal TUsage Tu;
+    public TUsage Usage => Tu;
     public int Switches { get; internal set; }
 
     /// <summary>Spin locks held now (the thread is not preempted while it holds any).</summary>

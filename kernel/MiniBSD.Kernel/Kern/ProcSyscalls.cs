@@ -180,16 +180,17 @@ public sealed class ProcSyscalls(Uvm.Uvm uvm, Sched sched, KernProc procs)
     private IEnumerator<Op> SysGetrusage(Proc p, SyscallArgs a)
     {
         var pr = p.Process!;
-        (long user, long total) = (int)a.A0 switch
+        int who = (int)a.A0;
+        if (who is not (Rusage.RUSAGE_SELF or Rusage.RUSAGE_THREAD or Rusage.RUSAGE_CHILDREN)) return Result(Errno.EINVAL);
+        sched.StatClock.Flush(uvm.Machine.Cpu(p.Cpu));   // the ticks up to now
+        var tu = who switch
         {
-            Rusage.RUSAGE_SELF => (pr.UserCycles + p.UserCycles, pr.RunCycles + p.RunCycles),
-            Rusage.RUSAGE_THREAD => (p.UserCycles, p.RunCycles),
-            Rusage.RUSAGE_CHILDREN => (pr.ChildUserCycles, pr.ChildRunCycles),
-            _ => (-1, -1),
+            Rusage.RUSAGE_SELF => pr.Tu + p.Tu,      // calcru over ps_tu and the live thread's p_tu
+            Rusage.RUSAGE_THREAD => p.Tu,
+            _ => pr.Cru,
         };
-        if (user < 0) return Result(Errno.EINVAL);
         Span<byte> ru = stackalloc byte[Rusage.Size];
-        Rusage.Write(ru, user, total - user, uvm.Machine.Costs.FrequencyHz);
+        Rusage.Write(ru, tu);
         return Result(Copy.Copyout(uvm, p, ru, (ulong)a.A1));
     }
 

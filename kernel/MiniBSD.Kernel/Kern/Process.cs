@@ -71,13 +71,18 @@ public sealed class Process(int pid, string command, SigActs sigacts)
     /// <summary>ps_mainproc: the thread.</summary>
     public Proc? MainThread { get; internal set; }
 
-    /// <summary>Simulated cycles its threads ran, and those of children it waited for (ps_cru), for getrusage.</summary>
+    /// <summary>Simulated cycles its threads ran (tu_runtime), and those of children it waited for, for clock_gettime.</summary>
     public long RunCycles { get; internal set; }
     public long ChildRunCycles { get; internal set; }
 
-    /// <summary>Of those, the cycles spent in user mode (ru_utime; the rest is ru_stime).</summary>
-    public long UserCycles { get; internal set; }
-    public long ChildUserCycles { get; internal set; }
+    /// <summary>
+    /// ps_tu: its exited threads' time (tuagg_add_process); <see cref="Ru"/>: what exit1's calcru handed the parent
+    /// (ps_ru; ticks after it, in exit1's tail, reach ps_tu but not the parent); <see cref="Cru"/>: ps_cru, the sum of
+    /// the children it waited for (make's covers sh's, which covers cc's: what time(1) adds up).
+    /// </summary>
+    internal TUsage Tu, Ru, Cru;
+    public TUsage Usage => Tu;
+    public TUsage ChildUsage => Cru;
 
     public bool Is(ProcessFlags flag) => (Flags & flag) != 0;
 

@@ -22,6 +22,7 @@ public sealed partial class Sched
         }
         l.Contended++;
         p.State = ProcState.Spinning;                      // this CPU spins; it runs nothing else meanwhile
+        StatClock.Transition(c.Cpu, CpState.Spin, p);     // spc_spinning: CP_SPIN, and still the spinner's system time
         l.Waiters.Enqueue((p, c.Cpu.Clock));
     }
 
@@ -38,6 +39,7 @@ public sealed partial class Sched
         var wc = _cpus[waiter.Proc.Cpu];
         long at = Math.Max(wc.Cpu.Clock, now) + Params.LockHandoffCycles;
         wc.Cpu.AdvanceClock(at - wc.Cpu.Clock);
+        StatClock.Transition(wc.Cpu, CpState.Sys, waiter.Proc);
         waiter.Proc.LockWaitCycles += at - waiter.Since;
         l.WaitCycles += at - waiter.Since;
         waiter.Proc.State = ProcState.OnProc;

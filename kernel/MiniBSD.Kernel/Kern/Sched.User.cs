@@ -119,7 +119,6 @@ public sealed partial class Sched
     {
         cpu.AdvanceClock(cycles);
         p.RunCycles += cycles;
-        p.UserCycles += cycles;
     }
 
     /// <summary>

@@ -44,7 +44,11 @@ public sealed partial class Sched
         Params = parameters ?? new SchedParams();
         _cpus = machine.Cpus.Select(c => new PerCpu(c)).ToArray();
         _jitter = new Random(Params.Seed);
+        StatClock = new StatClock(machine, Params.Seed, Params.ClockInterruptCycles);
     }
+
+    /// <summary>statclock and the time accounting: every change of what a CPU does is told to it.</summary>
+    public StatClock StatClock { get; }
 
     public SchedParams Params { get; }
 
@@ -155,6 +159,8 @@ public sealed partial class Sched
         var cpu = c.Cpu;
         if (c.Cur is null) SwitchIn(c);
         var p = Running = c.Cur!;
+        StatClock.Flush(cpu);   // the clock interrupts due by now are taken before the thread goes on
+        if (StatClock.TakeOwed(cpu) is var owed and > 0) ClockInterrupts(cpu, owed);
         Op op;
         if (c.HasPending)
         {
@@ -171,7 +177,6 @@ public sealed partial class Sched
                 // The frame did timed work itself (faults, a teardown): its request happens at the new time, so it
                 // waits until every CPU behind this one has caught up (a lock taken "in the future" is not visible).
                 p.RunCycles += cpu.Clock - before;
-                if (p.InUser) p.UserCycles += cpu.Clock - before;
                 (c.Pending, c.HasPending) = (op, true);
                 return;
             }
@@ -232,6 +237,7 @@ public sealed partial class Sched
             c.IdleCycles += p.RunnableAt - cpu.Clock;
             cpu.AdvanceClock(p.RunnableAt - cpu.Clock);
         }
+        StatClock.Transition(cpu, CpState.Sys, p);   // cpu_switchto runs in the kernel, for the incoming thread
         long noise = Params.SwitchJitterCycles > 0 ? _jitter.NextInt64(Params.SwitchJitterCycles) : 0;
         cpu.AdvanceClock(Params.ContextSwitchCycles + noise);
         p.State = ProcState.OnProc;
@@ -252,7 +258,22 @@ public sealed partial class Sched
         p.State = ProcState.Runnable;
         p.RunnableAt = c.Cpu.Clock;
         c.RunQueue.Enqueue(p);
+        SwitchOut(c);
+    }
+
+    /// <summary>The thread leaves the CPU, which idles until the next cpu_switchto.</summary>
+    private void SwitchOut(PerCpu c)
+    {
         c.Cur = null;
+        StatClock.Transition(c.Cpu, CpState.Idle, null);
+    }
+
+    /// <summary>The clock interrupts that fired while the thread ran: their handlers' time, in neither its user nor its system time.</summary>
+    private void ClockInterrupts(Cpu cpu, long cycles)
+    {
+        StatClock.EnterInterrupt(cpu);
+        cpu.AdvanceClock(cycles);
+        StatClock.LeaveInterrupt(cpu);
     }
 
     /// <summary>
@@ -270,7 +291,7 @@ public sealed partial class Sched
         if (!_sleepQueues.TryGetValue(channel, out var q))
             _sleepQueues[channel] = q = _spareQueues.TryPop(out var spare) ? spare : [];
         q.Add(p);
-        c.Cur = null;
+        SwitchOut(c);
         if (c.Runnable == 0) IdleHook?.Invoke(c.Cpu);   // mi_switch finds nothing to run: cpu_switchto(idle)
         if (timeoutAt >= 0)
         {
@@ -332,7 +353,7 @@ public sealed partial class Sched
         while (p.Depth > 0 && p.Pop()) { }
         p.State = ProcState.Dead;
         p.ExitStatus = status;
-        c.Cur = null;
+        SwitchOut(c);
         IdleHook?.Invoke(c.Cpu);
         ExitHook?.Invoke(c.Cpu, p);   // sched_exit: off its CPU now, so the idle loop hands it to exit2
     }

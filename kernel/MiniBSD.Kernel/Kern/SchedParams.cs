@@ -11,6 +11,9 @@ namespace MiniBSD.Kernel.Kern;
 /// sysent entry, copy the arguments (~80 cycles); the exception entry and return are the HAL's.</param>
 /// <param name="UserCallCycles">A user program's call into a subroutine frame, or its return (BL/RET and the frame
 /// set-up, ~5 cycles): so even a program that only calls and returns moves time on, and the timer can preempt it.</param>
+/// <param name="ClockInterruptCycles">One clock interrupt's handler on a busy CPU (stathz times a second): the
+/// exception entry and return (100 cycles in the cost table) and clockintr_dispatch with statclock and hardclock
+/// (about 500 more: an estimate, not a measurement). It is interrupt time, in neither user nor system time.</param>
 /// <param name="Seed">Seeds the optional jitter of time slices, so different seeds give different but reproducible
 /// interleavings (as Pintos's -j does).</param>
 /// <param name="JitterCycles">Each slice is lengthened by a seeded random amount below this (0: no jitter).</param>
@@ -22,6 +25,7 @@ public sealed record SchedParams(
     long LockHandoffCycles = 100,
     long SyscallDispatchCycles = 80,
     long UserCallCycles = 5,
+    long ClockInterruptCycles = 600,
     int Seed = 0,
     long JitterCycles = 0,
     long SwitchJitterCycles = 0);

@@ -50,6 +50,7 @@ internal abstract class UserMode(Machine machine, Uvm.Uvm uvm, Sysent sysent, Ke
     public IEnumerator<Op> Svc(Cpu cpu, Proc p, in Op op, out bool locked)
     {
         Kassert(cpu.El == 0, "syscall: {0} is not in user mode", p);
+        ToKernel(cpu, p);
         TrapSyscall(cpu);
         cpu.AdvanceClock(dispatchCycles);               // save the trapframe, look the number up, copy the arguments
         Calls++;
@@ -80,7 +81,7 @@ internal abstract class UserMode(Machine machine, Uvm.Uvm uvm, Sysent sysent, Ke
     {
         var pr = p.Process!;
         if (!Deliverable(pr)) return null;
-        if (cpu.El == 0) InterruptFromUser(cpu, timer: false);   // posted while it ran in user mode: the AST's interrupt
+        if (cpu.El == 0) FromUser(cpu, p);   // posted while it ran in user mode: the AST's interrupt
         for (var signal = pr.SigActs.Cursig(pr.SigList); signal != Signal.None; signal = pr.SigActs.Cursig(pr.SigList))
         {
             pr.SigList &= ~SigSet.Mask(signal);            // postsig
@@ -97,6 +98,7 @@ internal abstract class UserMode(Machine machine, Uvm.Uvm uvm, Sysent sysent, Ke
     public IEnumerator<Op> IllegalOp(Cpu cpu, Proc p, in Op op)
     {
         // A kernel request from user code is a privileged instruction: trap.c answers the trap with SIGILL.
+        ToKernel(cpu, p);
         Kassert(PrivilegedInstruction(cpu) && cpu.El == 1, "privileged instruction at user level not trapped: {0}", cpu);
         KernSigPost.Trapsignal(p.Process!, Signal.SIGILL);
         return Op.Returning(0);
@@ -105,7 +107,7 @@ internal abstract class UserMode(Machine machine, Uvm.Uvm uvm, Sysent sysent, Ke
     public IEnumerator<Op> Crashed(Cpu cpu, Proc p, Exception exception)
     {
         var pr = p.Process!;
-        if (cpu.El == 0) InterruptFromUser(cpu, timer: false);   // the kernel regains the CPU
+        if (cpu.El == 0) FromUser(cpu, p);   // the kernel regains the CPU
         exit.Dmesg?.Printf(cpu, $"pid {pr.Pid} ({pr.Command}): the program threw {exception.GetType().Name}: {exception.Message}");
         KernSigPost.Trapsignal(pr, Signal.SIGABRT);
         return Op.Returning(0);   // userret delivers it
@@ -113,6 +115,7 @@ internal abstract class UserMode(Machine machine, Uvm.Uvm uvm, Sysent sysent, Ke
 
     public IEnumerator<Op> FellOff(Cpu cpu, Proc p, long value)
     {
+        ToKernel(cpu, p);
         TrapSyscall(cpu);                                // crt0's system call for exit(main's value)
         return exit.Exit1(p, (int)(value & 0xff), 0);
     }
@@ -121,11 +124,13 @@ internal abstract class UserMode(Machine machine, Uvm.Uvm uvm, Sysent sysent, Ke
     {
         if (cpu.El == 0) return;
         ReturnToUser(cpu, UserPc);
+        exit.Sched.StatClock.Transition(cpu, CpState.User, p);
         if (!p.FetchEntry) return;
         // A new image's first instruction fetch: an instruction abort (a #PF with I/D) that uvm_fault resolves by
         // mapping the shared text page (the object layer), as every process running the program does.
         p.FetchEntry = false;
         if (cpu.TryFetch(UserPc)) return;
+        ToKernel(cpu, p);
         var outcome = Access.Fault(cpu, uvm, p.Process!.Vmspace!.Map);
         if (!outcome.Resolved) Trapsignal(cpu, p.Process, outcome);
         ReturnToUser(cpu, UserPc);
@@ -133,11 +138,22 @@ internal abstract class UserMode(Machine machine, Uvm.Uvm uvm, Sysent sysent, Ke
 
     public void Interrupt(Cpu cpu, Proc p)
     {
+        ToKernel(cpu, p);
         InterruptFromUser(cpu, timer: true);
         DisarmTimer(cpu);
     }
 
-    public void Kick(Cpu cpu, Proc p) => InterruptFromUser(cpu, timer: false);   // the IPI in user mode; the timer keeps its deadline
+    public void Kick(Cpu cpu, Proc p) => FromUser(cpu, p);   // the IPI in user mode; the timer keeps its deadline
+
+    /// <summary>An interrupt (an AST, the resched IPI) takes the CPU from user mode to the kernel.</summary>
+    private void FromUser(Cpu cpu, Proc p)
+    {
+        ToKernel(cpu, p);
+        InterruptFromUser(cpu, timer: false);
+    }
+
+    /// <summary>The thread's time is system time from here (the trap paths' accounting; <see cref="EnterUser"/> ends it).</summary>
+    private void ToKernel(Cpu cpu, Proc p) => exit.Sched.StatClock.Transition(cpu, CpState.Sys, p);
 
     /// <summary>
     /// A user-mode load. The access runs the MMU and, on a fault, the kernel's trap path: an exception thrown in there is
@@ -235,6 +251,7 @@ internal abstract class UserMode(Machine machine, Uvm.Uvm uvm, Sysent sysent, Ke
             if (KernSigPost.FatalPending(pr)) return false;
             if (size == 8 ? (write ? cpu.TryWrite64(va, store) : cpu.TryRead64(va, out value))
                 : write ? cpu.TryWrite(va, 1, store) : cpu.TryRead(va, 1, out value)) return true;
+            ToKernel(cpu, p);   // the abort was taken: uvm_fault's time is the thread's system time
             var outcome = va < Access.VmMaxUserAddress
                 ? Access.Fault(cpu, uvm, pr.Vmspace!.Map)
                 : new TrapOutcome(false, Signal.SIGSEGV, SigCode.SegvAccErr, va);   // a kernel address from user mode

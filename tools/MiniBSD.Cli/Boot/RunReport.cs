@@ -24,8 +24,7 @@ public sealed record RunReport(
     double SimulatedMs,
     long Processes,
     long Execs,
-    double UserMs,
-    double SystemMs,
+    RunReport.TimeFigures Time,
     long Syscalls,
     long ContextSwitches,
     long Steals,
@@ -71,6 +70,31 @@ public sealed record RunReport(
         IReadOnlyList<long[]> DeadListSeries,
         IReadOnlyList<ProcessExit> Processes);
 
+    /// <summary>
+    /// Time as OpenBSD accounts it (ms). <c>time(1)</c>'s user and sys are statclock's ticks over stathz, summed over
+    /// every process init waited for (each one's ps_ru holds the children it waited for: make covers sh and cc) and init
+    /// itself; spinning is the spinner's sys. The exact figures count the same processes' cycles. Apart, in neither:
+    /// what exit1 does after its tuagg_add_process (fdfree, uvm_purge: OpenBSD adds it to ps_tu only after ps_ru was
+    /// made), the reaper (a kernel thread), and interrupt handlers.
+    /// </summary>
+    public sealed record TimeFigures(
+        double RealMs,
+        double UserMs,
+        double SysMs,
+        long UTicks,
+        long STicks,
+        double UserExactMs,
+        double SysExactMs,
+        double SpinMs,
+        double Exit1UnseenMs,
+        double ReaperMs,
+        double InterruptMs,
+        double BusyCpus)
+    {
+        /// <summary>user : sys as time(1) shows them (the exact figures when no tick fell: a run under a few ms).</summary>
+        public double UserToSys => STicks > 0 ? (double)UTicks / STicks : SysExactMs > 0 ? UserExactMs / SysExactMs : 0;
+    }
+
     /// <summary>The exit latency's mean parts (µs).</summary>
     public sealed record LatencyParts(double InExit1, double OnDeadproc, double InReaper, double ToWait4);
 
@@ -95,12 +119,8 @@ public sealed record RunReport(
         var total = m.TotalCounters();
         var lk = k.Exit.KernelLock;
         var leaked = k.Halted ? k.LeakedFrames().Values.Sum(v => Math.Abs(v)) : 0;
-        // getrusage's view: what init collected of every descendant, plus init and the reaper themselves.
-        var init = k.Init;
-        long run = (init is null ? 0 : init.ChildRunCycles + init.RunCycles + (init.MainThread?.RunCycles ?? 0)) + k.Exit.ReaperRunCycles;
-        long user = init is null ? 0 : init.ChildUserCycles + init.UserCycles + (init.MainThread?.UserCycles ?? 0);
         return new RunReport(workload, m.Config.Arch.Name(), k.Options.ExitPath.Name(), m.Cpus.Count, k.Options.Seed, k.Halted, EndName(how), k.HaltStatus, hz, end,
-            end * 1000.0 / hz, k.Fork.Forks + 1, k.Exec.Execs, user * 1000.0 / hz, (run - user) * 1000.0 / hz, k.SyscallCount, k.Sched.ContextSwitches, k.Sched.Steals, Exits(k.Exit.Stats, end, hz),
+            end * 1000.0 / hz, k.Fork.Forks + 1, k.Exec.Execs, Times(k, end), k.SyscallCount, k.Sched.ContextSwitches, k.Sched.Steals, Exits(k.Exit.Stats, end, hz),
             new LockFigures(lk.Acquisitions, lk.Contended, lk.HoldCycles, lk.WaitCycles),
             TlbiOpExtensions.All.Where(op => total.Tlbi(op) > 0).ToDictionary(op => op.Mnemonic(), op => total.Tlbi(op)),
             Enum.GetValues<X86Flush>().Where(op => total.X86Invalidations(op) > 0).ToDictionary(X86FlushName, op => total.X86Invalidations(op)),
@@ -109,6 +129,21 @@ public sealed record RunReport(
             m.Cpus.Select(c => new CpuFigures(c.Id, c.Clock, end == 0 ? 0 : Math.Round(100.0 * (c.Clock - k.Sched.IdleCycles(c)) / end, 2))).ToList(),
             leaked, k.Halted ? k.LeakedAsids : 0, m.Checker.Violations.Count, m.Checker.Violations.Take(5).Select(v => v.ToString()).ToList(),
             $"{k.Sched.TraceHash:x16}");
+    }
+
+    private static TimeFigures Times(InitMain k, long end)
+    {
+        var m = k.Machine;
+        foreach (var cpu in m.Cpus) k.Sched.StatClock.Flush(cpu);   // charge every CPU up to its clock
+        var init = k.Init;
+        var tu = init is null ? default : init.ChildUsage + init.Usage + (init.MainThread?.Usage ?? default);
+        double hz = m.Costs.FrequencyHz, ms = 1000.0 / hz;
+        long interrupts = m.Cpus.Sum(c => k.Sched.StatClock.CpCycles(c)[(int)CpState.Intr]);
+        var unseen = k.Exit.Stats.UnseenByParents;
+        var reaper = k.Exit.ReaperUsage;
+        return new TimeFigures(end * ms, tu.UTicks * 1000.0 / StatClock.Stathz, tu.STicks * 1000.0 / StatClock.Stathz, tu.UTicks, tu.STicks,
+            tu.UserCycles * ms, tu.SysCycles * ms, tu.SpinCycles * ms, (unseen.UserCycles + unseen.SysCycles) * ms,
+            (reaper.UserCycles + reaper.SysCycles) * ms, interrupts * ms, end == 0 ? 0 : Math.Round((double)(tu.UserCycles + tu.SysCycles) / end, 3));
     }
 
     /// <summary>The instruction an x86 invalidation kind stands for, as the JSON names it.</summary>
@@ -151,7 +186,10 @@ public sealed record RunReport(
     public void PrintExitPath(TextWriter w)
     {
         var e = Exit;
-        w.WriteLine($"  time of all processes: user {UserMs:F3} ms, system {SystemMs:F3} ms (the reaper's included)");
+        var t = Time;
+        w.WriteLine($"  time(1) of every process init waited for: real {t.RealMs:F3} ms, user {t.UserMs:F0} ms, sys {t.SysMs:F0} ms ({t.UTicks:N0} and {t.STicks:N0} statclock ticks at {StatClock.Stathz} Hz)");
+        w.WriteLine($"    exactly: user {t.UserExactMs:F3} ms, sys {t.SysExactMs:F3} ms (of it spinning {t.SpinMs:F3}), user : sys {t.UserToSys:F2}, {t.BusyCpus:F2} CPUs busy on average");
+        w.WriteLine($"    in no time(1): exit1 after its tuagg {t.Exit1UnseenMs:F3} ms, the reaper {t.ReaperMs:F3} ms, interrupts {t.InterruptMs:F3} ms");
         string same = Arch == "amd64" && ExitPath == Kernel.Kern.ExitPath.PurgeUnordered.Name() ? " (on amd64 the same as purge: no pmap_purge to leave out)" : "";
         w.WriteLine($"  exit path {ExitPath}{same}: {e.Exits:N0} exits; latency (exit1 to wait4) mean {e.LatencyMeanUs:F2} us, median {e.LatencyMedianUs:F2}, p99 {e.LatencyP99Us:F2}, max {e.LatencyMaxUs:F2} ({e.Collected:N0} collected)");
         var lp = e.LatencyPartsMeanUs;

@@ -64,6 +64,13 @@ public abstract partial class UserProgram
 
     protected int WaitStatus => LoadInt(OutArea);
 
+    /// <summary>wait4(pid, &amp;status, 0, &amp;rusage): afterwards <see cref="WaitStatus"/> and <see cref="Wait4RusageMicroseconds"/>.</summary>
+    protected Op Wait4Rusage(long pid) => Sys(SysCall.Wait4, pid, (long)OutArea, 0, (long)OutArea + 16);
+
+    /// <summary>The waited-for child's (user, system) time in the rusage <see cref="Wait4Rusage"/> copied out.</summary>
+    protected (long User, long System) Wait4RusageMicroseconds =>
+        (Rusage.ReadMicroseconds(LoadBytes(OutArea + 16, 16)), Rusage.ReadMicroseconds(LoadBytes(OutArea + 32, 16)));
+
     /// <summary>execve(path, argv, envp): strings and vectors are built in the buffer.</summary>
     protected Op Execve(string path, IReadOnlyList<string> argv, IReadOnlyList<string>? envp = null)
     {

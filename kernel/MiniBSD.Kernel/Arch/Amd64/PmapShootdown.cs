@@ -128,6 +128,7 @@ public sealed partial class PmapSystem
     private void Xipi(Cpu cpu, int vector, long arrivedAt)
     {
         long entered = cpu.Clock;
+        Interrupts?.EnterInterrupt(cpu);
         cpu.Wrmsr(Msr.X2ApicEoi, 0);
         ushort first = (ushort)ReadWord(cpu, FirstPcidWord);
         ulong addr1 = ReadWord(cpu, Addr1Word), addr2 = ReadWord(cpu, Addr2Word);
@@ -155,6 +156,7 @@ public sealed partial class PmapSystem
         cpu.AdvanceClock(_machine.Costs.IpiAck);
         _lastAckAt = Math.Max(_lastAckAt + _machine.Costs.IpiAck, arrivedAt + (cpu.Clock - entered));
         cpu.Execute(X86Code.Iretq);
+        Interrupts?.LeaveInterrupt(cpu);
     }
 
     /// <summary>invpcid(type, pcid, va): the 16-byte descriptor stored in this CPU's page, then INVPCID reads it.</summary>

@@ -13,7 +13,7 @@ namespace MiniBSD.Kernel.Arch.Amd64;
 /// pmap_purge (no __HAVE_PMAP_PURGE): an exiting process's teardown flushes this CPU as it goes and shoots only the
 /// other CPUs running the pmap.
 /// </summary>
-public sealed partial class PmapSystem
+public sealed partial class PmapSystem : Kern.IInterruptAccounted
 {
     private readonly Machine _machine;
     private readonly UvmPage _pages;
@@ -33,6 +33,9 @@ public sealed partial class PmapSystem
     }
 
     public BootInfo Boot { get; }
+
+    /// <summary>The kernel's time accounting, told when a shootdown handler runs (its time is interrupt time).</summary>
+    public Kern.StatClock? Interrupts { get; set; }
 
     /// <summary>pmap_kernel(): locore's PML4, always active, run under PCID_KERN.</summary>
     public Amd64Pmap Kernel { get; }
