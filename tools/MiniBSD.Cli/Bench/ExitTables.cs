@@ -21,6 +21,7 @@ public static class ExitTables
             var mine = reports.Where(r => r.Arch == arch.Name()).ToList();
             t.Append(Inv($"### {m.Workload}{on}: simulated time to the halt (ms; {seeds})\n\n"));
             Grid(t, m, mine, r => r.SimulatedMs, "F3", comparePurgeToReaper: true);
+            TimeGrids(t, m, mine, on, seeds);
             t.Append(Inv($"\n### {m.Workload}{on}: exit latency, exit1 to the parent's wait4 (µs, each run's mean; {seeds})\n\n"));
             Grid(t, m, mine, r => r.Exit.LatencyMeanUs, "F2", comparePurgeToReaper: true);
             t.Append('\n');
@@ -49,6 +50,37 @@ public static class ExitTables
             t.Append(Inv($"{us(r.Exit.Exit1TeardownCycles):N1} | {us(r.Exit.ReaperBusyCycles):N1} | {r.Exit.DeadListMax} | {r.ContextSwitches:N0} | {us(r.KernelLock.WaitCycles):N1} | {busy:F1} | {checker} | {(r.Failed ? $"FAILED: {r.Failure}" : "ok")} |\n"));
         }
         return t.ToString();
+    }
+
+    /// <summary>A run's user and system time as time(1) shows them: statclock's ticks, or the exact cycles when too few ticks fell to mean anything.</summary>
+    public static (double User, double Sys, bool Exact) Time1(RunReport r) =>
+        r.Time.UTicks + r.Time.STicks >= MinTicks ? (r.Time.UserMs, r.Time.SysMs, false) : (r.Time.UserExactMs, r.Time.SysExactMs, true);
+
+    /// <summary>Below this many ticks a run's time(1) figures are the exact cycles instead.</summary>
+    public const int MinTicks = 200;
+
+    /// <summary>The seed's kernel build (8 cores / 16 threads amd64): real, user and sys before the diff (s), and the changes it measured.</summary>
+    private const string SeedLine = "the seed (a kernel build, 8-core/16-thread amd64): real 136.93 s, user 544.57 s, sys 280.55 s before the diff (user : sys 1.94, 6.03 CPUs busy); with it real -7 to -8 %, user -1 to -2 %, sys -8.5 to -11 %";
+
+    private static void TimeGrids(StringBuilder t, ExitBench.Matrix m, IReadOnlyList<RunReport> reports, string on, string seeds)
+    {
+        bool exact = reports.Any(r => !r.Failed && Time1(r).Exact);
+        string how = exact ? $"exact cycles: fewer than {MinTicks} statclock ticks fell in some runs" : "statclock ticks at 100 Hz, as time(1) shows them";
+        t.Append(Inv($"\n### {m.Workload}{on}: user time of every process init waited for (ms; {how}; {seeds})\n\n"));
+        Grid(t, m, reports, r => Time1(r).User, "F2", comparePurgeToReaper: true);
+        t.Append(Inv($"\n### {m.Workload}{on}: system time, spinning included (ms; {how}; {seeds})\n\n"));
+        Grid(t, m, reports, r => Time1(r).Sys, "F2", comparePurgeToReaper: true);
+        t.Append(Inv($"\n### {m.Workload}{on}: user : sys, and CPUs busy with what time(1) counts ({seeds})\n\n"));
+        t.Append("| CPUs | exit path | user : sys | busy CPUs | in no time(1): exit1 after tuagg (ms) | the reaper (ms) | interrupts (ms) |\n|---:|---|---:|---:|---:|---:|---:|\n");
+        foreach (int cpus in m.Cpus)
+            foreach (var p in m.Paths)
+            {
+                var cell = reports.Where(r => r.Cpus == cpus && r.ExitPath == p.Name() && !r.Failed).ToList();
+                if (cell.Count == 0) continue;
+                string I(Func<RunReport, double> f, string format) => Interval(cell.Select(f).ToList(), format);
+                t.Append(Inv($"| {cpus} | {p.Name()} | {I(r => r.Time.UserToSys, "F2")} | {I(r => r.Time.BusyCpus, "F2")} | {I(r => r.Time.Exit1UnseenMs, "F3")} | {I(r => r.Time.ReaperMs, "F3")} | {I(r => r.Time.InterruptMs, "F3")} |\n"));
+            }
+        t.Append(Inv($"\nBeside {SeedLine}.\n"));
     }
 
     /// <summary>Rows: CPU counts; columns: exit paths (mean over seeds); and purge against reaper when both ran.</summary>
