@@ -121,7 +121,8 @@ public static class Program
         var json = new Option<string?>("--json") { Description = "Also write what the run measured (times, exit latency, teardown, locks, TLBIs, per-CPU use) as JSON to FILE" };
         var failAt = new Option<string[]>("--fail-at") { Description = $"Fault injection: SITE:N fails the N-th call of an allocation site ({string.Join(", ", FailSiteNames.All.Select(s => s.Name()))}); repeatable", AllowMultipleArgumentsPerToken = false };
         var failRate = new Option<string[]>("--fail-rate") { Description = "Fault injection: SITE:P fails each call of SITE with probability P (seeded by --seed); repeatable" };
-        Option[] all = [arch, cpus, memory, seed, asidBits, paBits, maxproc, verbose, trace, costs, noCheck, maxTime, exitPath, json, failAt, failRate];
+        var ablate = new Option<string?>("--ablate") { Description = $"Turn one mechanism of the model off: {string.Join(", ", MechanismNames.All.Select(m => m.Name()))}" };
+        Option[] all = [arch, cpus, memory, seed, asidBits, paBits, maxproc, verbose, trace, costs, noCheck, maxTime, exitPath, json, failAt, failRate, ablate];
         SystemOptions? Read(ParseResult r, TextWriter stderr)
         {
             string size = r.GetValue(memory)!;
@@ -142,6 +143,16 @@ public static class Program
                 stderr.WriteLine($"minibsd {command}: --exit-path '{pathName}' is not one of {string.Join(", ", ExitPathNames.All.Select(p => p.Name()))}");
                 return null;
             }
+            Mechanism? off = null;
+            if (r.GetValue(ablate) is { } ablateName)
+            {
+                if (!MechanismNames.TryParse(ablateName, out var m))
+                {
+                    stderr.WriteLine($"minibsd {command}: --ablate '{ablateName}' is not one of {string.Join(", ", MechanismNames.All.Select(x => x.Name()))}");
+                    return null;
+                }
+                off = m;
+            }
             var faults = new List<FailSpec>();
             foreach (var (option, rate) in new[] { (failAt, false), (failRate, true) })
                 foreach (string text in r.GetValue(option) ?? [])
@@ -154,7 +165,7 @@ public static class Program
                     }
                 }
             return new SystemOptions(r.GetValue(cpus), bytes, r.GetValue(paBits), r.GetValue(asidBits), r.GetValue(seed), r.GetValue(maxproc),
-                r.GetValue(trace), r.GetValue(costs), r.GetValue(verbose), !r.GetValue(noCheck), r.GetValue(maxTime), path, r.GetValue(json), faults, machineArch);
+                r.GetValue(trace), r.GetValue(costs), r.GetValue(verbose), !r.GetValue(noCheck), r.GetValue(maxTime), path, r.GetValue(json), faults, machineArch, off);
         }
         return (all, Read);
     }
@@ -202,14 +213,15 @@ public static class Program
         var seeds = new Option<string>("--seeds") { Description = "Seeds, comma-separated: each cell is the mean over them (0: no jitter)", DefaultValueFactory = _ => "0" };
         var outDir = new Option<string>("--out") { Description = "Folder for exit-WORKLOAD.md, .json and .svg", DefaultValueFactory = _ => "." };
         var archs = new Option<string>("--arch") { Description = "Architectures, comma-separated (arm64, amd64): a dimension of the matrix", DefaultValueFactory = _ => "arm64" };
+        var ablations = new Option<string>("--ablate") { Description = $"Mechanisms, comma-separated ({string.Join(", ", MechanismNames.All.Select(m => m.Name()))}): each turned off on its own, a dimension of the matrix beside the whole model", DefaultValueFactory = _ => "" };
         var cmd = new Command("exit", "Run a workload under each exit path at each CPU count (in parallel on the host) and compare: Markdown, JSON and an SVG plot")
         {
-            workload, archs, cpus, paths, seeds, outDir,
+            workload, archs, cpus, paths, seeds, outDir, ablations,
         };
         // The matrix options replace boot's --arch, --cpus, --exit-path and --seed; the machine options are shared.
-        foreach (var o in options.Where(o => o.Name is not ("--arch" or "--cpus" or "--exit-path" or "--seed" or "--json" or "--verbose" or "--trace"))) cmd.Options.Add(o);
+        foreach (var o in options.Where(o => o.Name is not ("--arch" or "--cpus" or "--exit-path" or "--seed" or "--json" or "--verbose" or "--trace" or "--ablate"))) cmd.Options.Add(o);
         cmd.SetAction(r => read(r, stderr) is { } o
-            ? ExitBench.Run(o, r.GetValue(workload)!, r.GetValue(cpus)!, r.GetValue(paths)!, r.GetValue(seeds)!, r.GetValue(outDir)!, stdout, stderr, r.GetValue(archs)!)
+            ? ExitBench.Run(o, r.GetValue(workload)!, r.GetValue(cpus)!, r.GetValue(paths)!, r.GetValue(seeds)!, r.GetValue(outDir)!, stdout, stderr, r.GetValue(archs)!, r.GetValue(ablations)!)
             : 2);
         return cmd;
     }

@@ -8,8 +8,10 @@ namespace MiniBSD.Kernel.Kern;
 
 /// <summary>What the kernel is built with: the seed (pids, time-slice jitter), kern.maxproc, scheduler costs, init.</summary>
 /// <param name="ExitPath">Where and in what order exiting processes' address spaces are torn down (issue #5).</param>
+/// <param name="PerCpuPageCache">The per-CPU page magazines in front of pmemrange (OpenBSD since 2024); false: the kernel before them.</param>
+/// <param name="FreeCosts">What the free path costs (null: <see cref="PmrCosts"/>'s defaults; <see cref="PmrCosts.Free"/> ablates it).</param>
 public sealed record KernelOptions(int Seed = 0, int MaxProcesses = 1000, SchedParams? Sched = null, string InitPath = "/sbin/init",
-    ExitPath ExitPath = ExitPath.Purge)
+    ExitPath ExitPath = ExitPath.Purge, bool PerCpuPageCache = true, PmrCosts? FreeCosts = null)
 {
     /// <summary>Seed 0 runs without jitter; any other seed jitters slices and context switches, so each seed gives
     /// its own (reproducible) interleaving.</summary>
@@ -51,6 +53,9 @@ public sealed class InitMain
         Pmaps = Machdep.PmapInit(Pages);
         Uvm = new Uvm.Uvm(machine, Pages, Pmaps, Machdep.UserAccess);
         Sched = new Sched(machine, Options.SchedParams);
+        Pages.PerCpuCache = Options.PerCpuPageCache;
+        if (Options.FreeCosts is { } freeCosts) Pages.Costs = freeCosts;
+        Pages.FpageqLock.Clock = Sched.StatClock;
         Procs = new KernProc(new Random(Options.Seed), Options.MaxProcesses);
         Exit = new KernExit(Procs, Uvm, Sched, new MpLock("kernel_lock")) { Path = Options.ExitPath };
         Fork = new KernFork(Procs, Uvm, Sched);
@@ -80,7 +85,7 @@ public sealed class InitMain
         var cpu0 = machine.Cpu(0);
         Dmesg.Printf(cpu0, $"MiniBSD/{machine.Config.Arch.Name()}: {machine.Cpus.Count} CPUs, {machine.Memory.Size >> 20} MiB RAM at 0x{machine.Memory.Base:X}");
         foreach (string line in Machdep.BootMessages()) Dmesg.Printf(cpu0, line);
-        Dmesg.Printf(cpu0, $"uvm: {Pages.TotalPages} pages managed; pmap_purge {(Pmaps.HavePmapPurge ? "yes" : "no")} (__HAVE_PMAP_PURGE)");
+        Dmesg.Printf(cpu0, $"uvm: {Pages.TotalPages} pages managed; per-CPU page caches {(Pages.PerCpuCache ? "on" : "off")}; pmap_purge {(Pmaps.HavePmapPurge ? "yes" : "no")} (__HAVE_PMAP_PURGE)");
         Dmesg.Printf(cpu0, $"sysent: {Sysent.Implemented.Count()} system calls; {Options.MaxProcesses} processes at most; seed {Options.Seed}; exit path {Options.ExitPath.Name()}");
         if (!Pmaps.HavePmapPurge && Options.ExitPath == ExitPath.PurgeUnordered)
             Dmesg.Printf(cpu0, "exit path purge-unordered is the same as purge here: this pmap has no pmap_purge to leave out");
@@ -188,7 +193,7 @@ public sealed class InitMain
         Pmaps.PmapSwitch(cpu, Pmaps.Kernel);        // and cpu_switchto: off the tables pmap_destroy frees
         pr.Vmspace = null;
         Uvm.UvmExit(cpu, vm);
-        Exec.FlushCache();
+        Exec.FlushCache(cpu);
         while (true) yield return Op.Sleep(_halt);
     }
 

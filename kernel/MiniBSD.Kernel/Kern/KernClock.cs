@@ -113,6 +113,18 @@ public sealed class StatClock
         (c.State, c.P) = (c.SavedState, c.SavedP);
     }
 
+    /// <summary>The CPU spins for <paramref name="cycles"/> (a mutex another CPU holds): CP_SPIN, its thread's system time.</summary>
+    public void Spin(Cpu cpu, long cycles)
+    {
+        var c = _cpus[cpu.Id];
+        Charge(c, cpu.Clock);
+        var state = c.State;
+        c.State = CpState.Spin;
+        cpu.AdvanceClock(cycles);
+        Charge(c, cpu.Clock);
+        c.State = state;
+    }
+
     /// <summary>The clock interrupts' handler cycles the CPU owes; the caller advances the clock by them as an interrupt.</summary>
     public long TakeOwed(Cpu cpu)
     {

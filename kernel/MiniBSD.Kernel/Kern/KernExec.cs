@@ -111,19 +111,19 @@ public sealed class KernExec(Uvm.Uvm uvm, ProgramRegistry programs, KernExit exi
         var data = uvm.UvmObjectCreate(cpu, image.Data ?? [], PageUse.Text);
         if (data is null)
         {
-            uvm.UvmObjectUnref(text);
+            uvm.UvmObjectUnref(cpu, text);
             return default;
         }
         return _objects[image.Path] = (text, data);
     }
 
     /// <summary>Drops the cached program objects (at shutdown, so every frame is free again).</summary>
-    public void FlushCache()
+    public void FlushCache(Cpu cpu)
     {
         foreach (var (text, data) in _objects.Values)
         {
-            uvm.UvmObjectUnref(text);
-            uvm.UvmObjectUnref(data);
+            uvm.UvmObjectUnref(cpu, text);
+            uvm.UvmObjectUnref(cpu, data);
         }
         _objects.Clear();
     }

@@ -17,7 +17,7 @@ public sealed partial class Uvm
     /// amap_copy: gives the entry a private amap holding the same anons (each gains a reference, so the first write
     /// to any of them copies it) and drops the entry's share of the old amap. Clears NeedsCopy.
     /// </summary>
-    private void AmapCopy(VmMapEntry entry)
+    private void AmapCopy(Cpu cpu, VmMapEntry entry)
     {
         var old = entry.Amap;
         if (old is null || old.Ref == 1)
@@ -33,7 +33,7 @@ public sealed partial class Uvm
             anon.Ref++;
             copy.Anons[i] = anon;
         }
-        AmapUnref(entry);
+        AmapUnref(cpu, entry);
         entry.Amap = copy;
         entry.AmapOffset = 0;
         entry.NeedsCopy = false;
@@ -43,7 +43,7 @@ public sealed partial class Uvm
     /// amap_unref for one entry: the slots it covers lose a reference; an anon that no entry covers any more loses its
     /// slot (uvm_anfree at the last anon reference frees the page).
     /// </summary>
-    private void AmapUnref(VmMapEntry entry)
+    private void AmapUnref(Cpu cpu, VmMapEntry entry)
     {
         var amap = entry.Amap;
         if (amap is null) return;
@@ -51,7 +51,7 @@ public sealed partial class Uvm
         {
             int slot = entry.AmapOffset + i;
             if (--amap.PageRefs[slot] > 0 || amap.Anons[slot] is not { } anon) continue;
-            AnonUnref(anon);
+            AnonUnref(cpu, anon);
             amap.Anons[slot] = null;   // a reference store costs a write barrier: only where there was an anon
         }
         amap.Ref--;
@@ -59,11 +59,11 @@ public sealed partial class Uvm
     }
 
     /// <summary>uvm_anfree at the last reference: the page goes back to the allocator, the anon to the pool.</summary>
-    private void AnonUnref(VmAnon anon)
+    private void AnonUnref(Cpu cpu, VmAnon anon)
     {
         Kassert(anon.Ref > 0, "uvm_anfree: anon already free");
         if (--anon.Ref > 0) return;
-        Pages.Free(anon.Page);
+        Pages.Free(cpu, anon.Page);
         anon.Page = 0;
         _anonPool.Push(anon);
     }

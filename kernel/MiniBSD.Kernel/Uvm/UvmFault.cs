@@ -38,7 +38,7 @@ public sealed partial class Uvm
             return entry is null ? FaultResult.InvalidAddress : FaultResult.ProtectionFailure;
         }
         bool write = access == VmProt.Write;
-        if (write && entry.NeedsCopy) AmapCopy(entry);
+        if (write && entry.NeedsCopy) AmapCopy(cpu, entry);
         var existing = entry.Amap?.Anons[entry.Slot(page)];
         if (existing is null && entry.Object is { } obj && !write)
         {
@@ -65,7 +65,7 @@ public sealed partial class Uvm
             var copy = AnonCopyPage(cpu, anon.Page);                       // copy-on-write: break the sharing
             if (copy is null) return Fail();
             Exp.AnonCopy++;
-            AnonUnref(anon);
+            AnonUnref(cpu, anon);
             amap.Anons[slot] = anon = copy;
         }
         else Exp.AnonMap++;

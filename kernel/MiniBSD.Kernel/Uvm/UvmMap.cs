@@ -46,11 +46,11 @@ public sealed partial class Uvm
     private void UvmUnmapKillEntry(Cpu cpu, VmMap map, VmMapEntry entry, PmapFlush flush = PmapFlush.WhenActive)
     {
         if (!entry.IsGuard) Pmaps.PmapRemove(cpu, map.Pmap, entry.Start, entry.End, flush);
-        AmapUnref(entry);
+        AmapUnref(cpu, entry);
         if (entry.Object is { } obj)
         {
             entry.Object = null;
-            UvmObjectUnref(obj);
+            UvmObjectUnref(cpu, obj);
         }
     }
 
@@ -160,7 +160,7 @@ public sealed partial class Uvm
             if (entry.Inheritance == VmInherit.Share)
             {
                 // uvm_mapent_forkshared: both sides must see the same anons, including ones not yet faulted in.
-                if (entry.NeedsCopy) AmapCopy(entry);
+                if (entry.NeedsCopy) AmapCopy(cpu, entry);
                 if (entry.Amap is null && !entry.IsGuard && entry.Object is null) AmapAlloc(entry);
             }
             var copy = entry.CloneShape();

@@ -35,7 +35,7 @@ public sealed partial class Uvm
         {
             if (!Pages.TryAlloc(cpu, use, zero: true, out pages[i]))
             {
-                for (int j = 0; j < i; j++) Pages.Free(pages[j]);
+                for (int j = 0; j < i; j++) Pages.Free(cpu, pages[j]);
                 return null;
             }
             int offset = i * PhysicalMemory.FrameSize;
@@ -49,10 +49,10 @@ public sealed partial class Uvm
     public static void UvmObjectReference(UvmObject obj) => obj.Ref++;
 
     /// <summary>uvm_objunref: at the last reference the pages go back to the allocator.</summary>
-    public void UvmObjectUnref(UvmObject obj)
+    public void UvmObjectUnref(Cpu cpu, UvmObject obj)
     {
         Kern.Systm.Kassert(obj.Ref > 0, "uvm_objunref: object already freed");
         if (--obj.Ref > 0) return;
-        foreach (var pa in obj.Pages) Pages.Free(pa);
+        foreach (var pa in obj.Pages) Pages.Free(cpu, pa);
     }
 }

@@ -66,7 +66,7 @@ public sealed class Amd64PmapTests
         public void Exit(Amd64Pmap pm, List<ulong> frames)
         {
             Pmaps.PmapRemove(Cpu(), pm, Va, Va + (ulong)frames.Count * 0x1000);
-            foreach (ulong f in frames) Pages.Free(f);
+            foreach (ulong f in frames) Pages.Free(Cpu(), f);
             Pmaps.PmapDeactivate(Cpu(), pm);
             Pmaps.PmapSwitch(Cpu(), Pmaps.Kernel);
             Pmaps.PmapDestroy(Cpu(), pm);
@@ -114,7 +114,7 @@ public sealed class Amd64PmapTests
         Assert.Equal(type0, w.Counted(c => c.X86Invalidations(X86Flush.InvpcidAddress), 0) - t0);
         Assert.Equal(type1, w.Counted(c => c.X86Invalidations(X86Flush.InvpcidSingle), 0) - t1);
         Assert.Equal(0, w.Machine.TotalCounters().IpisSent - ipis);
-        foreach (ulong f in frames) w.Pages.Free(f);                         // rule 2: nothing maps them any more
+        foreach (ulong f in frames) w.Pages.Free(w.Cpu(), f);                         // rule 2: nothing maps them any more
         w.Exit(pm, []);
     }
 
@@ -137,7 +137,7 @@ public sealed class Amd64PmapTests
         Assert.Equal(2, w.Counted(c => c.X86Invalidations(X86Flush.InvpcidSingle), 1) - single);
         Assert.Equal(3, w.Cpu(0).Counters.IpisSent);
         Assert.Equal(3, w.Pmaps.Shootdowns);
-        foreach (ulong f in frames) w.Pages.Free(f);
+        foreach (ulong f in frames) w.Pages.Free(w.Cpu(), f);
         Assert.Empty(w.Machine.Checker.Violations);
         w.Pmaps.PmapDeactivate(w.Cpu(1), pm);
         w.Pmaps.PmapSwitch(w.Cpu(1), w.Pmaps.Kernel);
@@ -156,7 +156,7 @@ public sealed class Amd64PmapTests
         Assert.Equal(1, w.Counted(c => c.X86Invalidations(X86Flush.InvpcidAddress), 0) - t0);   // one shoot, after the read-only store
         Assert.True(w.Pmaps.PmapExtract(w.Cpu(), pm, Va + 0x10, out ulong pa));
         Assert.Equal(copy + 0x10, pa);
-        w.Pages.Free(frames[0]);
+        w.Pages.Free(w.Cpu(), frames[0]);
         w.Exit(pm, [copy]);
     }
 
@@ -191,7 +191,7 @@ public sealed class Amd64PmapTests
         var (pm, frames) = w.Mapped(2);
         w.Touch(0, 2);
         w.Pmaps.PmapRemove(w.Cpu(), pm, Va, Va + 0x2000, PmapFlush.Never);   // as if the pmap were inactive
-        w.Pages.Free(frames[0]);
+        w.Pages.Free(w.Cpu(), frames[0]);
         var v = Assert.Single(w.Machine.Checker.Violations);
         Assert.Equal(CoherenceRule.FreedFrameStillMapped, v.Rule);
         Assert.Equal(frames[0], v.Frame);

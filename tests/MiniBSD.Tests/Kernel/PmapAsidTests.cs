@@ -65,7 +65,7 @@ public sealed class PmapAsidTests
             k.Pmaps.PmapSetTtb(k.Cpu(), pm);
             k.Pmaps.PmapDeactivate(k.Cpu(), pm);
             k.Pmaps.PmapRemove(k.Cpu(), pm, 0x40_0000, 0x40_1000);
-            k.Pages.Free(frame);
+            k.Pages.Free(k.Cpu(), frame);
             k.Pmaps.PmapDestroy(k.Cpu(), pm);
         }
         k.AssertCleanAndNoLeaks();

@@ -77,7 +77,7 @@ public sealed class PmapRandomizedTests
         ulong frame = had && old.Prot != prot ? old.Frame : k.Anon();
         if (frame != old.Frame) k.Machine.Memory.Write64(frame, frame);
         Assert.True(k.Pmaps.PmapEnter(cpu, s.Pm, va, frame, prot));
-        if (had && old.Frame != frame) k.Pages.Free(old.Frame); // replaced break-before-make
+        if (had && old.Frame != frame) k.Pages.Free(k.Cpu(), old.Frame); // replaced break-before-make
         s.Model[va] = (frame, prot);
     }
 
@@ -87,7 +87,7 @@ public sealed class PmapRandomizedTests
         Assert.Equal(expected, k.Pmaps.PmapRemove(cpu, s.Pm, sva, eva));
         foreach (var va in s.Model.Keys.Where(va => va >= sva && va < eva).ToList())
         {
-            k.Pages.Free(s.Model[va].Frame);
+            k.Pages.Free(k.Cpu(), s.Model[va].Frame);
             s.Model.Remove(va);
         }
     }

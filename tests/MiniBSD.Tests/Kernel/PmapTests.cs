@@ -34,7 +34,7 @@ public sealed class PmapTests
         foreach (var cpu in k.Machine.Cpus)
             if (k.Pmaps.CurrentPmap(cpu) == pm) k.Pmaps.PmapDeactivate(cpu, pm);
         k.Pmaps.PmapRemove(k.Cpu(), pm, Va, end);
-        foreach (var f in frames) k.Pages.Free(f);
+        foreach (var f in frames) k.Pages.Free(k.Cpu(), f);
         k.Pmaps.PmapDestroy(k.Cpu(), pm);
         k.AssertCleanAndNoLeaks();
     }
@@ -96,7 +96,7 @@ public sealed class PmapTests
         Assert.Equal(1, Tlbis(k.Machine, TlbiOp.Vae1Is) - before);
         Assert.True(KernelFixture.UserRead(cpu, Va, out ulong v) && v == 99);
         Assert.Equal(1, pm.ResidentCount);
-        k.Pages.Free(frames[0]);                                      // unmapped by the remap: the checker agrees
+        k.Pages.Free(k.Cpu(), frames[0]);                                      // unmapped by the remap: the checker agrees
         frames[0] = fresh;
         TearDown(k, pm, frames, Va + 0x1000);
     }
@@ -153,7 +153,7 @@ public sealed class PmapTests
             long before = k.Cpu().Counters.Accesses;
             removed = k.Pmaps.PmapRemove(k.Cpu(), pm, 0, 0x100_0000_0000); // 1 TiB: 2^28 pages page by page
             long accesses = k.Cpu().Counters.Accesses - before;
-            foreach (var f in frames) k.Pages.Free(f);
+            foreach (var f in frames) k.Pages.Free(k.Cpu(), f);
             k.Pmaps.PmapDestroy(k.Cpu(), pm);
             k.AssertCleanAndNoLeaks();
             return accesses;
@@ -170,7 +170,7 @@ public sealed class PmapTests
         Assert.Equal(1, k2.Pmaps.PmapRemove(k2.Cpu(), pm2, 0, 0x400_0000));
         long pageByPage = k2.Cpu().Counters.Accesses - before;
         Assert.True(pageByPage >= 0x4000, $"{pageByPage} table accesses for 16384 pages");
-        k2.Pages.Free(frame);
+        k2.Pages.Free(k2.Cpu(), frame);
         k2.Pmaps.PmapDestroy(k2.Cpu(), pm2);
         k2.AssertCleanAndNoLeaks();
     }
@@ -187,7 +187,7 @@ public sealed class PmapTests
         Assert.Equal(Ttbr.Create(k.Boot.EmptyL0, 0), cpu.Ttbr0);
         Assert.Equal(0, pm.Active);
         Assert.Equal(32, k.Pmaps.PmapRemove(cpu, pm, Va, Va + 0x20000));
-        foreach (var f in frames) k.Pages.Free(f);
+        foreach (var f in frames) k.Pages.Free(k.Cpu(), f);
         k.Pmaps.PmapDeactivate(cpu, pm);                               // exit1's later pmap_deactivate: a no-op
         Assert.Equal(0, Tlbis(k.Machine, TlbiOp.Vae1Is) - vae);
         Assert.Equal(1, Tlbis(k.Machine, TlbiOp.Aside1Is) - aside);
@@ -205,7 +205,7 @@ public sealed class PmapTests
         k.Pmaps.PmapActivate(cpu, pm);
         for (int i = 0; i < 4; i++) Assert.True(KernelFixture.UserRead(cpu, Va + (ulong)i * 0x1000, out _));
         k.Pmaps.PmapRemove(cpu, pm, Va, Va + 0x4000, PmapFlush.Never);
-        foreach (var f in frames) k.Pages.Free(f);
+        foreach (var f in frames) k.Pages.Free(k.Cpu(), f);
         Assert.Equal(4, k.Machine.Checker.Violations.Count);
         Assert.All(k.Machine.Checker.Violations, v => Assert.Contains("exit1 pid 7", v.ToString()));
         Assert.Equal(frames, k.Machine.Checker.Violations.Select(v => v.Frame));
@@ -222,7 +222,7 @@ public sealed class PmapTests
         k.Pmaps.PmapEnter(k.Cpu(), pm, Va, frames[0], VmProt.Read);
         Assert.StartsWith("panic: pmap_destroy: 1 pages still mapped", Assert.Throws<KernelPanicException>(() => k.Pmaps.PmapDestroy(k.Cpu(), pm)).Message);
         k.Pmaps.PmapRemove(k.Cpu(), pm, Va, Va + 0x1000);
-        k.Pages.Free(frames[0]);
+        k.Pages.Free(k.Cpu(), frames[0]);
         k.Pmaps.PmapDestroy(k.Cpu(), pm);
         Assert.True(pm.Destroyed);
         k.AssertCleanAndNoLeaks();
@@ -236,7 +236,7 @@ public sealed class PmapTests
         var hoard = new List<ulong>();
         while (k.Pages.TryAlloc(k.Cpu(), PageUse.Kernel, false, out ulong pa)) hoard.Add(pa);
         Assert.False(k.Pmaps.PmapEnter(k.Cpu(), pm, Va, hoard[0], VmProt.Read));
-        foreach (var pa in hoard) k.Pages.Free(pa);
+        foreach (var pa in hoard) k.Pages.Free(k.Cpu(), pa);
         k.Pmaps.PmapDestroy(k.Cpu(), pm);
         k.AssertCleanAndNoLeaks();
     }
@@ -258,7 +258,7 @@ public sealed class PmapTests
         Assert.Equal(1, k.Pmaps.PmapRemove(cpu, k.Pmaps.Kernel, kva, kva + 0x1000));
         Assert.Equal(1, Tlbis(k.Machine, TlbiOp.Vaale1Is) - vaale);
         Assert.DoesNotContain(k.Cpu(1).Tlb.Entries(), e => e.Va == kva);
-        k.Pages.Free(frame);
+        k.Pages.Free(k.Cpu(), frame);
         Assert.Empty(k.Machine.Checker.Violations);
         Assert.Equal(3, k.Pages.Count(PageUse.PageTable));                // the kernel keeps its new L1-L3 tables
     }

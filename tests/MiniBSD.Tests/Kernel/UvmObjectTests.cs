@@ -52,8 +52,8 @@ public abstract class UvmObjectTests(Arch arch)
         Assert.Equal(1, u.Machine.TotalCounters().FramesCopied - copies);
         Assert.Equal(0xDA7AUL, u.Read(u.Cpu(0), a, Data));                      // copied contents
         Assert.Equal(0UL, u.Read(u.Cpu(1), b, Data + 8));                        // b still sees the object
-        u.Uvm.UvmObjectUnref(text);                                              // the creator lets go; the mappings
-        u.Uvm.UvmObjectUnref(data);                                              // keep the objects alive
+        u.Uvm.UvmObjectUnref(u.Cpu(), text);                                              // the creator lets go; the mappings
+        u.Uvm.UvmObjectUnref(u.Cpu(), data);                                              // keep the objects alive
         Assert.Equal(3, u.Pages.Count(PageUse.Text));
         u.FreeAll(a, b);                                                         // the last unmap frees them
     }
@@ -74,7 +74,7 @@ public abstract class UvmObjectTests(Arch arch)
         Assert.Equal(7UL, u.Read(u.Cpu(1), child, Data + 4096));                 // promoted before the fork: shared anon
         Assert.Equal(100UL, u.Read(u.Cpu(1), child, Data));                      // still the object's page
         Assert.Equal(7, data.Ref);                                               // creator, 3 parent pieces, 3 child pieces
-        u.Uvm.UvmObjectUnref(data);
+        u.Uvm.UvmObjectUnref(u.Cpu(), data);
         u.FreeAll(parent, child);
     }
 

@@ -24,11 +24,11 @@ public sealed class UvmPageTests
         Assert.Equal(1, k.Cpu().Counters.FramesZeroed - zeroed);
         Assert.Equal((1L, 1L, total - 2), (k.Pages.Count(PageUse.Anon), k.Pages.Count(PageUse.PageTable), k.Pages.Count(PageUse.Free)));
         Assert.Equal(PageUse.PageTable, k.Pages.UseOf(b));
-        k.Pages.Free(a);
+        k.Pages.Free(k.Cpu(), a);
         Assert.True(k.Pages.TryAlloc(k.Cpu(), PageUse.Text, zero: false, out ulong c));
         Assert.Equal(a, c);                                           // the last page freed is the next one given
-        k.Pages.Free(b);
-        k.Pages.Free(c);
+        k.Pages.Free(k.Cpu(), b);
+        k.Pages.Free(k.Cpu(), c);
         k.AssertCleanAndNoLeaks();
     }
 
@@ -41,7 +41,7 @@ public sealed class UvmPageTests
         Assert.Equal(k.Pages.TotalPages, got.Count);
         Assert.Equal(0, k.Pages.Count(PageUse.Free));
         Assert.Equal(got.Count, got.Distinct().Count());
-        foreach (var pa in got) k.Pages.Free(pa);
+        foreach (var pa in got) k.Pages.Free(k.Cpu(), pa);
         k.AssertCleanAndNoLeaks();
     }
 
@@ -50,9 +50,9 @@ public sealed class UvmPageTests
     {
         var k = new KernelFixture();
         ulong a = k.Anon();
-        k.Pages.Free(a);
-        Assert.StartsWith("panic: uvm_pagefree: page", Assert.Throws<KernelPanicException>(() => k.Pages.Free(a)).Message);
-        Assert.StartsWith("panic: uvm_pagefree:", Assert.Throws<KernelPanicException>(() => k.Pages.Free(k.Boot.KernelL0)).Message);
+        k.Pages.Free(k.Cpu(), a);
+        Assert.StartsWith("panic: uvm_pagefree: page", Assert.Throws<KernelPanicException>(() => k.Pages.Free(k.Cpu(), a)).Message);
+        Assert.StartsWith("panic: uvm_pagefree:", Assert.Throws<KernelPanicException>(() => k.Pages.Free(k.Cpu(), k.Boot.KernelL0)).Message);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class UvmPageTests
         k.Pmaps.PmapActivate(cpu, pm);
         Assert.True(KernelFixture.UserWrite(cpu, 0x40_0000, 7));
         k.Pmaps.PmapRemove(cpu, pm, 0x40_0000, 0x40_1000, PmapFlush.Never); // the broken assumption
-        k.Pages.Free(frame);
+        k.Pages.Free(k.Cpu(), frame);
         var v = Assert.Single(k.Machine.Checker.Violations);
         Assert.Equal((CoherenceRule.FreedFrameStillMapped, frame, (ulong)0x40_0000), (v.Rule, v.Frame, v.Va));
     }
@@ -80,10 +80,10 @@ public sealed class UvmPageTests
         Assert.True(k.Pmaps.PmapEnter(k.Cpu(), pm, 0x40_0000, frame, VmProt.Read));
         Assert.True(k.Pmaps.PmapEnter(k.Cpu(), pm, 0x50_0000, frame, VmProt.Read));
         Assert.Equal(2, k.Pages.MappingCount(frame));
-        Assert.StartsWith("panic: uvm_pagefree: page", Assert.Throws<KernelPanicException>(() => k.Pages.Free(frame)).Message);
+        Assert.StartsWith("panic: uvm_pagefree: page", Assert.Throws<KernelPanicException>(() => k.Pages.Free(k.Cpu(), frame)).Message);
         k.Pmaps.PmapRemove(k.Cpu(), pm, 0x40_0000, 0x60_0000);
         Assert.Equal(0, k.Pages.MappingCount(frame));
-        k.Pages.Free(frame);
+        k.Pages.Free(k.Cpu(), frame);
         k.Pmaps.PmapDestroy(k.Cpu(), pm);
         k.AssertCleanAndNoLeaks();
     }

@@ -18,11 +18,14 @@ public static class ExitBench
     {
         /// <summary>The architectures, a dimension of its own (arm64 alone unless asked).</summary>
         public IReadOnlyList<Arch> Archs { get; init; } = [Arch.Arm64];
+
+        /// <summary>The whole model (null) and each mechanism turned off on its own.</summary>
+        public IReadOnlyList<Mechanism?> Ablations { get; init; } = [null];
     }
 
-    public static int Run(SystemOptions o, string workload, string cpus, string paths, string seeds, string outDir, TextWriter stdout, TextWriter stderr, string archs = "arm64")
+    public static int Run(SystemOptions o, string workload, string cpus, string paths, string seeds, string outDir, TextWriter stdout, TextWriter stderr, string archs = "arm64", string ablate = "")
     {
-        if (Parse(workload, cpus, paths, seeds, out string? problem, archs) is not { } matrix)
+        if (Parse(workload, cpus, paths, seeds, out string? problem, archs, ablate) is not { } matrix)
         {
             stderr.WriteLine($"minibsd bench exit: {problem}");
             return 2;
@@ -57,9 +60,13 @@ public static class ExitBench
         : checkerOn && r.ExitPath == ExitPath.PurgeBroken.Name() && r.CoherenceViolations == 0 ? "the checker caught nothing on purge-broken"
         : null;
 
-    public static Matrix? Parse(string workload, string cpus, string paths, string seeds, out string? problem, string archs = "arm64")
+    public static Matrix? Parse(string workload, string cpus, string paths, string seeds, out string? problem, string archs = "arm64", string ablate = "")
     {
         problem = null;
+        var ablations = new List<Mechanism?> { null };
+        foreach (var a in ablate.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            if (MechanismNames.TryParse(a, out var mech)) ablations.Add(mech);
+            else problem ??= $"--ablate {a}: not one of {string.Join(", ", MechanismNames.All.Select(x => x.Name()))}";
         if (Workloads.Load(workload, out string name, out problem) is not { } script) return null;
         var cpuList = Numbers(cpus, "--cpus", 1, 64, ref problem);
         var seedList = Numbers(seeds, "--seeds", 0, int.MaxValue, ref problem);
@@ -76,7 +83,7 @@ public static class ExitBench
             if (ArchNames.TryParse(a, out var arch)) archList.Add(arch);
             else problem ??= a.Length == 0 ? $"--arch '{archs}': an empty item in the list" : $"--arch {a}: not arm64 or amd64";
         return problem is null
-            ? new Matrix(name, script, cpuList.Distinct().Order().ToList(), pathList.Distinct().ToList(), seedList.Distinct().ToList()) { Archs = archList.Distinct().ToList() }
+            ? new Matrix(name, script, cpuList.Distinct().Order().ToList(), pathList.Distinct().ToList(), seedList.Distinct().ToList()) { Archs = archList.Distinct().ToList(), Ablations = ablations.Distinct().ToList() }
             : null;
     }
 
@@ -100,21 +107,21 @@ public static class ExitBench
     /// </summary>
     public static IReadOnlyList<RunReport> RunAll(SystemOptions o, Matrix m, TextWriter? progress)
     {
-        var cells = (from a in m.Archs from c in m.Cpus from p in m.Paths from s in m.Seeds select (Arch: a, Cpus: c, Path: p, Seed: s)).ToList();
+        var cells = (from x in m.Ablations from a in m.Archs from c in m.Cpus from p in m.Paths from s in m.Seeds select (Off: x, Arch: a, Cpus: c, Path: p, Seed: s)).ToList();
         var reports = new RunReport[cells.Count];
         int done = 0, parallel = Math.Min(Environment.ProcessorCount, cells.Count);
         var gate = new object();
         Parallel.For(0, cells.Count, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i =>
         {
-            var (arch, cpus, path, seed) = cells[i];
-            var options = o with { Arch = arch, Cpus = cpus, ExitPath = path, Seed = seed, Verbose = false, Trace = false, JsonFile = null };
+            var (off, arch, cpus, path, seed) = cells[i];
+            var options = o with { Arch = arch, Cpus = cpus, ExitPath = path, Seed = seed, Verbose = false, Trace = false, JsonFile = null, Ablate = off };
             var clock = Stopwatch.StartNew();
             reports[i] = RunCell(options, m, parallel);
             lock (gate)
             {
                 done++;
                 var r = reports[i];
-                progress?.WriteLine($"  [{done}/{cells.Count}] {m.Workload} --arch {arch.Name()} --exit-path {path.Name()} --cpus {cpus} --seed {seed}: "
+                progress?.WriteLine($"  [{done}/{cells.Count}] {m.Workload} --arch {arch.Name()} --exit-path {path.Name()} --cpus {cpus} --seed {seed}{(off is { } x ? $" --ablate {x.Name()}" : "")}: "
                     + $"{r.SimulatedMs:F3} ms simulated, {clock.Elapsed.TotalSeconds:F1} s host{(r.Failed ? $"; FAILED: {r.Failure}" : "")}");
             }
         });
@@ -129,12 +136,12 @@ public static class ExitBench
         {
             kernel = SystemCommand.Execute(o, config, m.Script, $"/{m.Workload}.sh", Stream.Null, out var end, cellsAtOnce: parallel, keep: k => kernel = k);
             if (kernel is null) throw new InvalidOperationException("the MMU self-check failed");
-            var report = RunReport.From(kernel, m.Workload, end);
+            var report = RunReport.From(kernel, m.Workload, end) with { Ablated = o.AblatedName };
             return report with { Failure = Failure(report, o.Check) };
         }
         catch (KernelPanicException e) when (kernel is not null)
         {
-            return RunReport.From(kernel, m.Workload, RunEnd.Stalled) with { End = "panic", Failure = $"kernel panic: {e.Message}" };
+            return RunReport.From(kernel, m.Workload, RunEnd.Stalled) with { End = "panic", Failure = $"kernel panic: {e.Message}", Ablated = o.AblatedName };
         }
     }
 }

@@ -18,6 +18,7 @@ public static class ExitPlot
 
     public static string Svg(ExitBench.Matrix m, IReadOnlyList<RunReport> reports)
     {
+        reports = reports.Where(r => r.Ablated == "none").ToList();   // the whole model: ablations are in the tables
         var series = Series(m);
         int width = Left + 2 * PanelWidth + Gap + 20, height = Top + PanelHeight + Bottom + 20 * series.Count;
         var s = new StringBuilder();

@@ -15,10 +15,12 @@ public static class ExitTables
         string seeds = m.Seeds.Count == 1 ? $"seed {m.Seeds[0]}" : $"mean ± 95 % interval over seeds {string.Join(", ", m.Seeds)}";
         int failed = reports.Count(r => r.Failed);
         if (failed > 0) t.Append(Inv($"**{failed} of {reports.Count} runs FAILED**: their cells say \"failed\" and give no figure; the last table says why.\n\n"));
+        foreach (var off in m.Ablations)
         foreach (var arch in m.Archs)
         {
-            string on = m.Archs.Count > 1 ? $" on {arch.Name()}" : "";
-            var mine = reports.Where(r => r.Arch == arch.Name()).ToList();
+            string on = (m.Archs.Count > 1 ? $" on {arch.Name()}" : "") + (off is { } x ? $", {x.Name()} off" : m.Ablations.Count > 1 ? ", the whole model" : "");
+            string ablated = off?.Name() ?? "none";
+            var mine = reports.Where(r => r.Arch == arch.Name() && r.Ablated == ablated).ToList();
             t.Append(Inv($"### {m.Workload}{on}: simulated time to the halt (ms; {seeds})\n\n"));
             Grid(t, m, mine, r => r.SimulatedMs, "F3", comparePurgeToReaper: true);
             TimeGrids(t, m, mine, on, seeds);
@@ -26,6 +28,7 @@ public static class ExitTables
             Grid(t, m, mine, r => r.Exit.LatencyMeanUs, "F2", comparePurgeToReaper: true);
             t.Append('\n');
         }
+        if (m.Ablations.Count > 1) Ablations(t, m, reports);
         if (m.Archs.Contains(Arch.Amd64) && m.Paths.Contains(ExitPath.PurgeUnordered))
             t.Append("On amd64 purge-unordered is the same path as purge: amd64 has no pmap_purge (no __HAVE_PMAP_PURGE) to leave out.\n\n");
         t.Append(Inv($"### {m.Workload}: the exit latency's parts (mean µs): exit1, on deadproc, the reaper's service, the wakeup to wait4\n\n"));
@@ -50,6 +53,33 @@ public static class ExitTables
             t.Append(Inv($"{us(r.Exit.Exit1TeardownCycles):N1} | {us(r.Exit.ReaperBusyCycles):N1} | {r.Exit.DeadListMax} | {r.ContextSwitches:N0} | {us(r.KernelLock.WaitCycles):N1} | {busy:F1} | {checker} | {(r.Failed ? $"FAILED: {r.Failure}" : "ok")} |\n"));
         }
         return t.ToString();
+    }
+
+    /// <summary>
+    /// How much of purge's difference from the reaper (simulated time) each mechanism accounts for: the difference with
+    /// the whole model, with the mechanism off, and what turning it off changed.
+    /// </summary>
+    private static void Ablations(StringBuilder t, ExitBench.Matrix m, IReadOnlyList<RunReport> reports)
+    {
+        if (!m.Paths.Contains(ExitPath.Purge) || !m.Paths.Contains(ExitPath.Reaper)) return;
+        t.Append(Inv($"### {m.Workload}: what each mechanism accounts for (purge vs reaper in simulated time, mean over the seeds)\n\n"));
+        t.Append("| arch | CPUs | mechanism off | purge vs reaper, whole model | with it off | its share (points) |\n|---|---:|---|---:|---:|---:|\n");
+        double? Diff(Arch a, int cpus, string ablated)
+        {
+            var cell = (ExitPath p) => reports.Where(r => r.Arch == a.Name() && r.Cpus == cpus && r.Ablated == ablated && r.ExitPath == p.Name() && !r.Failed).ToList();
+            var (purge, reaper) = (cell(ExitPath.Purge), cell(ExitPath.Reaper));
+            if (purge.Count == 0 || reaper.Count == 0) return null;
+            double rp = reaper.Average(r => r.SimulatedMs);
+            return rp == 0 ? 0 : 100 * (purge.Average(r => r.SimulatedMs) - rp) / rp;
+        }
+        foreach (var a in m.Archs)
+            foreach (int cpus in m.Cpus)
+                foreach (var off in m.Ablations.OfType<Mechanism>())
+                {
+                    if (Diff(a, cpus, "none") is not { } whole || Diff(a, cpus, off.Name()) is not { } without) continue;
+                    t.Append(Inv($"| {a.Name()} | {cpus} | {off.Name()} | {whole:+0.0;-0.0;0.0} % | {without:+0.0;-0.0;0.0} % | {whole - without:+0.0;-0.0;0.0} |\n"));
+                }
+        t.Append('\n');
     }
 
     /// <summary>A run's user and system time as time(1) shows them: statclock's ticks, or the exact cycles when too few ticks fell to mean anything.</summary>

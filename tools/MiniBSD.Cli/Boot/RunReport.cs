@@ -34,6 +34,7 @@ public sealed record RunReport(
     IReadOnlyDictionary<string, long> X86Invalidations,
     long IpisSent,
     long PagesFreed,
+    RunReport.FreePathFigures FreePath,
     IReadOnlyList<RunReport.CpuFigures> PerCpu,
     long LeakedFrames,
     int LeakedAsids,
@@ -42,6 +43,9 @@ public sealed record RunReport(
     string TraceHash,
     string? Failure = null)
 {
+    /// <summary>The mechanism this run turned off (--ablate), or "none".</summary>
+    public string Ablated { get; init; } = "none";
+
     /// <summary>Whether the run failed (see <see cref="Failure"/>, which says why; null for a run that did what it should).</summary>
     [JsonIgnore]
     public bool Failed => Failure is not null;
@@ -100,6 +104,9 @@ public sealed record RunReport(
 
     public sealed record LockFigures(long Acquisitions, long Contended, long HoldCycles, long WaitCycles);
 
+    /// <summary>The page allocator's free path: pmemrange runs inserted, uvm.fpageqlock, the per-CPU magazines, free segments at the end.</summary>
+    public sealed record FreePathFigures(bool PerCpuCache, long RunsFreed, LockFigures FpageqLock, long CacheHits, long CacheMisses, long Segments);
+
     public sealed record CpuFigures(int Cpu, long Cycles, double BusyPercent);
 
     /// <summary>How a run ended, as <see cref="End"/> names it.</summary>
@@ -126,6 +133,8 @@ public sealed record RunReport(
             Enum.GetValues<X86Flush>().Where(op => total.X86Invalidations(op) > 0).ToDictionary(X86FlushName, op => total.X86Invalidations(op)),
             total.IpisSent,
             k.Pages.Frees,
+            new FreePathFigures(k.Pages.PerCpuCache, k.Pages.RunsFreed, new LockFigures(k.Pages.FpageqLock.Acquisitions, k.Pages.FpageqLock.Contended,
+                k.Pages.FpageqLock.HoldCycles, k.Pages.FpageqLock.SpinCycles), k.Pages.CacheHits, k.Pages.CacheMisses, k.Pages.Segments),
             m.Cpus.Select(c => new CpuFigures(c.Id, c.Clock, end == 0 ? 0 : Math.Round(100.0 * (c.Clock - k.Sched.IdleCycles(c)) / end, 2))).ToList(),
             leaked, k.Halted ? k.LeakedAsids : 0, m.Checker.Violations.Count, m.Checker.Violations.Take(5).Select(v => v.ToString()).ToList(),
             $"{k.Sched.TraceHash:x16}");
@@ -196,6 +205,9 @@ public sealed record RunReport(
         w.WriteLine($"    latency's parts (mean): exit1 {lp.InExit1:F2} us, on deadproc {lp.OnDeadproc:F2}, the reaper's service {lp.InReaper:F2}, the wakeup to wait4 {lp.ToWait4:F2}");
         w.WriteLine($"    teardown: {Us(e.Exit1TeardownCycles)} in exit1 ({e.FramesFreedInExit1:N0} frames), {Us(e.ReaperTeardownCycles)} in the reaper ({e.FramesFreedByReaper:N0} frames); reaper busy {Us(e.ReaperBusyCycles)} (uvm_exit {Us(e.ReaperTeardownCycles)}, KERNEL_LOCK {Us(e.ReaperLockCycles)}, the zombie step {Us(e.ReaperZombieCycles)})");
         w.WriteLine($"    deadproc: at most {e.DeadListMax} waiting, {e.DeadListMean:F3} on average; {PagesFreed:N0} pages freed in all");
+        var f = FreePath;
+        string cache = f.PerCpuCache ? $"per-CPU magazines {f.CacheHits:N0} hits, {f.CacheMisses:N0} refills" : "no per-CPU page cache (the kernel before 2024)";
+        w.WriteLine($"  free path: {f.RunsFreed:N0} runs into pmemrange; uvm.fpageqlock {f.FpageqLock.Acquisitions:N0} holds ({f.FpageqLock.Contended:N0} contended), held {Us(f.FpageqLock.HoldCycles)}, spun {Us(f.FpageqLock.WaitCycles)}; {cache}; {f.Segments:N0} free segments at the end");
     }
 
     private string Us(long cycles) => $"{cycles * 1e6 / FrequencyHz:N1} us";

@@ -19,7 +19,8 @@ public sealed record SystemOptions(
     ExitPath ExitPath = ExitPath.Purge,
     string? JsonFile = null,
     IReadOnlyList<FailSpec>? Faults = null,
-    Arch Arch = Arch.Arm64)
+    Arch Arch = Arch.Arm64,
+    Mechanism? Ablate = null)
 {
     /// <summary>Arms <paramref name="k"/>'s fault injection with <see cref="Faults"/>.</summary>
     public void Arm(InitMain k)
@@ -43,7 +44,11 @@ public sealed record SystemOptions(
         : null;
 
     /// <summary>The kernel's options these make.</summary>
-    public KernelOptions KernelOptions() => new(Seed, MaxProc, ExitPath: ExitPath);
+    public KernelOptions KernelOptions() => new(Seed, MaxProc, ExitPath: ExitPath, PerCpuPageCache: Ablate != Mechanism.PercpuCache,
+        FreeCosts: Ablate == Mechanism.FreeCost ? Kernel.Uvm.PmrCosts.Free : null);
+
+    /// <summary>What <see cref="Ablate"/> turned off, as reports name it ("none" for the whole model).</summary>
+    public string AblatedName => Ablate?.Name() ?? "none";
 }
 
 /// <summary>Sizes on the command line: "512M", "4G", "65536K" or bytes.</summary>

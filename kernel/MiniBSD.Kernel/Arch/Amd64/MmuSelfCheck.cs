@@ -100,7 +100,7 @@ internal sealed class MmuSelfCheck(Machine machine, BootInfo boot, UvmPage pages
         machine.Memory.Write64(fresh, ~Pattern);
         long invpcid = machine.TotalCounters().X86Invalidations(X86Flush.InvpcidAddress);
         pmaps.PmapEnter(cpu, pm, UserVa, fresh, VmProt.ReadWrite);         // store, then pmap_tlb_shootpage (local INVPCID)
-        pages.Free(frame);                                                  // rule 2: no usable entry maps it now
+        pages.Free(cpu, frame);                                                  // rule 2: no usable entry maps it now
         cpu.Execute(X86Code.Stac);
         bool ok = cpu.TryRead64(UserVa, out ulong v) && v == ~Pattern && machine.Checker.Violations.Count == 0;
         cpu.Execute(X86Code.Clac);
@@ -130,7 +130,7 @@ internal sealed class MmuSelfCheck(Machine machine, BootInfo boot, UvmPage pages
     {
         var cpu = Cpu(1);
         pmaps.PmapRemove(cpu, pm, UserVa, UserVa + 0x1000);
-        pages.Free(frame);
+        pages.Free(cpu, frame);
         pmaps.PmapDeactivate(cpu, pm);
         pmaps.PmapSwitch(cpu, pmaps.Kernel);
         pmaps.PmapDestroy(cpu, pm);

@@ -41,7 +41,7 @@ public sealed partial class PmapSystem
         else if (flushes && eva - sva > 32 * PageSize && !pm.IsKernel) PmapTlbShoottlb(cpu, pm, shootself);
         else if (flushes) PmapTlbShootrange(cpu, pm, sva, eva, shootself);
         PmapTlbShootwait(cpu);
-        foreach (ulong ptp in _emptyPtps) _pages.Free(ptp);
+        foreach (ulong ptp in _emptyPtps) _pages.Free(cpu, ptp);
         return removed;
     }
 

@@ -151,7 +151,7 @@ public sealed partial class PmapSystem : Kern.IInterruptAccounted
             }
         }
         _wire[FrameIndex(table)] = 0;
-        _pages.Free(table);
+        _pages.Free(cpu, table);
     }
 
     /// <summary>One buffer a table level for whole-table reads (a 4 KiB stackalloc would be zeroed each call).</summary>

@@ -114,7 +114,7 @@ public sealed class MmuSelfCheck(Machine machine, BootInfo boot, UvmPage pages, 
         long vae = machine.TotalCounters().Tlbi(TlbiOp.Vae1Is);
         pmaps.PmapEnter(cpu, user.Pm, UserVa, fresh, VmProt.ReadWrite); // invalid entry, TLBI VAE1IS, new entry
         long removed = machine.TotalCounters().TlbEntriesInvalidated - removedBefore;
-        pages.Free(user.Frame);                                            // rule 2: no usable entry maps it now
+        pages.Free(cpu, user.Frame);                                            // rule 2: no usable entry maps it now
         bool ok = cpu.TryReadUnprivileged(UserVa, 8, out ulong v) && v == ~Pattern && machine.Checker.Violations.Count == 0
             && machine.TotalCounters().Tlbi(TlbiOp.Vae1Is) - vae == 1;
         Step("break-before-make (pmap_enter over a live page)", ok, $"1 TLBI VAE1IS, {removed} TLB entr{(removed == 1 ? "y" : "ies")} removed, new frame read back 0x{v:X}, old frame freed, checker silent");
@@ -127,7 +127,7 @@ public sealed class MmuSelfCheck(Machine machine, BootInfo boot, UvmPage pages, 
         ushort asid = user.Pm.AsidNumber;
         pmaps.PmapDeactivate(cpu, user.Pm);                                // TTBR0 -> the empty table, ASID 0
         pmaps.PmapRemove(cpu, user.Pm, UserVa, UserVa + 0x1000);          // inactive: no per-page TLBI
-        pages.Free(user.Frame);                                            // harmless: ASID loaded nowhere
+        pages.Free(cpu, user.Frame);                                            // harmless: ASID loaded nowhere
         // The entries of the ASID outlive the switch; the counters (a PMU would) show pmap_free_asid removing them.
         long before = machine.TotalCounters().TlbEntriesInvalidated;
         pmaps.PmapDestroy(cpu, user.Pm);                                   // TLBI ASIDE1IS, tables freed

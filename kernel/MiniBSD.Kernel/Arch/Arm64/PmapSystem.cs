@@ -196,7 +196,7 @@ public sealed partial class PmapSystem
                 if (d.IsValid && d.IsTableOrPage) VpDestroy(cpu, d.Address, level + 1);
             }
         }
-        _pages.Free(table);
+        _pages.Free(cpu, table);
     }
 
     /// <summary>The next non-zero slot after <paramref name="i"/>, or -1.</summary>
