@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MiniBSD.Cli;
 using MiniBSD.Cli.Bench;
+using MiniBSD.Cli.Boot;
 
 namespace MiniBSD.Tests.Cli;
 
@@ -110,12 +111,39 @@ public sealed class ExitBenchTests
     [InlineData("--cpus", "2,0", "--cpus 0: must be a number from 1 to 64")]
     [InlineData("--exit-path", "purge,lazy", "--exit-path lazy: not one of purge, reaper, purge-unordered, purge-broken")]
     [InlineData("--seeds", "x", "--seeds x: must be a number from 0")]
+    [InlineData("--ablate", "free-cost,lazy", "--ablate lazy: not one of free-cost, percpu-cache")]
     public void Bad_matrix_options_are_named_and_exit_2(string option, string value, string message)
     {
         var (code, stdout, stderr) = Minibsd("bench", "exit", option, value, "--out", Path.GetTempPath());
         Assert.Equal(2, code);
         Assert.Empty(stdout);
         Assert.Contains($"minibsd bench exit: {message}", stderr);
+    }
+
+    [Fact]
+    public void An_unknown_mechanism_for_boot_is_named()
+    {
+        var (code, _, stderr) = Minibsd("boot", "--ablate", "tlb");
+        Assert.Equal(2, code);
+        Assert.Contains("minibsd boot: --ablate 'tlb' is not one of free-cost, percpu-cache", stderr);
+    }
+
+    [Fact]
+    public void Ablations_are_a_dimension_with_a_table_of_what_each_mechanism_accounts_for()
+    {
+        var o = new MiniBSD.Cli.Boot.SystemOptions(MemoryBytes: 128 * MiniBSD.Hal.MachineConfig.MiB);
+        var m = ExitBench.Parse("exitstorm", "4", "purge,reaper", "0", out _, ablate: "free-cost")!;
+        var runs = ExitBench.RunAll(o, m, null);
+        Assert.Equal(["none", "none", "free-cost", "free-cost"], runs.Select(r => r.Ablated));
+        Assert.All(runs.Where(r => r.Ablated == "free-cost"), r => Assert.Equal(0, r.FreePath.FpageqLock.HoldCycles));
+        Assert.All(runs.Where(r => r.Ablated == "none"), r => Assert.True(r.FreePath.FpageqLock.HoldCycles > 0));
+        Assert.All(runs, r => Assert.False(r.Failed, r.Failure));
+        string md = ExitTables.Markdown(m, runs, checkerOn: true);
+        Assert.Contains("### exitstorm, free-cost off: simulated time to the halt", md);
+        var row = md.Split('\n').Single(l => l.StartsWith("| arm64 | 4 | free-cost |", StringComparison.Ordinal));
+        double Pct(RunReport p, RunReport r) => 100 * (p.SimulatedMs - r.SimulatedMs) / r.SimulatedMs;
+        double whole = Pct(runs[0], runs[1]), without = Pct(runs[2], runs[3]);
+        Assert.Equal(FormattableString.Invariant($"| arm64 | 4 | free-cost | {whole:+0.0;-0.0;0.0} % | {without:+0.0;-0.0;0.0} % | {whole - without:+0.0;-0.0;0.0} |"), row);
     }
 
     [Fact]

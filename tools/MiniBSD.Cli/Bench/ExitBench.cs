@@ -62,12 +62,11 @@ public static class ExitBench
 
     public static Matrix? Parse(string workload, string cpus, string paths, string seeds, out string? problem, string archs = "arm64", string ablate = "")
     {
-        problem = null;
+        if (Workloads.Load(workload, out string name, out problem) is not { } script) return null;
         var ablations = new List<Mechanism?> { null };
         foreach (var a in ablate.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             if (MechanismNames.TryParse(a, out var mech)) ablations.Add(mech);
             else problem ??= $"--ablate {a}: not one of {string.Join(", ", MechanismNames.All.Select(x => x.Name()))}";
-        if (Workloads.Load(workload, out string name, out problem) is not { } script) return null;
         var cpuList = Numbers(cpus, "--cpus", 1, 64, ref problem);
         var seedList = Numbers(seeds, "--seeds", 0, int.MaxValue, ref problem);
         var pathList = new List<ExitPath>();

@@ -84,10 +84,7 @@ public static class ExitTables
 
     /// <summary>A run's user and system time as time(1) shows them: statclock's ticks, or the exact cycles when too few ticks fell to mean anything.</summary>
     public static (double User, double Sys, bool Exact) Time1(RunReport r) =>
-        r.Time.UTicks + r.Time.STicks >= MinTicks ? (r.Time.UserMs, r.Time.SysMs, false) : (r.Time.UserExactMs, r.Time.SysExactMs, true);
-
-    /// <summary>Below this many ticks a run's time(1) figures are the exact cycles instead.</summary>
-    public const int MinTicks = 200;
+        r.Time.Sampled ? (r.Time.UserMs, r.Time.SysMs, false) : (r.Time.UserExactMs, r.Time.SysExactMs, true);
 
     /// <summary>The seed's kernel build (8 cores / 16 threads amd64): real, user and sys before the diff (s), and the changes it measured.</summary>
     private const string SeedLine = "the seed (a kernel build, 8-core/16-thread amd64): real 136.93 s, user 544.57 s, sys 280.55 s before the diff (user : sys 1.94, 6.03 CPUs busy); with it real -7 to -8 %, user -1 to -2 %, sys -8.5 to -11 %";
@@ -95,7 +92,7 @@ public static class ExitTables
     private static void TimeGrids(StringBuilder t, ExitBench.Matrix m, IReadOnlyList<RunReport> reports, string on, string seeds)
     {
         bool exact = reports.Any(r => !r.Failed && Time1(r).Exact);
-        string how = exact ? $"exact cycles: fewer than {MinTicks} statclock ticks fell in some runs" : "statclock ticks at 100 Hz, as time(1) shows them";
+        string how = exact ? $"exact cycles: fewer than {RunReport.TimeFigures.MinTicks} statclock ticks fell in some runs" : "statclock ticks at 100 Hz, as time(1) shows them";
         t.Append(Inv($"\n### {m.Workload}{on}: user time of every process init waited for (ms; {how}; {seeds})\n\n"));
         Grid(t, m, reports, r => Time1(r).User, "F2", comparePurgeToReaper: true);
         t.Append(Inv($"\n### {m.Workload}{on}: system time, spinning included (ms; {how}; {seeds})\n\n"));

@@ -95,8 +95,14 @@ public sealed record RunReport(
         double InterruptMs,
         double BusyCpus)
     {
-        /// <summary>user : sys as time(1) shows them (the exact figures when no tick fell: a run under a few ms).</summary>
-        public double UserToSys => STicks > 0 ? (double)UTicks / STicks : SysExactMs > 0 ? UserExactMs / SysExactMs : 0;
+        /// <summary>Below this many ticks the time(1) figures mean little: tables and ratios use the exact cycles instead.</summary>
+        public const int MinTicks = 200;
+
+        /// <summary>Whether enough statclock ticks fell for time(1)'s figures to stand for the run.</summary>
+        public bool Sampled => UTicks + STicks >= MinTicks;
+
+        /// <summary>user : sys, from the ticks as time(1) shows them, or from the exact cycles in a run too short for ticks.</summary>
+        public double UserToSys => Sampled ? (STicks == 0 ? 0 : (double)UTicks / STicks) : SysExactMs > 0 ? UserExactMs / SysExactMs : 0;
     }
 
     /// <summary>The exit latency's mean parts (µs).</summary>
