@@ -164,7 +164,7 @@ public sealed partial class Cpu
         Clock += _costs.TlbiLocal;
         if (op.IsBroadcast())
         {
-            Clock += _costs.TlbiBroadcastPerCpu * (_machine.Cpus.Count - 1);
+            Clock += _machine.BroadcastLatency(Clock);
             _machine.BroadcastTlbi(op, xt, _regime.AsidBits);
         }
         else

@@ -68,6 +68,35 @@ public sealed class Machine
         return removed;
     }
 
+    private readonly Timing.Calendar _dvm = new();
+
+    /// <summary>Broadcast TLBIs that waited for others in flight (the mesh model), and the cycles they waited.</summary>
+    public long DvmWaits { get; private set; }
+    public long DvmWaitCycles { get; private set; }
+
+    /// <summary>
+    /// The latency of a broadcast TLBI issued at <paramref name="at"/>, as <see cref="MachineConfig.TlbiModel"/> prices
+    /// it (see <see cref="CostTable.TlbiMeshCycles"/>).
+    /// </summary>
+    internal long BroadcastLatency(long at)
+    {
+        int pes = _cpus.Length;
+        if (Config.TlbiModel == TlbiModel.Linear) return Costs.TlbiBroadcastPerCpu * (pes - 1);
+        long alone = (long)Math.Round(Costs.TlbiMeshCycles * (Math.Sqrt(pes) - 1));
+        if (alone == 0) return 0;
+        long start = _dvm.Reserve(at, alone);   // the DVM messages of broadcasts in flight go first
+        if (start > at) (DvmWaits, DvmWaitCycles) = (DvmWaits + 1, DvmWaitCycles + start - at);
+        if (_dvm.Count > 64) _dvm.Forget(MinClock());
+        return start - at + alone;
+    }
+
+    private long MinClock()
+    {
+        long min = long.MaxValue;
+        foreach (var c in _cpus) min = Math.Min(min, c.Clock);
+        return min;
+    }
+
     /// <summary>Called when a CPU's checker setting changes, so every micro-TLB forgets what it cached.</summary>
     internal void InvalidateMicroTlbs()
     {

@@ -4,6 +4,18 @@ using MiniBSD.Hal.Tlb;
 
 namespace MiniBSD.Hal;
 
+/// <summary>
+/// How a broadcast (Inner Shareable) TLBI's latency is modelled. <see cref="Mesh"/>, the default: a base that grows
+/// with the square root of the PEs in the domain (the diameter of a 2D mesh interconnect) and DVM messages that
+/// serialise, so concurrent broadcasters wait for each other (CostTable.TlbiMeshCycles says from what).
+/// <see cref="Linear"/>: the model before issue #12, TlbiBroadcastPerCpu per other PE, no interference.
+/// </summary>
+public enum TlbiModel
+{
+    Mesh,
+    Linear,
+}
+
 /// <summary>What machine to build: CPUs, RAM, the MMU's reported features, TLB shape and costs.</summary>
 public sealed record MachineConfig
 {
@@ -23,6 +35,8 @@ public sealed record MachineConfig
     public int AsidBits { get; init; } = 16;
     public TlbGeometry Tlb { get; init; } = TlbGeometry.Default;
     public CostTable Costs { get; init; } = CostTable.Default;
+    /// <summary>How a broadcast TLBI is priced: <see cref="TlbiModel.Mesh"/> (from measurements) or the old linear model.</summary>
+    public TlbiModel TlbiModel { get; init; } = TlbiModel.Mesh;
     /// <summary>Turn the TLB coherence checker on from the start (tests do; it costs host time).</summary>
     public bool CheckCoherence { get; init; }
 

@@ -29,6 +29,19 @@ public sealed record CostTable
     /// this is why a broadcast TLBI grows with the CPU count.</summary>
     public long TlbiBroadcastPerCpu { get; init; } = 100;
 
+    /// <summary>
+    /// The mesh model's broadcast TLBI (MachineConfig.TlbiModel.Mesh): TlbiMeshCycles x (sqrt(PEs) - 1) for one
+    /// broadcaster, and broadcasts serialise in the interconnect, each waiting for those in flight. The shapes are
+    /// measured ones: on a 32-CPU Ampere system the latency of TLBI broadcasts "increases almost linearly with the
+    /// number of CPUs trying to send tlbi broadcasts at the same time" (A. Arcangeli, "arm64: tlb: skip tlbi
+    /// broadcast", 2020); a single process's TLBI + DSB took 5.4 % of CPU on 8 cores and 17.0 % on a ~100-core
+    /// Kunpeng 920 (B. Song, batched TLB flush v2 cover letter): 3.2x for 12.5x the cores, the growth of a mesh's
+    /// diameter (sqrt 12.5 = 3.5), not of a per-target cost (12.5x). The constant keeps one broadcast on 8 PEs at the
+    /// old model's 700 cycles; that puts one TLBI + DSB near 0.35 µs (875 cycles) at 12 PEs, the one absolute figure
+    /// found (D. Jain, arm64 "Elide TLB flush in certain pte protection transitions": 3.2 -> 2.85 µs an mprotect).
+    /// </summary>
+    public long TlbiMeshCycles { get; init; } = 383;
+
     /// <summary>DSB: drain outstanding memory operations and wait for maintenance to complete, ~30 cycles
     /// when nothing is outstanding (pipeline drain).</summary>
     public long Dsb { get; init; } = 30;

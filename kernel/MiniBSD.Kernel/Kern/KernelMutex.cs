@@ -16,7 +16,7 @@ namespace MiniBSD.Kernel.Kern;
 /// </summary>
 public sealed class KernelMutex(string name, Machine machine)
 {
-    private readonly List<(long Start, long End)> _holds = [];
+    private readonly Hal.Timing.Calendar _holds = new();
 
     public string Name { get; } = name;
 
@@ -31,7 +31,7 @@ public sealed class KernelMutex(string name, Machine machine)
     /// <summary>mtx_enter, a critical section of <paramref name="holdCycles"/>, mtx_leave, on <paramref name="cpu"/>'s clock.</summary>
     public void Hold(Cpu cpu, long holdCycles)
     {
-        long at = cpu.Clock, start = FirstGap(at, holdCycles);
+        long at = cpu.Clock, start = _holds.Reserve(at, holdCycles);
         if (start > at)
         {
             Contended++;
@@ -40,39 +40,15 @@ public sealed class KernelMutex(string name, Machine machine)
             else cpu.AdvanceClock(start - at);
         }
         cpu.AdvanceClock(holdCycles);
-        Insert(start, start + holdCycles);
         Acquisitions++;
         HoldCycles += holdCycles;
-        if (_holds.Count > 64) Forget();
+        if (_holds.Count > 64) _holds.Forget(MinClock());
     }
 
-    /// <summary>The earliest start at or after <paramref name="at"/> where a hold of <paramref name="length"/> overlaps none.</summary>
-    private long FirstGap(long at, long length)
-    {
-        long start = at;
-        foreach (var (s, e) in _holds)
-        {
-            if (e <= start) continue;
-            if (s >= start + length) break;   // sorted by start: the gap before this hold is long enough
-            start = e;
-        }
-        return start;
-    }
-
-    private void Insert(long start, long end)
-    {
-        int i = _holds.Count;
-        while (i > 0 && _holds[i - 1].Start > start) i--;
-        _holds.Insert(i, (start, end));
-    }
-
-    /// <summary>Drops the holds that end before every CPU's clock: no request can fall before them again.</summary>
-    private void Forget()
+    private long MinClock()
     {
         long min = long.MaxValue;
         foreach (var c in machine.Cpus) min = Math.Min(min, c.Clock);
-        int n = 0;
-        while (n < _holds.Count && _holds[n].End <= min) n++;
-        _holds.RemoveRange(0, n);
+        return min;
     }
 }

@@ -10,6 +10,8 @@ public enum Mechanism
     FreeCost,
     /// <summary>The per-CPU page magazines of 2024 (off: every free and allocation takes the lock, as before them).</summary>
     PercpuCache,
+    /// <summary>The broadcast TLBI model from measurements (off: the old linear price per target CPU).</summary>
+    TlbiModel,
 }
 
 public static class MechanismNames
@@ -19,7 +21,8 @@ public static class MechanismNames
     public static string Name(this Mechanism m) => m switch
     {
         Mechanism.FreeCost => "free-cost",
-        _ => "percpu-cache",
+        Mechanism.PercpuCache => "percpu-cache",
+        _ => "tlbi-model",
     };
 
     public static bool TryParse(string name, out Mechanism m)

@@ -50,6 +50,37 @@ public sealed class CostTests
         Assert.Equal(1, eight.TotalCounters().Tlbi(TlbiOp.Vae1));
     }
 
+    [Theory]
+    [InlineData(8, 700, 700)]       // the mesh constant keeps 8 PEs where the linear model was
+    [InlineData(16, 1149, 1500)]    // 383 x (4 - 1) against 100 x 15
+    [InlineData(64, 2681, 6300)]    // sqrt grows slower than a price per target
+    public void A_broadcast_grows_with_the_square_root_of_the_pes_in_the_mesh_model_and_linearly_in_the_old(int cpus, long mesh, long linear)
+    {
+        foreach (var (model, expected) in new[] { (TlbiModel.Mesh, mesh), (TlbiModel.Linear, linear) })
+        {
+            var m = new Machine(new MachineConfig { Cpus = cpus, TlbiModel = model });
+            m.Cpus[0].Tlbi(TlbiOp.Aside1Is, 1UL << 48);
+            Assert.Equal(C.TlbiLocal + expected, m.Cpus[0].Clock);
+        }
+    }
+
+    [Fact]
+    public void Concurrent_broadcasters_wait_for_each_other_in_the_mesh_model_and_not_in_the_linear_one()
+    {
+        var mesh = new Machine(new MachineConfig { Cpus = 16 });
+        long alone = 1149;
+        for (int i = 0; i < 3; i++) mesh.Cpus[i].Tlbi(TlbiOp.Vae1Is, 1);   // three CPUs at time 0
+        Assert.Equal([C.TlbiLocal + alone, C.TlbiLocal + 2 * alone, C.TlbiLocal + 3 * alone], mesh.Cpus.Take(3).Select(c => c.Clock));
+        Assert.Equal((2L, 3 * alone), (mesh.DvmWaits, mesh.DvmWaitCycles));   // the second waited one, the third two
+        mesh.Cpus[3].AdvanceClock(10 * alone);
+        mesh.Cpus[3].Tlbi(TlbiOp.Vae1Is, 1);                                 // after they finished: no wait
+        Assert.Equal(11 * alone + C.TlbiLocal, mesh.Cpus[3].Clock);
+        var linear = new Machine(new MachineConfig { Cpus = 16, TlbiModel = TlbiModel.Linear });
+        for (int i = 0; i < 3; i++) linear.Cpus[i].Tlbi(TlbiOp.Vae1Is, 1);
+        Assert.All(linear.Cpus.Take(3), c => Assert.Equal(C.TlbiLocal + 1500, c.Clock));
+        Assert.Equal(0, linear.DvmWaits);
+    }
+
     [Fact]
     public void Barriers_system_registers_exceptions_and_frames_are_costed()
     {

@@ -35,6 +35,7 @@ public sealed record RunReport(
     long IpisSent,
     long PagesFreed,
     RunReport.FreePathFigures FreePath,
+    RunReport.BroadcastFigures Broadcasts,
     IReadOnlyList<RunReport.CpuFigures> PerCpu,
     long LeakedFrames,
     int LeakedAsids,
@@ -110,6 +111,9 @@ public sealed record RunReport(
 
     public sealed record LockFigures(long Acquisitions, long Contended, long HoldCycles, long WaitCycles);
 
+    /// <summary>How broadcast TLBIs were priced (mesh or linear) and, in the mesh model, how many waited for others in flight.</summary>
+    public sealed record BroadcastFigures(string Model, long Waits, long WaitCycles);
+
     /// <summary>The page allocator's free path: pmemrange runs inserted, uvm.fpageqlock, the per-CPU magazines, free segments at the end.</summary>
     public sealed record FreePathFigures(bool PerCpuCache, long RunsFreed, LockFigures FpageqLock, long CacheHits, long CacheMisses, long Segments);
 
@@ -141,6 +145,7 @@ public sealed record RunReport(
             k.Pages.Frees,
             new FreePathFigures(k.Pages.PerCpuCache, k.Pages.RunsFreed, new LockFigures(k.Pages.FpageqLock.Acquisitions, k.Pages.FpageqLock.Contended,
                 k.Pages.FpageqLock.HoldCycles, k.Pages.FpageqLock.SpinCycles), k.Pages.CacheHits, k.Pages.CacheMisses, k.Pages.Segments),
+            new BroadcastFigures(m.Config.TlbiModel == TlbiModel.Mesh ? "mesh" : "linear", m.DvmWaits, m.DvmWaitCycles),
             m.Cpus.Select(c => new CpuFigures(c.Id, c.Clock, end == 0 ? 0 : Math.Round(100.0 * (c.Clock - k.Sched.IdleCycles(c)) / end, 2))).ToList(),
             leaked, k.Halted ? k.LeakedAsids : 0, m.Checker.Violations.Count, m.Checker.Violations.Take(5).Select(v => v.ToString()).ToList(),
             $"{k.Sched.TraceHash:x16}");
@@ -211,6 +216,8 @@ public sealed record RunReport(
         w.WriteLine($"    latency's parts (mean): exit1 {lp.InExit1:F2} us, on deadproc {lp.OnDeadproc:F2}, the reaper's service {lp.InReaper:F2}, the wakeup to wait4 {lp.ToWait4:F2}");
         w.WriteLine($"    teardown: {Us(e.Exit1TeardownCycles)} in exit1 ({e.FramesFreedInExit1:N0} frames), {Us(e.ReaperTeardownCycles)} in the reaper ({e.FramesFreedByReaper:N0} frames); reaper busy {Us(e.ReaperBusyCycles)} (uvm_exit {Us(e.ReaperTeardownCycles)}, KERNEL_LOCK {Us(e.ReaperLockCycles)}, the zombie step {Us(e.ReaperZombieCycles)})");
         w.WriteLine($"    deadproc: at most {e.DeadListMax} waiting, {e.DeadListMean:F3} on average; {PagesFreed:N0} pages freed in all");
+        if (Arch == "arm64")
+            w.WriteLine($"  broadcast TLBIs priced by the {Broadcasts.Model} model{(Broadcasts.Model == "mesh" ? $": {Broadcasts.Waits:N0} waited for broadcasts in flight, {Us(Broadcasts.WaitCycles)} in all" : "")}");
         var f = FreePath;
         string cache = f.PerCpuCache ? $"per-CPU magazines {f.CacheHits:N0} hits, {f.CacheMisses:N0} refills" : "no per-CPU page cache (the kernel before 2024)";
         w.WriteLine($"  free path: {f.RunsFreed:N0} runs into pmemrange; uvm.fpageqlock {f.FpageqLock.Acquisitions:N0} holds ({f.FpageqLock.Contended:N0} contended), held {Us(f.FpageqLock.HoldCycles)}, spun {Us(f.FpageqLock.WaitCycles)}; {cache}; {f.Segments:N0} free segments at the end");

@@ -126,6 +126,7 @@ public static class SystemCommand
         var config = new MachineConfig
         {
             Arch = o.Arch, Cpus = o.Cpus, MemoryBytes = o.MemoryBytes, PaBits = o.PaBits, AsidBits = o.AsidBits, Costs = costs, CheckCoherence = o.Check,
+            TlbiModel = o.Ablate == Mechanism.TlbiModel ? TlbiModel.Linear : TlbiModel.Mesh,
         };
         if (problem is null)
         {
