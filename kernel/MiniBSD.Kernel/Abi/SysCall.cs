@@ -23,6 +23,7 @@ public enum SysCall
     Mmap = 49,   // 197 until OpenBSD 7.4 (pad_mmap since)
     Reboot = 55,
     Execve = 59,
+    Vfork = 66,
     Munmap = 73,
     ClockGettime = 87,
     Mprotect = 74,

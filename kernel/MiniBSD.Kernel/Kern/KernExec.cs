@@ -95,6 +95,7 @@ public sealed class KernExec(Uvm.Uvm uvm, ProgramRegistry programs, KernExit exi
             yield break;
         }
         Execs++;
+        if (KernFork.ReleasePpwait(pr)) yield return Op.Wakeup(pr.Parent!);   // PS_EXEC: a vfork parent goes on
         if (Dmesg is { DebugEnabled: true }) Dmesg.Debug(cpu, $"pid {pr.Pid}: exec {image!.Path}{(argv.Length > 1 ? " " + string.Join(' ', argv[1..]) : "")}");
         yield return Op.Return(0);
     }

@@ -33,6 +33,7 @@ public sealed partial class KernExit
         pr.ExitCost = new ExitTimes(p.Cpu, CurCpu(p).Clock);
         LogExit(p, xexit, xsig);
         Step(p, ExitStep.Exit1);
+        if (KernFork.ReleasePpwait(pr)) yield return Op.Wakeup(pr.Parent!);   // a vfork parent waiting for us: wake it early
         TuaggAddProcess(p);   // off ps_threads: the thread's time so far into ps_tu; p_tu starts again from 0
 
         if (pr.Fd is { } fd)

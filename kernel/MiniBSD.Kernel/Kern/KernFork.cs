@@ -23,20 +23,58 @@ public sealed class KernFork(KernProc procs, Uvm.Uvm uvm, Sched sched)
     /// fork1, reading 0 as its result. Frames below are copied with references to the parent's thread and process
     /// re-pointed at the child's.
     /// </summary>
-    public IEnumerator<Op> Fork1(Proc p)
+    public IEnumerator<Op> Fork1(Proc p, bool ppwait = false)
     {
         var parent = p.Process!;
         var error = Fork1Now(p, parent, out var child);
+        if (error == Errno.None && ppwait)
+        {
+            child!.Flags |= ProcessFlags.PpWait;   // FORK_PPWAIT: PS_PPWAIT on the child, PS_ISPWAIT on the parent
+            parent.Flags |= ProcessFlags.IsPWait;
+        }
         yield return Op.Return(error == Errno.None ? child!.Pid : -(long)error);
     }
 
-    public void Register(Sysent s) => s.Add(SysCall.Fork, SysFork);
+    /// <summary>Forks with FORK_PPWAIT made so far (forkstat.cntvfork).</summary>
+    public long Vforks { get; private set; }
+
+    public void Register(Sysent s)
+    {
+        s.Add(SysCall.Fork, SysFork);
+        s.Add(SysCall.Vfork, SysVfork);
+    }
 
     /// <summary>sys_fork: the child's pid in the parent; 0 in the child, which resumes here from fork1's return.</summary>
     private IEnumerator<Op> SysFork(Proc p, SyscallArgs a)
     {
         yield return Op.Call(Fork1(p));
         yield return Op.Return(p.Retval);
+    }
+
+    /// <summary>
+    /// sys_vfork: fork1(FORK_VFORK | FORK_PPWAIT). OpenBSD's vfork shares nothing a fork would copy (no FORK_SHAREVM:
+    /// the child gets a copy-on-write copy of the address space); what it keeps of vfork is the wait: the parent
+    /// sleeps on "ppwait" until the child clears PS_ISPWAIT by exec or exit. The child (0 here) goes straight on.
+    /// </summary>
+    private IEnumerator<Op> SysVfork(Proc p, SyscallArgs a)
+    {
+        yield return Op.Call(Fork1(p, ppwait: true));
+        long pid = p.Retval;
+        if (pid > 0) Vforks++;
+        while (pid > 0 && p.Process!.Is(ProcessFlags.IsPWait)) yield return Op.Sleep(p.Process);   // tsleep "ppwait"
+        yield return Op.Return(pid);
+    }
+
+    /// <summary>
+    /// The end of a vfork child's hold on its parent, at its execve or exit1: PS_PPWAIT and the parent's PS_ISPWAIT
+    /// cleared, the parent woken (its channel: the process). True when there was a parent to wake.
+    /// </summary>
+    public static bool ReleasePpwait(Process child)
+    {
+        if (!child.Is(ProcessFlags.PpWait)) return false;
+        child.Flags &= ~ProcessFlags.PpWait;
+        if (child.Parent is { } parent) parent.Flags &= ~ProcessFlags.IsPWait;
+        return child.Parent is not null;
     }
 
     private Errno Fork1Now(Proc p, Process parent, out Process? child)

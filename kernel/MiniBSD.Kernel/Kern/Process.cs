@@ -9,6 +9,7 @@ public enum ProcessFlags
     None = 0,
     Exiting = 0x8,        // PS_EXITING: exit1 has begun
     PpWait = 0x40,        // PS_PPWAIT: a vfork parent waits for this child
+    IsPWait = 0x80,       // PS_ISPWAIT: this process is the vfork parent waiting for a PS_PPWAIT child
     Traced = 0x200,       // PS_TRACED
     Waited = 0x400,       // PS_WAITED: a stop was reported to wait
     CoreDump = 0x800,     // PS_COREDUMP: killed by a signal that dumps core

@@ -168,6 +168,17 @@ public abstract class PosixTests(Arch arch)
         s.AssertCleanHalt();
     }
 
+    [Theory]
+    [InlineData("exit", "exited 7")]
+    [InlineData("exec", "exited 0")]
+    public void Vfork_puts_the_parent_to_sleep_until_the_child_exits_or_execs_and_copies_the_memory(string how, string status)
+    {
+        var s = new MiniSystem($"/bin/probe vfork {how}\n", cpus: 4, arch: arch);
+        Assert.Equal($"child wrote CHILD!!!\nparent resumes after 2 ms and sees ORIGINAL\nchild {status}\n", s.Run());
+        s.AssertCleanHalt();
+        Assert.Equal(1, s.Kernel.Fork.Vforks);
+    }
+
     [Fact]
     public void Nanosleep_clock_gettime_times_and_getrusage_keep_simulated_time()
     {

@@ -19,6 +19,7 @@ internal sealed class Probe : UserProgram
     {
         "fork" => ForkReturns(),
         "data-cow" => DataCopyOnWrite(),
+        "vfork" => VforkWaits(Args[2]),
         "statuses" => Statuses(),
         "orphan" => Orphan(),
         "nocldwait" => NoCldWait(Args[2] == "ign"),
@@ -103,6 +104,26 @@ internal sealed class Probe : UserProgram
         }
         yield return Wait4(-1);
         yield return Say($"parent still sees {System.Text.Encoding.ASCII.GetString(LoadBytes(DataVa, 8))}");
+        yield return Op.Return(0);
+    }
+
+    /// <summary>vfork: the child runs while the parent sleeps until the child exits or execs; the child's memory is a copy.</summary>
+    private IEnumerator<Op> VforkWaits(string how)
+    {
+        yield return Vfork();
+        long pid = Ret;
+        if (pid == 0)
+        {
+            Store(DataVa, "CHILD!!!"u8);
+            yield return Op.Work(5_000_000);   // 2 ms: the parent, asleep in ppwait, cannot get ahead
+            yield return Say($"child wrote {System.Text.Encoding.ASCII.GetString(LoadBytes(DataVa, 8))}");
+            if (how == "exec") yield return Execve("/bin/sleep", ["sleep", "0.002"]);
+            yield return Exit(7);
+        }
+        yield return ClockGettime(CLOCK_MONOTONIC);
+        yield return Say($"parent resumes after {ClockNanoseconds / 1_000_000} ms and sees {System.Text.Encoding.ASCII.GetString(LoadBytes(DataVa, 8))}");
+        yield return Wait4(pid);
+        yield return Say($"child {Wait.Describe(WaitStatus)}");
         yield return Op.Return(0);
     }
 

@@ -16,9 +16,12 @@ public abstract partial class UserProgram
     /// <summary>fork(): a frame; afterwards <see cref="Ret"/> is the child's pid in the parent, 0 in the child.</summary>
     protected Op Fork() => Op.Call(ForkFrame());
 
-    private IEnumerator<Op> ForkFrame()
+    /// <summary>vfork(): as <see cref="Fork"/>, but the parent sleeps until the child execs or exits (OpenBSD copies the address space all the same).</summary>
+    protected Op Vfork() => Op.Call(ForkFrame(SysCall.Vfork));
+
+    private IEnumerator<Op> ForkFrame(SysCall call = SysCall.Fork)
     {
-        yield return Sys(SysCall.Fork);
+        yield return Sys(call);
         if (!Ctx.Carry && Ctx.X0 == 0) AtForkChild();
         yield return Op.Return(Ctx.X0);
     }
