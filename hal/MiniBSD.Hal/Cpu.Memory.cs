@@ -28,6 +28,28 @@ public sealed partial class Cpu
         return ok;
     }
 
+    /// <summary>
+    /// LDR Xt, [va] <paramref name="times"/> times over: the first as <see cref="TryRead64"/> (it may miss and walk), the
+    /// rest TLB hits of the translation it left, charged and counted as that many hits without being made one by one.
+    /// For a loop that reloads one entry for every page of an absent subtree (pmap_remove over a whole address
+    /// space): the same cycles and counters as the loads themselves, in host time that does not grow with the count.
+    /// </summary>
+    public bool TryRead64Repeated(ulong va, long times, out ulong value)
+    {
+        if (!TryRead64(va, out value)) return false;
+        if (times > 1) ChargeHits(times - 1);
+        return true;
+    }
+
+    /// <summary>
+    /// The load just made, <paramref name="times"/> more times: each a TLB hit of the translation it left, charged and
+    /// counted as such (for the same reason as <see cref="TryRead64Repeated"/>, when the count is known only later).
+    /// </summary>
+    public void RepeatLoad(long times)
+    {
+        if (times > 0) ChargeHits(times);
+    }
+
     /// <summary>STR Xt, [va]: an 8-byte store at the current EL; false when it took an exception.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryWrite64(ulong va, ulong value)

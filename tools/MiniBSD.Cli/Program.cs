@@ -115,7 +115,7 @@ public static class Program
         var maxTime = new Option<double>("--max-time") { Description = $"Stop after this many seconds of simulated time if init has not halted (0: no limit)", DefaultValueFactory = _ => RunLimits.DefaultMaxSeconds };
         var exitPath = new Option<string>("--exit-path")
         {
-            Description = "How exiting processes are torn down: purge (OpenBSD since 2025), reaper (before it), purge-unordered (no pmap_purge), purge-broken (the mistake the checker catches; for teaching)",
+            Description = "How exiting processes are torn down: purge (OpenBSD since 2025), reaper (before it), purge-unordered (no pmap_purge), purge-broken (the mistake the checker catches; for teaching), purge-remove-all (the 2025 thread's first try: pmap_remove of the whole user space, very slow)",
             DefaultValueFactory = _ => "purge",
         };
         var json = new Option<string?>("--json") { Description = "Also write what the run measured (times, exit latency, teardown, locks, TLBIs, per-CPU use) as JSON to FILE" };
@@ -209,7 +209,7 @@ public static class Program
             DefaultValueFactory = _ => "build",
         };
         var cpus = new Option<string>("--cpus") { Description = "CPU counts, comma-separated", DefaultValueFactory = _ => "1,2,4,8,16" };
-        var paths = new Option<string>("--exit-path") { Description = "Exit paths, comma-separated (purge, reaper, purge-unordered, purge-broken)", DefaultValueFactory = _ => "purge,reaper,purge-unordered" };
+        var paths = new Option<string>("--exit-path") { Description = "Exit paths, comma-separated (purge, reaper, purge-unordered, purge-broken, purge-remove-all)", DefaultValueFactory = _ => "purge,reaper,purge-unordered" };
         var seeds = new Option<string>("--seeds") { Description = "Seeds, comma-separated: each cell is the mean over them (0: no jitter)", DefaultValueFactory = _ => "0" };
         var outDir = new Option<string>("--out") { Description = "Folder for exit-WORKLOAD.md, .json and .svg", DefaultValueFactory = _ => "." };
         var archs = new Option<string>("--arch") { Description = "Architectures, comma-separated (arm64, amd64): a dimension of the matrix", DefaultValueFactory = _ => "arm64" };

@@ -32,19 +32,28 @@ public enum ExitPath : byte
     /// each one, naming the process, the CPU, the ASID and the frame.
     /// </summary>
     PurgeBroken,
+
+    /// <summary>
+    /// The 2025 thread's first try (Claudio Jeker's): exit1 calls pmap_remove over the whole user range, from 0 to
+    /// VM_MAXUSER_ADDRESS, with the pmap still loaded, before the teardown. Correct and "very slow": a lookup for
+    /// every page of the address space, present or not (2^27 on arm64's 39-bit user space; amd64's loop steps 2 MiB
+    /// blocks, 2^26 of them), charged exactly.
+    /// </summary>
+    PurgeRemoveAll,
 }
 
 public static class ExitPathNames
 {
-    public static IReadOnlyList<ExitPath> All { get; } = [ExitPath.Purge, ExitPath.Reaper, ExitPath.PurgeUnordered, ExitPath.PurgeBroken];
+    public static IReadOnlyList<ExitPath> All { get; } = [ExitPath.Purge, ExitPath.Reaper, ExitPath.PurgeUnordered, ExitPath.PurgeBroken, ExitPath.PurgeRemoveAll];
 
-    /// <summary>The name on the command line: purge, reaper, purge-unordered, purge-broken.</summary>
+    /// <summary>The name on the command line: purge, reaper, purge-unordered, purge-broken, purge-remove-all.</summary>
     public static string Name(this ExitPath path) => path switch
     {
         ExitPath.Purge => "purge",
         ExitPath.Reaper => "reaper",
         ExitPath.PurgeUnordered => "purge-unordered",
         ExitPath.PurgeBroken => "purge-broken",
+        ExitPath.PurgeRemoveAll => "purge-remove-all",
         _ => throw new ArgumentOutOfRangeException(nameof(path), path, null),
     };
 

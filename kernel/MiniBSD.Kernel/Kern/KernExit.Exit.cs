@@ -98,6 +98,7 @@ public sealed partial class KernExit
             case ExitPath.Purge: _uvm.UvmPurge(cpu, vm); break;
             case ExitPath.PurgeUnordered: _uvm.UvmPurge(cpu, vm, pmapPurge: false); break;
             case ExitPath.PurgeBroken: _uvm.UvmPurge(cpu, vm, pmapPurge: false, Uvm.PmapFlush.Never); break;
+            case ExitPath.PurgeRemoveAll: _uvm.UvmPurgeRemoveAll(cpu, vm); break;
             default: throw NoTeardownInExit1();
         }
         if (checker.Enabled) checker.Context = null;

@@ -28,6 +28,17 @@ public sealed partial class Uvm
         UvmspacePurge(cpu, vm, flush);
     }
 
+    /// <summary>
+    /// The 2025 thread's first try: pmap_remove(pmap, 0, VM_MAXUSER_ADDRESS) with the pmap still loaded (every page
+    /// the process had is invalidated on its own), then uvmspace_purge, whose pmap_removes find nothing left.
+    /// </summary>
+    public void UvmPurgeRemoveAll(Cpu cpu, Vmspace vm)
+    {
+        Kassert(vm.Ref == 1, "uvm_purge: vmspace shared ({0} references)", vm.Ref);
+        Pmaps.PmapRemove(cpu, vm.Pmap, 0, Pmaps.VmMaxUserAddress);
+        UvmspacePurge(cpu, vm);
+    }
+
     /// <summary>uvm_exit (the reaper): drop the process's reference; the last one frees the pmap (uvmspace_free).</summary>
     public void UvmExit(Cpu cpu, Vmspace vm) => UvmspaceFree(cpu, vm);
 }

@@ -115,4 +115,29 @@ public sealed class ExitPathArchTests
         Assert.Equal((0, 0), (reaper.ReaperInvpcids, reaper.ReaperIpis));  // inactive everywhere: neither local nor remote
         Assert.Equal(purge, Exit(Arch.Amd64, ExitPath.PurgeUnordered));  // no pmap_purge to leave out: the same path
     }
+
+    [Fact]
+    public void The_first_try_removes_the_whole_user_space_page_by_page_with_the_pmap_loaded()
+    {
+        var arm = Exit(Arch.Arm64, ExitPath.PurgeRemoveAll);
+        Assert.Equal(0, arm.Aside1Is);                                 // no pmap_purge
+        Assert.True(arm.Vae1Is >= Pages, $"{arm.Vae1Is} TLBI VAE1IS for {Pages} pages");   // each removed page invalidated
+        var x86 = Exit(Arch.Amd64, ExitPath.PurgeRemoveAll);
+        // The whole range first (over 32 pages: one INVPCID type 1), then each entry's pmap_remove finds nothing but
+        // still shoots its range, as pmap_do_remove does: purge's (3, 2) plus one.
+        Assert.Equal((3, 3, 0), (x86.Invpcid0, x86.Invpcid1, x86.Ipis));
+    }
+
+    [Theory]
+    [InlineData(Arch.Arm64, 1L << 27)]   // a pmap_vp_lookup for each page of 2^39 bytes, the L0 entry at least
+    [InlineData(Arch.Amd64, 1L << 26)]   // a pmap_pdes_valid for each 2 MiB block of the 2^47-byte user space
+    public void The_first_try_costs_a_lookup_for_every_page_of_the_address_space(Arch arch, long lookups)
+    {
+        var s = new MiniSystem($"memtouch {Pages}\necho done\n", cpus: 2, exitPath: ExitPath.PurgeRemoveAll, arch: arch);
+        Assert.Equal("done\n", s.Run());
+        s.AssertCleanHalt();
+        var memtouch = s.Kernel.Exit.Stats.Processes.Single(e => e.Command == "memtouch");
+        Assert.True(memtouch.Exit1TeardownCycles >= lookups * s.Machine.Costs.AccessTlbHit, $"{memtouch.Exit1TeardownCycles} cycles");
+        Assert.True(s.Machine.TotalCounters().TlbHits >= lookups * s.Kernel.Exit.Stats.Exits);
+    }
 }

@@ -28,6 +28,22 @@ public sealed partial class PmapSystem
         bool shootself = flushes && PmapIsCurpmap(cpu, pm);
         _emptyPtps.Clear();
         int removed = 0;
+        if (LiteralBlockLoop) removed = RemoveBlocksOneByOne(cpu, pm, sva, eva);
+        else RemoveBlocks(cpu, pm, pm.Pml4, 0, sva, eva, ref removed);
+        if (flushes && eva - sva == PageSize) PmapTlbShootpage(cpu, pm, sva, shootself);
+        else if (flushes && eva - sva > 32 * PageSize && !pm.IsKernel) PmapTlbShoottlb(cpu, pm, shootself);
+        else if (flushes) PmapTlbShootrange(cpu, pm, sva, eva, shootself);
+        PmapTlbShootwait(cpu);
+        foreach (ulong ptp in _emptyPtps) _pages.Free(cpu, ptp);
+        return removed;
+    }
+
+    /// <summary>pmap_do_remove's block loop made one 2 MiB block at a time (what <see cref="RemoveBlocks"/> is tested against).</summary>
+    internal bool LiteralBlockLoop { get; set; }
+
+    private int RemoveBlocksOneByOne(Cpu cpu, Amd64Pmap pm, ulong sva, ulong eva)
+    {
+        int removed = 0;
         for (ulong va = sva, blkend; va < eva; va = blkend)
         {
             blkend = Math.Min((va + PdeSize) & ~(PdeSize - 1), eva);
@@ -37,13 +53,52 @@ public sealed partial class PmapSystem
             removed += PmapRemovePtes(cpu, pm, pt, va, blkend);
             if (_wire[FrameIndex(pt)] <= 1) PmapFreePtp(cpu, pm, va, _emptyPtps);
         }
-        if (flushes && eva - sva == PageSize) PmapTlbShootpage(cpu, pm, sva, shootself);
-        else if (flushes && eva - sva > 32 * PageSize && !pm.IsKernel) PmapTlbShoottlb(cpu, pm, shootself);
-        else if (flushes) PmapTlbShootrange(cpu, pm, sva, eva, shootself);
-        PmapTlbShootwait(cpu);
-        foreach (ulong ptp in _emptyPtps) _pages.Free(cpu, ptp);
         return removed;
     }
+
+    /// <summary>
+    /// pmap_do_remove's block loop: for each 2 MiB block, pmap_pdes_valid loads the PML4E, PDPTE and PDE until one is
+    /// absent, then the block's PTEs are zapped and an emptied page table freed (pmap_free_ptp, which may free its
+    /// parents). Every block under one entry loads that entry, so the entry is loaded once and the other blocks' loads
+    /// are charged as the repeats they are (RepeatLoad): all the blocks of its span while its table lives, and up to
+    /// the block that freed the table if one did (the blocks after it stop a level higher, as the loop's would). The
+    /// same cycles and counters as <see cref="RemoveBlocksOneByOne"/>, in host time that grows with the tables, not
+    /// with span / 2 MiB (a whole user space is 2^26 blocks). Returns where <paramref name="table"/> was freed, or
+    /// <paramref name="eva"/>.
+    /// </summary>
+    private ulong RemoveBlocks(Cpu cpu, Amd64Pmap pm, ulong table, int level, ulong sva, ulong eva, ref int removed)
+    {
+        ulong span = 1UL << (39 - 9 * level);
+        for (ulong va = sva; va < eva;)
+        {
+            ulong next = (va & ~(span - 1)) + span;
+            if (next > eva || next <= va) next = eva;
+            ulong slot = Slot(table, va, level);
+            var e = new PageEntry(ReadPte(cpu, slot));   // the first block's load
+            ulong end = next;                            // where this table stops being loaded from
+            bool freed = false;
+            if (e.Present)
+            {
+                Kassert(!e.Large, "pmap_pdes_valid: a large page at level {0} for VA 0x{1:X} in a user pmap", level, va);
+                ulong freedAt = next;   // the end of the block whose pmap_free_ptp freed the table below, if one did
+                if (level < 2) freedAt = RemoveBlocks(cpu, pm, e.Frame, level + 1, va, next, ref removed);
+                else
+                {
+                    removed += PmapRemovePtes(cpu, pm, e.Frame, va, next);
+                    if (_wire[FrameIndex(e.Frame)] <= 1) PmapFreePtp(cpu, pm, va, _emptyPtps);
+                }
+                freed = level > 0 && _wire[FrameIndex(table)] == 0;   // this table too, by the same climb
+                if (freed) end = freedAt;
+            }
+            cpu.RepeatLoad(Blocks(va, end) - 1);   // the other blocks' loads of this entry
+            if (freed) return end;                 // the caller's loop goes on without this table
+            va = next;
+        }
+        return eva;
+    }
+
+    /// <summary>How many 2 MiB blocks [<paramref name="va"/>, <paramref name="end"/>) touches.</summary>
+    private static long Blocks(ulong va, ulong end) => (long)(((end - 1) >> 21) - (va >> 21)) + 1;
 
     /// <summary>pmap_remove_ptes: zaps the valid PTEs of [va, end) in one page table, stopping once it is empty.</summary>
     private int PmapRemovePtes(Cpu cpu, Amd64Pmap pm, ulong pt, ulong va, ulong end)

@@ -9,10 +9,15 @@ namespace MiniBSD.Kernel.Arch.Arm64;
 /// <summary>How pmap_remove walks a range.</summary>
 public enum PmapRemoveWalk : byte
 {
-    /// <summary>OpenBSD arm64: one lookup per page of the range, present or not (reference §4).</summary>
+    /// <summary>
+    /// OpenBSD arm64: one lookup per page of the range, present or not (reference §4), its cost charged exactly while
+    /// the host skips the pages under absent entries.
+    /// </summary>
     PageByPage,
     /// <summary>Skip absent subtrees a whole 2 MiB / 1 GiB / 512 GiB at a time, as amd64 and pmap_vp_destroy do.</summary>
     SkipAbsent,
+    /// <summary>The lookups of <see cref="PageByPage"/> made one by one (what its tests hold it against).</summary>
+    PageByPageLiteral,
 }
 
 /// <summary>

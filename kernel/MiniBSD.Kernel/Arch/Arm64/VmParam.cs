@@ -9,8 +9,12 @@ public static class VmParam
     /// <summary>Start of the TTBR1 half with T1SZ = 16; the direct map maps PA p at DirectMapBase + (p - RAM base).</summary>
     public const ulong DirectMapBase = 0xFFFF_0000_0000_0000;
 
-    /// <summary>Last user address + 1 (T0SZ = 16).</summary>
-    public const ulong VmMaxUserAddress = 0x0001_0000_0000_0000;
+    /// <summary>
+    /// VM_MAXUSER_ADDRESS: OpenBSD arm64's user space is 39 bits (USER_SPACE_BITS 39), less 32 KiB at the top:
+    /// 2^39 - 0x8000. TTBR0 still translates 48 bits (T0SZ = 16), so the walk has one more level than OpenBSD's and
+    /// every user address is under L0 entry 0.
+    /// </summary>
+    public const ulong VmMaxUserAddress = (1UL << 39) - 0x8000;
 
     /// <summary>Device registers are mapped from here (TTBR1, L0 index 510), one page per device.</summary>
     public const ulong DeviceBase = 0xFFFF_FF00_0000_0000;
