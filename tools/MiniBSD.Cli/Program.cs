@@ -213,15 +213,17 @@ public static class Program
         var seeds = new Option<string>("--seeds") { Description = "Seeds, comma-separated: each cell is the mean over them (0: no jitter)", DefaultValueFactory = _ => "0" };
         var outDir = new Option<string>("--out") { Description = "Folder for exit-WORKLOAD.md, .json and .svg", DefaultValueFactory = _ => "." };
         var archs = new Option<string>("--arch") { Description = "Architectures, comma-separated (arm64, amd64): a dimension of the matrix", DefaultValueFactory = _ => "arm64" };
+        var sets = new Option<string[]>("--set") { Description = "NAME=VALUE: a shell variable set before the workload in every cell (exitstorm reads PAGES and ENTRIES); repeatable" };
+        var sweep = new Option<string?>("--sweep") { Description = "NAME=V1,V2,...: a shell variable whose values are a dimension of the matrix, with a table of purge against reaper by value" };
         var ablations = new Option<string>("--ablate") { Description = $"Mechanisms, comma-separated ({string.Join(", ", MechanismNames.All.Select(m => m.Name()))}): each turned off on its own, a dimension of the matrix beside the whole model", DefaultValueFactory = _ => "" };
         var cmd = new Command("exit", "Run a workload under each exit path at each CPU count (in parallel on the host) and compare: Markdown, JSON and an SVG plot")
         {
-            workload, archs, cpus, paths, seeds, outDir, ablations,
+            workload, archs, cpus, paths, seeds, outDir, ablations, sets, sweep,
         };
         // The matrix options replace boot's --arch, --cpus, --exit-path and --seed; the machine options are shared.
         foreach (var o in options.Where(o => o.Name is not ("--arch" or "--cpus" or "--exit-path" or "--seed" or "--json" or "--verbose" or "--trace" or "--ablate"))) cmd.Options.Add(o);
         cmd.SetAction(r => read(r, stderr) is { } o
-            ? ExitBench.Run(o, r.GetValue(workload)!, r.GetValue(cpus)!, r.GetValue(paths)!, r.GetValue(seeds)!, r.GetValue(outDir)!, stdout, stderr, r.GetValue(archs)!, r.GetValue(ablations)!)
+            ? ExitBench.Run(o, r.GetValue(workload)!, r.GetValue(cpus)!, r.GetValue(paths)!, r.GetValue(seeds)!, r.GetValue(outDir)!, stdout, stderr, r.GetValue(archs)!, r.GetValue(ablations)!, r.GetValue(sets), r.GetValue(sweep))
             : 2);
         return cmd;
     }

@@ -111,7 +111,11 @@ public sealed class ExitBenchTests
     [InlineData("--cpus", "2,0", "--cpus 0: must be a number from 1 to 64")]
     [InlineData("--exit-path", "purge,lazy", "--exit-path lazy: not one of purge, reaper, purge-unordered, purge-broken")]
     [InlineData("--seeds", "x", "--seeds x: must be a number from 0")]
-    [InlineData("--ablate", "free-cost,lazy", "--ablate lazy: not one of free-cost, percpu-cache")]
+    [InlineData("--ablate", "free-cost,lazy", "--ablate lazy: not one of free-cost, percpu-cache, tlbi-model")]
+    [InlineData("--sweep", "PAGES", "--sweep PAGES: give NAME=V1,V2,...")]
+    [InlineData("--sweep", "1X=2", "--sweep 1X=2: give NAME=V1,V2,...")]
+    [InlineData("--set", "PAGES=1,2", "--set PAGES=1,2: give NAME=VALUE")]
+    [InlineData("--set", "PAGES=$(reboot)", "--set PAGES=$(reboot): give NAME=VALUE")]
     public void Bad_matrix_options_are_named_and_exit_2(string option, string value, string message)
     {
         var (code, stdout, stderr) = Minibsd("bench", "exit", option, value, "--out", Path.GetTempPath());
@@ -125,7 +129,7 @@ public sealed class ExitBenchTests
     {
         var (code, _, stderr) = Minibsd("boot", "--ablate", "tlb");
         Assert.Equal(2, code);
-        Assert.Contains("minibsd boot: --ablate 'tlb' is not one of free-cost, percpu-cache", stderr);
+        Assert.Contains("minibsd boot: --ablate 'tlb' is not one of free-cost, percpu-cache, tlbi-model", stderr);
     }
 
     [Fact]
@@ -144,6 +148,25 @@ public sealed class ExitBenchTests
         double Pct(RunReport p, RunReport r) => 100 * (p.SimulatedMs - r.SimulatedMs) / r.SimulatedMs;
         double whole = Pct(runs[0], runs[1]), without = Pct(runs[2], runs[3]);
         Assert.Equal(FormattableString.Invariant($"| arm64 | 4 | free-cost | {whole:+0.0;-0.0;0.0} % | {without:+0.0;-0.0;0.0} % | {whole - without:+0.0;-0.0;0.0} |"), row);
+    }
+
+    [Fact]
+    public void A_sweep_sets_the_variable_in_each_cell_and_tabulates_purge_against_reaper_by_value()
+    {
+        var o = new SystemOptions(MemoryBytes: 128 * MiniBSD.Hal.MachineConfig.MiB);
+        var m = ExitBench.Parse("exitstorm", "2", "purge,reaper", "0", out string? problem, sets: ["ENTRIES=3"], sweep: "PAGES=2,9")!;
+        Assert.Null(problem);
+        Assert.StartsWith("ENTRIES=3\nPAGES=9\n", m.ScriptFor("9"), StringComparison.Ordinal);
+        var runs = ExitBench.RunAll(o, m, null);
+        Assert.Equal(["ENTRIES=3 PAGES=2", "ENTRIES=3 PAGES=2", "ENTRIES=3 PAGES=9", "ENTRIES=3 PAGES=9"], runs.Select(r => r.Params));
+        Assert.All(runs, r => Assert.False(r.Failed, r.Failure));
+        // 2 drivers x 48 children, each 2 or 9 pages: 9 pages write more frames (in 3 map entries each).
+        var (small, large) = (runs[0].PagesFreed, runs[2].PagesFreed);
+        Assert.True(large - small >= 2 * 48 * 7, $"{small} and {large} pages freed");
+        string md = ExitTables.Markdown(m, runs, checkerOn: true);
+        Assert.Contains("### exitstorm: purge against reaper by PAGES", md);
+        Assert.Contains("### exitstorm, PAGES=9: simulated time to the halt", md);
+        Assert.Single(md.Split('\n'), l => l.StartsWith("| arm64 | 2 | 9 |", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -21,11 +21,39 @@ public static class ExitBench
 
         /// <summary>The whole model (null) and each mechanism turned off on its own.</summary>
         public IReadOnlyList<Mechanism?> Ablations { get; init; } = [null];
+
+        /// <summary>Shell variables set before the workload runs in every cell (--set NAME=VALUE).</summary>
+        public IReadOnlyList<(string Name, string Value)> Sets { get; init; } = [];
+
+        /// <summary>A variable whose values are a dimension of the matrix (--sweep NAME=V1,V2,...): "" for none.</summary>
+        public string SweepName { get; init; } = "";
+        public IReadOnlyList<string> SweepValues { get; init; } = [""];
+
+        /// <summary>The script of a cell: the assignments, then the workload.</summary>
+        public string ScriptFor(string sweepValue) =>
+            string.Concat(Sets.Select(s => $"{s.Name}={s.Value}\n")) + (SweepName.Length > 0 ? $"{SweepName}={sweepValue}\n" : "") + Script;
+
+        /// <summary>How a report names a cell's parameters ("" without --set or --sweep).</summary>
+        public string ParamsFor(string sweepValue) =>
+            string.Join(' ', Sets.Select(s => $"{s.Name}={s.Value}").Concat(SweepName.Length > 0 ? [$"{SweepName}={sweepValue}"] : []));
     }
 
-    public static int Run(SystemOptions o, string workload, string cpus, string paths, string seeds, string outDir, TextWriter stdout, TextWriter stderr, string archs = "arm64", string ablate = "")
+    /// <summary>Parses --set NAME=VALUE and --sweep NAME=V1,V2: a shell variable name, values of letters, digits, '.', '-', '_'.</summary>
+    public static bool TryParseAssignment(string text, string option, bool list, out string name, out List<string> values, out string? problem)
     {
-        if (Parse(workload, cpus, paths, seeds, out string? problem, archs, ablate) is not { } matrix)
+        int eq = text.IndexOf('=');
+        name = eq < 0 ? "" : text[..eq];
+        values = eq < 0 ? [] : text[(eq + 1)..].Split(',', StringSplitOptions.TrimEntries).ToList();
+        bool nameOk = name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+        bool valuesOk = values.Count > 0 && (list || values.Count == 1) && values.All(v => v.Length > 0 && v.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'));
+        problem = nameOk && valuesOk ? null : $"{option} {text}: give NAME={(list ? "V1,V2,..." : "VALUE")}, NAME a shell variable, each value letters, digits, '.', '-' or '_'";
+        return problem is null;
+    }
+
+    public static int Run(SystemOptions o, string workload, string cpus, string paths, string seeds, string outDir, TextWriter stdout, TextWriter stderr, string archs = "arm64", string ablate = "",
+        IReadOnlyList<string>? sets = null, string? sweep = null)
+    {
+        if (Parse(workload, cpus, paths, seeds, out string? problem, archs, ablate, sets, sweep) is not { } matrix)
         {
             stderr.WriteLine($"minibsd bench exit: {problem}");
             return 2;
@@ -60,13 +88,24 @@ public static class ExitBench
         : checkerOn && r.ExitPath == ExitPath.PurgeBroken.Name() && r.CoherenceViolations == 0 ? "the checker caught nothing on purge-broken"
         : null;
 
-    public static Matrix? Parse(string workload, string cpus, string paths, string seeds, out string? problem, string archs = "arm64", string ablate = "")
+    public static Matrix? Parse(string workload, string cpus, string paths, string seeds, out string? problem, string archs = "arm64", string ablate = "",
+        IReadOnlyList<string>? sets = null, string? sweep = null)
     {
         if (Workloads.Load(workload, out string name, out problem) is not { } script) return null;
         var ablations = new List<Mechanism?> { null };
         foreach (var a in ablate.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             if (MechanismNames.TryParse(a, out var mech)) ablations.Add(mech);
             else problem ??= $"--ablate {a}: not one of {string.Join(", ", MechanismNames.All.Select(x => x.Name()))}";
+        var assignments = new List<(string, string)>();
+        foreach (string s in sets ?? [])
+            if (TryParseAssignment(s, "--set", list: false, out string n, out var v, out string? p)) assignments.Add((n, v[0]));
+            else problem ??= p;
+        (string sweepName, List<string> sweepValues) = ("", [""]);
+        if (!string.IsNullOrEmpty(sweep))
+        {
+            if (TryParseAssignment(sweep, "--sweep", list: true, out string n, out var v, out string? p)) (sweepName, sweepValues) = (n, v.Distinct().ToList());
+            else problem ??= p;
+        }
         var cpuList = Numbers(cpus, "--cpus", 1, 64, ref problem);
         var seedList = Numbers(seeds, "--seeds", 0, int.MaxValue, ref problem);
         var pathList = new List<ExitPath>();
@@ -82,7 +121,7 @@ public static class ExitBench
             if (ArchNames.TryParse(a, out var arch)) archList.Add(arch);
             else problem ??= a.Length == 0 ? $"--arch '{archs}': an empty item in the list" : $"--arch {a}: not arm64 or amd64";
         return problem is null
-            ? new Matrix(name, script, cpuList.Distinct().Order().ToList(), pathList.Distinct().ToList(), seedList.Distinct().ToList()) { Archs = archList.Distinct().ToList(), Ablations = ablations.Distinct().ToList() }
+            ? new Matrix(name, script, cpuList.Distinct().Order().ToList(), pathList.Distinct().ToList(), seedList.Distinct().ToList()) { Archs = archList.Distinct().ToList(), Ablations = ablations.Distinct().ToList(), Sets = assignments, SweepName = sweepName, SweepValues = sweepValues }
             : null;
     }
 
@@ -106,41 +145,42 @@ public static class ExitBench
     /// </summary>
     public static IReadOnlyList<RunReport> RunAll(SystemOptions o, Matrix m, TextWriter? progress)
     {
-        var cells = (from x in m.Ablations from a in m.Archs from c in m.Cpus from p in m.Paths from s in m.Seeds select (Off: x, Arch: a, Cpus: c, Path: p, Seed: s)).ToList();
+        var cells = (from v in m.SweepValues from x in m.Ablations from a in m.Archs from c in m.Cpus from p in m.Paths from s in m.Seeds
+                     select (Value: v, Off: x, Arch: a, Cpus: c, Path: p, Seed: s)).ToList();
         var reports = new RunReport[cells.Count];
         int done = 0, parallel = Math.Min(Environment.ProcessorCount, cells.Count);
         var gate = new object();
         Parallel.For(0, cells.Count, new ParallelOptions { MaxDegreeOfParallelism = parallel }, i =>
         {
-            var (off, arch, cpus, path, seed) = cells[i];
+            var (value, off, arch, cpus, path, seed) = cells[i];
             var options = o with { Arch = arch, Cpus = cpus, ExitPath = path, Seed = seed, Verbose = false, Trace = false, JsonFile = null, Ablate = off };
             var clock = Stopwatch.StartNew();
-            reports[i] = RunCell(options, m, parallel);
+            reports[i] = RunCell(options, m, value, parallel);
             lock (gate)
             {
                 done++;
                 var r = reports[i];
-                progress?.WriteLine($"  [{done}/{cells.Count}] {m.Workload} --arch {arch.Name()} --exit-path {path.Name()} --cpus {cpus} --seed {seed}{(off is { } x ? $" --ablate {x.Name()}" : "")}: "
+                progress?.WriteLine($"  [{done}/{cells.Count}] {m.Workload} --arch {arch.Name()} --exit-path {path.Name()} --cpus {cpus} --seed {seed}{(off is { } x ? $" --ablate {x.Name()}" : "")}{(m.SweepName.Length > 0 ? $" {m.SweepName}={value}" : "")}: "
                     + $"{r.SimulatedMs:F3} ms simulated, {clock.Elapsed.TotalSeconds:F1} s host{(r.Failed ? $"; FAILED: {r.Failure}" : "")}");
             }
         });
         return reports;
     }
 
-    private static RunReport RunCell(SystemOptions o, Matrix m, int parallel)
+    private static RunReport RunCell(SystemOptions o, Matrix m, string sweepValue, int parallel)
     {
         var config = SystemCommand.Configure(o, "bench exit", TextWriter.Null)!;
         InitMain? kernel = null;
         try
         {
-            kernel = SystemCommand.Execute(o, config, m.Script, $"/{m.Workload}.sh", Stream.Null, out var end, cellsAtOnce: parallel, keep: k => kernel = k);
+            kernel = SystemCommand.Execute(o, config, m.ScriptFor(sweepValue), $"/{m.Workload}.sh", Stream.Null, out var end, cellsAtOnce: parallel, keep: k => kernel = k);
             if (kernel is null) throw new InvalidOperationException("the MMU self-check failed");
-            var report = RunReport.From(kernel, m.Workload, end) with { Ablated = o.AblatedName };
+            var report = RunReport.From(kernel, m.Workload, end) with { Ablated = o.AblatedName, Params = m.ParamsFor(sweepValue) };
             return report with { Failure = Failure(report, o.Check) };
         }
         catch (KernelPanicException e) when (kernel is not null)
         {
-            return RunReport.From(kernel, m.Workload, RunEnd.Stalled) with { End = "panic", Failure = $"kernel panic: {e.Message}", Ablated = o.AblatedName };
+            return RunReport.From(kernel, m.Workload, RunEnd.Stalled) with { End = "panic", Failure = $"kernel panic: {e.Message}", Ablated = o.AblatedName, Params = m.ParamsFor(sweepValue) };
         }
     }
 }

@@ -18,7 +18,8 @@ public static class ExitPlot
 
     public static string Svg(ExitBench.Matrix m, IReadOnlyList<RunReport> reports)
     {
-        reports = reports.Where(r => r.Ablated == "none").ToList();   // the whole model: ablations are in the tables
+        // The whole model at the sweep's first value: ablations and the sweep are in the tables.
+        reports = reports.Where(r => r.Ablated == "none" && r.Params == m.ParamsFor(m.SweepValues[0])).ToList();
         var series = Series(m);
         int width = Left + 2 * PanelWidth + Gap + 20, height = Top + PanelHeight + Bottom + 20 * series.Count;
         var s = new StringBuilder();

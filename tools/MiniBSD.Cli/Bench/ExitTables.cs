@@ -15,12 +15,14 @@ public static class ExitTables
         string seeds = m.Seeds.Count == 1 ? $"seed {m.Seeds[0]}" : $"mean ± 95 % interval over seeds {string.Join(", ", m.Seeds)}";
         int failed = reports.Count(r => r.Failed);
         if (failed > 0) t.Append(Inv($"**{failed} of {reports.Count} runs FAILED**: their cells say \"failed\" and give no figure; the last table says why.\n\n"));
+        foreach (var value in m.SweepValues)
         foreach (var off in m.Ablations)
         foreach (var arch in m.Archs)
         {
-            string on = (m.Archs.Count > 1 ? $" on {arch.Name()}" : "") + (off is { } x ? $", {x.Name()} off" : m.Ablations.Count > 1 ? ", the whole model" : "");
-            string ablated = off?.Name() ?? "none";
-            var mine = reports.Where(r => r.Arch == arch.Name() && r.Ablated == ablated).ToList();
+            string on = (m.Archs.Count > 1 ? $" on {arch.Name()}" : "") + (off is { } x ? $", {x.Name()} off" : m.Ablations.Count > 1 ? ", the whole model" : "")
+                + (m.SweepName.Length > 0 ? $", {m.SweepName}={value}" : "");
+            string ablated = off?.Name() ?? "none", param = m.ParamsFor(value);
+            var mine = reports.Where(r => r.Arch == arch.Name() && r.Ablated == ablated && r.Params == param).ToList();
             t.Append(Inv($"### {m.Workload}{on}: simulated time to the halt (ms; {seeds})\n\n"));
             Grid(t, m, mine, r => r.SimulatedMs, "F3", comparePurgeToReaper: true);
             TimeGrids(t, m, mine, on, seeds);
@@ -28,7 +30,8 @@ public static class ExitTables
             Grid(t, m, mine, r => r.Exit.LatencyMeanUs, "F2", comparePurgeToReaper: true);
             t.Append('\n');
         }
-        if (m.Ablations.Count > 1) Ablations(t, m, reports);
+        if (m.Ablations.Count > 1) Ablations(t, m, reports.Where(r => r.Params == m.ParamsFor(m.SweepValues[0])).ToList());
+        if (m.SweepName.Length > 0) Sweep(t, m, reports.Where(r => r.Ablated == "none").ToList());
         if (m.Archs.Contains(Arch.Amd64) && m.Paths.Contains(ExitPath.PurgeUnordered))
             t.Append("On amd64 purge-unordered is the same path as purge: amd64 has no pmap_purge (no __HAVE_PMAP_PURGE) to leave out.\n\n");
         t.Append(Inv($"### {m.Workload}: the exit latency's parts (mean µs): exit1, on deadproc, the reaper's service, the wakeup to wait4\n\n"));
@@ -78,6 +81,26 @@ public static class ExitTables
                 {
                     if (Diff(a, cpus, "none") is not { } whole || Diff(a, cpus, off.Name()) is not { } without) continue;
                     t.Append(Inv($"| {a.Name()} | {cpus} | {off.Name()} | {whole:+0.0;-0.0;0.0} % | {without:+0.0;-0.0;0.0} % | {whole - without:+0.0;-0.0;0.0} |\n"));
+                }
+        t.Append('\n');
+    }
+
+    /// <summary>The sweep: simulated time of purge and reaper, and purge against reaper, by the swept variable's value.</summary>
+    private static void Sweep(StringBuilder t, ExitBench.Matrix m, IReadOnlyList<RunReport> reports)
+    {
+        if (!m.Paths.Contains(ExitPath.Purge) || !m.Paths.Contains(ExitPath.Reaper)) return;
+        t.Append(Inv($"### {m.Workload}: purge against reaper by {m.SweepName} (simulated ms, mean over the seeds)\n\n"));
+        t.Append(Inv($"| arch | CPUs | {m.SweepName} | purge | reaper | purge vs reaper | teardown in exit1 (µs, purge) | reaper busy (µs, reaper) |\n|---|---:|---:|---:|---:|---:|---:|---:|\n"));
+        foreach (var a in m.Archs)
+            foreach (int cpus in m.Cpus)
+                foreach (var value in m.SweepValues)
+                {
+                    var cell = (ExitPath p) => reports.Where(r => r.Arch == a.Name() && r.Cpus == cpus && r.Params == m.ParamsFor(value) && r.ExitPath == p.Name() && !r.Failed).ToList();
+                    var (purge, reaper) = (cell(ExitPath.Purge), cell(ExitPath.Reaper));
+                    if (purge.Count == 0 || reaper.Count == 0) continue;
+                    double p = purge.Average(r => r.SimulatedMs), q = reaper.Average(r => r.SimulatedMs);
+                    double us(RunReport r, long cycles) => cycles * 1e6 / r.FrequencyHz;
+                    t.Append(Inv($"| {a.Name()} | {cpus} | {value} | {p:F3} | {q:F3} | {100 * (p - q) / q:+0.0;-0.0;0.0} % | {purge.Average(r => us(r, r.Exit.Exit1TeardownCycles)):N1} | {reaper.Average(r => us(r, r.Exit.ReaperBusyCycles)):N1} |\n"));
                 }
         t.Append('\n');
     }

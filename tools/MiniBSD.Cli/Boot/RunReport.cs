@@ -47,6 +47,9 @@ public sealed record RunReport(
     /// <summary>The mechanism this run turned off (--ablate), or "none".</summary>
     public string Ablated { get; init; } = "none";
 
+    /// <summary>The shell variables bench exit set for this run (--set, --sweep), "NAME=VALUE ..."; "" for none.</summary>
+    public string Params { get; init; } = "";
+
     /// <summary>Whether the run failed (see <see cref="Failure"/>, which says why; null for a run that did what it should).</summary>
     [JsonIgnore]
     public bool Failed => Failure is not null;

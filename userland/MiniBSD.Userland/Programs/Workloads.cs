@@ -168,16 +168,20 @@ public sealed class Forkbench : WorkloadProgram
     }
 }
 
-/// <summary>exitstorm N PAGES: forks N children at once; each touches PAGES new pages and exits; then waits for all.</summary>
+/// <summary>
+/// exitstorm [N [PAGES [ENTRIES]]]: forks N children at once; each touches PAGES new pages, in ENTRIES separate
+/// mappings (map entries) of about PAGES / ENTRIES pages, and exits; then waits for all.
+/// </summary>
 public sealed class Exitstorm : WorkloadProgram
 {
     protected override IEnumerator<Op> Main()
     {
-        if (Number(1, 32) is not { } n || Number(2, 16) is not { } pages) return Usage("exitstorm [children [pages]]");
-        return Run(n, pages);
+        if (Number(1, 32) is not { } n || Number(2, 16) is not { } pages || Number(3, 1) is not { } entries || entries < 1 || entries > 4096)
+            return Usage("exitstorm [children [pages [entries (1-4096)]]]");
+        return Run(n, pages, Math.Min(entries, Math.Max(1, pages)));
     }
 
-    private IEnumerator<Op> Run(long n, long pages)
+    private IEnumerator<Op> Run(long n, long pages, long entries)
     {
         long started = 0;
         for (long i = 0; i < n; i++)
@@ -187,10 +191,13 @@ public sealed class Exitstorm : WorkloadProgram
             if (pid < 0) break;
             if (pid == 0)
             {
-                if (pages > 0)
+                for (long e = 0; e < entries && pages > 0; e++)
                 {
-                    yield return MmapAnon(pages * 4096);
-                    TouchPages((ulong)Ret, pages, 3);
+                    long these = pages / entries + (e < pages % entries ? 1 : 0);
+                    long gap = entries > 1 ? 4096 : 0;   // a page more, unmapped: the entries stay apart, never merged
+                    yield return MmapAnon(these * 4096 + gap);
+                    if (Ret < 0 || !TouchPages((ulong)Ret, these, 3)) yield return Exit(1);
+                    if (gap > 0) yield return Munmap((ulong)Ret + (ulong)these * 4096, gap);
                 }
                 yield return Exit(0);
             }
