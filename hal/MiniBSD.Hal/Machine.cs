@@ -90,7 +90,8 @@ public sealed class Machine
         return start - at + alone;
     }
 
-    private long MinClock()
+    /// <summary>The clock of the CPU furthest behind: nothing can happen before it any more.</summary>
+    public long MinClock()
     {
         long min = long.MaxValue;
         foreach (var c in _cpus) min = Math.Min(min, c.Clock);

@@ -42,13 +42,6 @@ public sealed class KernelMutex(string name, Machine machine)
         cpu.AdvanceClock(holdCycles);
         Acquisitions++;
         HoldCycles += holdCycles;
-        if (_holds.Count > 64) _holds.Forget(MinClock());
-    }
-
-    private long MinClock()
-    {
-        long min = long.MaxValue;
-        foreach (var c in machine.Cpus) min = Math.Min(min, c.Clock);
-        return min;
+        if (_holds.Count > 64) _holds.Forget(machine.MinClock());
     }
 }
