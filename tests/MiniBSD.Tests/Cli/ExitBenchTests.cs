@@ -111,6 +111,7 @@ public sealed class ExitBenchTests
     [InlineData("--cpus", "2,0", "--cpus 0: must be a number from 1 to 64")]
     [InlineData("--exit-path", "purge,lazy", "--exit-path lazy: not one of purge, reaper, purge-unordered, purge-broken")]
     [InlineData("--seeds", "x", "--seeds x: must be a number from 0")]
+    [InlineData("--seeds", "5-2", "--seeds 5-2: must be a number from 0 to 2147483647, or a range such as 0-4")]
     [InlineData("--ablate", "free-cost,lazy", "--ablate lazy: not one of free-cost, percpu-cache, tlbi-model")]
     [InlineData("--sweep", "PAGES", "--sweep PAGES: give NAME=V1,V2,...")]
     [InlineData("--sweep", "1X=2", "--sweep 1X=2: give NAME=V1,V2,...")]
@@ -122,6 +123,15 @@ public sealed class ExitBenchTests
         Assert.Equal(2, code);
         Assert.Empty(stdout);
         Assert.Contains($"minibsd bench exit: {message}", stderr);
+    }
+
+    [Fact]
+    public void Seeds_and_cpus_take_ranges()
+    {
+        var m = ExitBench.Parse("exitstorm", "8,1-2", "purge", "1-3,7", out string? problem)!;
+        Assert.Null(problem);
+        Assert.Equal([1, 2, 8], m.Cpus);
+        Assert.Equal([1, 2, 3, 7], m.Seeds);
     }
 
     [Fact]

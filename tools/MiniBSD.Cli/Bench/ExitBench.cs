@@ -130,12 +130,17 @@ public static class ExitBench
         var result = new List<int>();
         foreach (var item in list.Split(',', StringSplitOptions.TrimEntries))
         {
+            int dash = item.IndexOf('-', 1 < item.Length ? 1 : 0);
             if (item.Length == 0) problem ??= $"{option} '{list}': an empty item in the list";
-            else if (int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max) result.Add(n);
-            else problem ??= $"{option} {item}: must be a number from {min} to {max}";
+            else if (dash > 0 && Number(item[..dash]) is { } lo && Number(item[(dash + 1)..]) is { } hi && lo <= hi && hi - lo < 10_000)
+                for (int n = lo; n <= hi; n++) result.Add(n);   // a range such as 1-5
+            else if (Number(item) is { } n) result.Add(n);
+            else problem ??= $"{option} {item}: must be a number from {min} to {max}, or a range such as {min}-{Math.Min(max, min + 4)}";
         }
         if (result.Count == 0) problem ??= $"{option}: give at least one";
         return result;
+
+        int? Number(string s) => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= min && n <= max ? n : null;
     }
 
     /// <summary>
