@@ -10,8 +10,9 @@ namespace MiniBSD.Kernel.Kern;
 /// <param name="ExitPath">Where and in what order exiting processes' address spaces are torn down (issue #5).</param>
 /// <param name="PerCpuPageCache">The per-CPU page magazines in front of pmemrange (OpenBSD since 2024); false: the kernel before them.</param>
 /// <param name="FreeCosts">What the free path costs (null: <see cref="PmrCosts"/>'s defaults; <see cref="PmrCosts.Free"/> ablates it).</param>
+/// <param name="AsidPair">arm64's kernel/user ASID pairs, as OpenBSD (false: one ASID a pmap).</param>
 public sealed record KernelOptions(int Seed = 0, int MaxProcesses = 1000, SchedParams? Sched = null, string InitPath = "/sbin/init",
-    ExitPath ExitPath = ExitPath.Purge, bool PerCpuPageCache = true, PmrCosts? FreeCosts = null)
+    ExitPath ExitPath = ExitPath.Purge, bool PerCpuPageCache = true, PmrCosts? FreeCosts = null, bool AsidPair = true)
 {
     /// <summary>Seed 0 runs without jitter; any other seed jitters slices and context switches, so each seed gives
     /// its own (reproducible) interleaving.</summary>
@@ -51,6 +52,7 @@ public sealed class InitMain
         Machdep = Conf.Machdep.Attach(machine);   // locore: the MMU on every CPU
         Pages = new UvmPage(machine, Machdep.FirstFree);
         Pmaps = Machdep.PmapInit(Pages);
+        if (Pmaps is IAsidPairs pairs) pairs.AsidPair = Options.AsidPair;
         Uvm = new Uvm.Uvm(machine, Pages, Pmaps, Machdep.UserAccess);
         Sched = new Sched(machine, Options.SchedParams);
         Pages.PerCpuCache = Options.PerCpuPageCache;
@@ -85,7 +87,7 @@ public sealed class InitMain
         var cpu0 = machine.Cpu(0);
         Dmesg.Printf(cpu0, $"MiniBSD/{machine.Config.Arch.Name()}: {machine.Cpus.Count} CPUs, {machine.Memory.Size >> 20} MiB RAM at 0x{machine.Memory.Base:X}");
         foreach (string line in Machdep.BootMessages()) Dmesg.Printf(cpu0, line);
-        Dmesg.Printf(cpu0, $"uvm: {Pages.TotalPages} pages managed; per-CPU page caches {(Pages.PerCpuCache ? "on" : "off")}; pmap_purge {(Pmaps.HavePmapPurge ? "yes" : "no")} (__HAVE_PMAP_PURGE)");
+        Dmesg.Printf(cpu0, $"uvm: {Pages.TotalPages} pages managed; per-CPU page caches {(Pages.PerCpuCache ? "on" : "off")}; pmap_purge {(Pmaps.HavePmapPurge ? "yes" : "no")} (__HAVE_PMAP_PURGE){(Pmaps is IAsidPairs { AsidPair: true } ? "; kernel/user ASID pairs" : "")}");
         Dmesg.Printf(cpu0, $"sysent: {Sysent.Implemented.Count()} system calls; {Options.MaxProcesses} processes at most; seed {Options.Seed}; exit path {Options.ExitPath.Name()}");
         if (!Pmaps.HavePmapPurge && Options.ExitPath == ExitPath.PurgeUnordered)
             Dmesg.Printf(cpu0, "exit path purge-unordered is the same as purge here: this pmap has no pmap_purge to leave out");

@@ -12,6 +12,8 @@ public enum Mechanism
     PercpuCache,
     /// <summary>The broadcast TLBI model from measurements (off: the old linear price per target CPU).</summary>
     TlbiModel,
+    /// <summary>arm64's kernel/user ASID pairs: two invalidations by ASID where one would do (off: one ASID a pmap).</summary>
+    AsidPair,
 }
 
 public static class MechanismNames
@@ -22,7 +24,8 @@ public static class MechanismNames
     {
         Mechanism.FreeCost => "free-cost",
         Mechanism.PercpuCache => "percpu-cache",
-        _ => "tlbi-model",
+        Mechanism.TlbiModel => "tlbi-model",
+        _ => "asid-pair",
     };
 
     public static bool TryParse(string name, out Mechanism m)

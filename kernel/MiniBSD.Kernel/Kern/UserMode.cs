@@ -36,6 +36,9 @@ internal abstract class UserMode(Machine machine, Uvm.Uvm uvm, Sysent sysent, Ke
     /// <summary>A kernel-only instruction at user level: executes it there; true when the CPU took the undefined-instruction trap.</summary>
     protected abstract bool PrivilegedInstruction(Cpu cpu);
 
+    /// <summary>A user access or instruction fetch took an abort to EL1: what the exception vector does first (arm64's ASID pair).</summary>
+    protected virtual void AbortTaken(Cpu cpu) { }
+
     /// <summary>The timer interrupt's handler: the timer off until the next slice is armed.</summary>
     protected abstract void DisarmTimer(Cpu cpu);
 
@@ -130,6 +133,7 @@ internal abstract class UserMode(Machine machine, Uvm.Uvm uvm, Sysent sysent, Ke
         // mapping the shared text page (the object layer), as every process running the program does.
         p.FetchEntry = false;
         if (cpu.TryFetch(UserPc)) return;
+        AbortTaken(cpu);
         ToKernel(cpu, p);
         var outcome = Access.Fault(cpu, uvm, p.Process!.Vmspace!.Map);
         if (!outcome.Resolved) Trapsignal(cpu, p.Process, outcome);
@@ -251,6 +255,7 @@ internal abstract class UserMode(Machine machine, Uvm.Uvm uvm, Sysent sysent, Ke
             if (KernSigPost.FatalPending(pr)) return false;
             if (size == 8 ? (write ? cpu.TryWrite64(va, store) : cpu.TryRead64(va, out value))
                 : write ? cpu.TryWrite(va, 1, store) : cpu.TryRead(va, 1, out value)) return true;
+            AbortTaken(cpu);
             ToKernel(cpu, p);   // the abort was taken: uvm_fault's time is the thread's system time
             var outcome = va < Access.VmMaxUserAddress
                 ? Access.Fault(cpu, uvm, pr.Vmspace!.Map)

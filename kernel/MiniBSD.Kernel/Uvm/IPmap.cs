@@ -65,3 +65,9 @@ public interface IPmap
     /// <summary>cpu_switchto's part: load <paramref name="pm"/> (the kernel pmap for a kernel thread) on this CPU.</summary>
     void PmapSwitch(Cpu cpu, Pmap pmap);
 }
+
+/// <summary>A pmap whose ASIDs can go in kernel/user pairs (OpenBSD arm64's), chosen at boot before any process runs.</summary>
+public interface IAsidPairs
+{
+    bool AsidPair { get; set; }
+}

@@ -112,7 +112,7 @@ public sealed class ExitBenchTests
     [InlineData("--exit-path", "purge,lazy", "--exit-path lazy: not one of purge, reaper, purge-unordered, purge-broken")]
     [InlineData("--seeds", "x", "--seeds x: must be a number from 0")]
     [InlineData("--seeds", "5-2", "--seeds 5-2: must be a number from 0 to 2147483647, or a range such as 0-4")]
-    [InlineData("--ablate", "free-cost,lazy", "--ablate lazy: not one of free-cost, percpu-cache, tlbi-model")]
+    [InlineData("--ablate", "free-cost,lazy", "--ablate lazy: not one of free-cost, percpu-cache, tlbi-model, asid-pair")]
     [InlineData("--sweep", "PAGES", "--sweep PAGES: give NAME=V1,V2,...")]
     [InlineData("--sweep", "1X=2", "--sweep 1X=2: give NAME=V1,V2,...")]
     [InlineData("--set", "PAGES=1,2", "--set PAGES=1,2: give NAME=VALUE")]
@@ -139,7 +139,7 @@ public sealed class ExitBenchTests
     {
         var (code, _, stderr) = Minibsd("boot", "--ablate", "tlb");
         Assert.Equal(2, code);
-        Assert.Contains("minibsd boot: --ablate 'tlb' is not one of free-cost, percpu-cache, tlbi-model", stderr);
+        Assert.Contains("minibsd boot: --ablate 'tlb' is not one of free-cost, percpu-cache, tlbi-model, asid-pair", stderr);
     }
 
     [Fact]

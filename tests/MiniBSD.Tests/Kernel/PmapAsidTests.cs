@@ -19,6 +19,66 @@ public sealed class PmapAsidTests
     }
 
     [Fact]
+    public void With_pairs_each_pmap_gets_an_even_asid_runs_user_mode_on_the_odd_one_and_frees_both()
+    {
+        var k = new KernelFixture(cpus: 1);
+        k.Pmaps.AsidPair = true;
+        var cpu = k.Cpu();
+        var pmaps = Enumerable.Range(0, 3).Select(_ => k.Pmaps.PmapCreate(cpu)!).ToList();
+        foreach (var pm in pmaps)
+        {
+            k.Pmaps.PmapActivate(cpu, pm);
+            Assert.Equal(pm.AsidNumber, cpu.CurrentAsid);                          // the kernel's ASID of the pair
+            k.Pmaps.UserAsid(cpu);
+            Assert.Equal(pm.AsidNumber | PmapAsid.AsidUser, cpu.CurrentAsid);      // ASID_USER for EL0
+            k.Pmaps.KernelAsid(cpu);
+            Assert.Equal(pm.AsidNumber, cpu.CurrentAsid);
+            k.Pmaps.PmapDeactivate(cpu, pm);
+        }
+        Assert.Equal([2, 4, 6], pmaps.Select(p => (int)p.AsidNumber));             // 0 and 1 are the kernel's pair
+        Assert.Equal(3, k.Pmaps.Asids.InUse / 2);
+        long aside = k.Machine.TotalCounters().Tlbi(TlbiOp.Aside1Is);
+        k.Pmaps.PmapDestroy(cpu, pmaps[1]);
+        Assert.Equal(2, k.Machine.TotalCounters().Tlbi(TlbiOp.Aside1Is) - aside);  // pmap_free_asid: both of the pair
+        var again = k.Pmaps.PmapCreate(cpu)!;
+        k.Pmaps.PmapActivate(cpu, again);
+        Assert.Equal(8, again.AsidNumber);                                          // the cursor goes on, pairs only
+        k.Pmaps.PmapDeactivate(cpu, again);
+        foreach (var pm in pmaps.Append(again).Where(p => !p.Destroyed)) k.Pmaps.PmapDestroy(cpu, pm);
+        Assert.Equal(0, k.Pmaps.Asids.InUse);
+        k.AssertCleanAndNoLeaks();
+    }
+
+    [Fact]
+    public void With_pairs_a_small_asid_space_rolls_over_in_pairs_keeping_the_loaded_ones()
+    {
+        var k = new KernelFixture(cpus: 2, asidLimit: 8);   // pairs 2, 4, 6
+        k.Pmaps.AsidPair = true;
+        Assert.Equal(3, k.Pmaps.Asids.Capacity);
+        var (a, b) = (k.Cpu(0), k.Cpu(1));
+        var loaded = k.Pmaps.PmapCreate(b)!;
+        k.Pmaps.PmapActivate(b, loaded);                    // stays loaded on cpu1 through the rollover
+        int kept = loaded.AsidNumber;
+        var others = new List<MiniBSD.Kernel.Arch.Arm64.Arm64Pmap>();
+        for (int i = 0; i < 4; i++)   // alive all along: the third needs a rollover
+        {
+            var pm = k.Pmaps.PmapCreate(a)!;
+            k.Pmaps.PmapActivate(a, pm);
+            Assert.True(pm.AsidNumber % 2 == 0 && pm.AsidNumber >= 2 && pm.AsidNumber < 8, $"ASID {pm.AsidNumber}");
+            Assert.NotEqual(kept, pm.AsidNumber);             // the pair loaded on cpu1 is never handed out again
+            k.Pmaps.PmapDeactivate(a, pm);
+            others.Add(pm);
+        }
+        Assert.Equal(1, k.Pmaps.Asids.Rollovers);
+        Assert.Equal((k.Pmaps.Asids.Generation, kept), (loaded.Asid & ~(PmapAsid.GenerationStep - 1), (int)loaded.AsidNumber));   // restamped
+        Assert.Empty(k.Machine.Checker.Violations);
+        foreach (var pm in others) k.Pmaps.PmapDestroy(a, pm);
+        k.Pmaps.PmapDeactivate(b, loaded);
+        k.Pmaps.PmapDestroy(b, loaded);
+        k.AssertCleanAndNoLeaks();
+    }
+
+    [Fact]
     public void Each_activation_gets_a_distinct_nonzero_asid_and_a_destroyed_pmap_gives_its_asid_back()
     {
         var k = new KernelFixture(cpus: 1);

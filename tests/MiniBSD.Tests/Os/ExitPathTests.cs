@@ -31,9 +31,9 @@ public sealed class ExitPathTests
     private sealed record Run(MiniSystem System, Recorder Trace, int Pid, List<ExitEvent> Steps);
 
     /// <summary>Boots with `memtouch 1000` as the only command and follows that process's end.</summary>
-    private static Run Exit1000Pages(ExitPath path, int cpus = 2)
+    private static Run Exit1000Pages(ExitPath path, int cpus = 2, bool asidPair = true)
     {
-        var s = new MiniSystem($"memtouch {Pages}\necho done\n", cpus: cpus, exitPath: path);
+        var s = new MiniSystem($"memtouch {Pages}\necho done\n", cpus: cpus, exitPath: path, asidPair: asidPair);
         var trace = new Recorder();
         s.Machine.Trace = trace;
         s.Kernel.Exit.Stats.Record = true;
@@ -69,12 +69,12 @@ public sealed class ExitPathTests
         int ttbr0 = insns.FindIndex(i => i.Kind == InstructionKind.Msr && i.Register == SysReg.Ttbr0El1);
         int aside = insns.FindIndex(i => i.Kind == InstructionKind.Tlbi && i.Tlbi == TlbiOp.Aside1Is);
         Assert.True(ttbr0 >= 0 && aside > ttbr0, "pmap_purge: TTBR0 must leave the pmap before the ASID is invalidated");
-        Assert.Equal(1, r.Trace.Tlbis(exit1.Cpu, exit1.Time, end.Time, TlbiOp.Aside1Is));
+        Assert.Equal(2, r.Trace.Tlbis(exit1.Cpu, exit1.Time, end.Time, TlbiOp.Aside1Is));   // the kernel/user ASID pair
         Assert.Equal(0, r.Trace.Tlbis(exit1.Cpu, exit1.Time, end.Time, TlbiOp.Vae1Is));
         // The reaper's uvm_exit: pmap_destroy frees the ASID with its own invalidation, 2 in all.
         var reaper = At(r, ExitStep.Reaper);
         var uvmExit = At(r, ExitStep.UvmExit);
-        Assert.Equal(1, r.Trace.Tlbis(reaper.Cpu, reaper.Time, uvmExit.Time, TlbiOp.Aside1Is));
+        Assert.Equal(2, r.Trace.Tlbis(reaper.Cpu, reaper.Time, uvmExit.Time, TlbiOp.Aside1Is));   // pmap_free_asid: both of the pair
         Assert.Equal(0, r.Trace.Tlbis(reaper.Cpu, reaper.Time, uvmExit.Time, TlbiOp.Vae1Is));
         Assert.True(uvmExit.Detail < 10, $"uvm_exit freed {uvmExit.Detail} frames: only the page tables should be left");
         r.System.AssertCleanHalt();
@@ -108,14 +108,30 @@ public sealed class ExitPathTests
         var uvmExit = At(r, ExitStep.UvmExit);
         Assert.True(uvmExit.Detail >= Pages);                                          // every frame is the reaper's to free
         Assert.Equal(0, r.Trace.Tlbis(reaper.Cpu, reaper.Time, uvmExit.Time, TlbiOp.Vae1Is));   // the pmap is inactive
-        Assert.Equal(1, r.Trace.Tlbis(reaper.Cpu, reaper.Time, uvmExit.Time, TlbiOp.Aside1Is));
+        Assert.Equal(2, r.Trace.Tlbis(reaper.Cpu, reaper.Time, uvmExit.Time, TlbiOp.Aside1Is));   // pmap_free_asid: both of the pair
         r.System.AssertCleanHalt();
+    }
+
+    [Fact]
+    public void With_the_asid_pair_purge_broken_is_caught_for_what_the_kernel_touched_under_its_own_asid()
+    {
+        var r = Exit1000Pages(ExitPath.PurgeBroken);
+        var all = r.System.Machine.Checker.Violations;
+        // exit1 runs under the even (kernel) ASID of the pair: the stale entries it leaves usable are those the kernel
+        // made (execve's copyout of the arguments onto the stack); the process's own accesses are tagged with the odd
+        // ASID, which nothing loads until pmap_free_asid has invalidated it.
+        Assert.NotEmpty(all);
+        Assert.All(all, v => Assert.Equal(CoherenceRule.FreedFrameStillMapped, v.Rule));
+        Assert.All(all, v => Assert.Equal(0, v.Asid & 1));
+        Assert.All(all, v => Assert.StartsWith("exit1 of pid ", v.Context));
     }
 
     [Fact]
     public void Purge_broken_is_caught_naming_the_process_the_cpu_the_ASID_and_the_frame()
     {
-        var r = Exit1000Pages(ExitPath.PurgeBroken);
+        // One ASID a pmap: every page the process touched is tagged with the ASID still loaded in exit1. (With the
+        // kernel/user pair, only what the kernel touched is: see the next test.)
+        var r = Exit1000Pages(ExitPath.PurgeBroken, asidPair: false);
         Assert.Equal(TeardownInExit1, r.Steps.Select(e => e.Step));
         Assert.Equal(1, At(r, ExitStep.PmapDeactivate).Detail);                     // still loaded after its teardown
         var exit1 = At(r, ExitStep.Exit1);

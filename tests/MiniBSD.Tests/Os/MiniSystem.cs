@@ -10,13 +10,13 @@ namespace MiniBSD.Tests.Os;
 internal sealed class MiniSystem
 {
     public MiniSystem(string rc, int cpus = 2, int seed = 0, int maxProcesses = 200, ulong memory = 64 * MachineConfig.MiB, SchedParams? sched = null,
-        ExitPath exitPath = ExitPath.Purge, IReadOnlyDictionary<string, string>? files = null, int asidBits = 16, Arch arch = Arch.Arm64, PmrCosts? freeCosts = null)
+        ExitPath exitPath = ExitPath.Purge, IReadOnlyDictionary<string, string>? files = null, int asidBits = 16, Arch arch = Arch.Arm64, PmrCosts? freeCosts = null, bool asidPair = true)
     {
         Machine = new Machine(new MachineConfig { Arch = arch, Cpus = cpus, MemoryBytes = memory, CheckCoherence = true, AsidBits = asidBits });
         var root = Rootfs.Create(rc);
         root.Add(Rootfs.Checked(new ProgramImage("/bin/probe", () => new Probe(), Data: Probe.Data)));
         foreach (var (path, text) in files ?? new Dictionary<string, string>()) root.AddFile(path, System.Text.Encoding.UTF8.GetBytes(text));
-        Kernel = new InitMain(Machine, root, new KernelOptions(seed, maxProcesses, sched, ExitPath: exitPath, FreeCosts: freeCosts));
+        Kernel = new InitMain(Machine, root, new KernelOptions(seed, maxProcesses, sched, ExitPath: exitPath, FreeCosts: freeCosts, AsidPair: asidPair));
         Machine.Console.Sink = Console;
         Kernel.Start();
     }

@@ -45,7 +45,7 @@ public sealed record SystemOptions(
 
     /// <summary>The kernel's options these make.</summary>
     public KernelOptions KernelOptions() => new(Seed, MaxProc, ExitPath: ExitPath, PerCpuPageCache: Ablate != Mechanism.PercpuCache,
-        FreeCosts: Ablate == Mechanism.FreeCost ? Kernel.Uvm.PmrCosts.Free : null);
+        FreeCosts: Ablate == Mechanism.FreeCost ? Kernel.Uvm.PmrCosts.Free : null, AsidPair: Ablate != Mechanism.AsidPair);
 
     /// <summary>What <see cref="Ablate"/> turned off, as reports name it ("none" for the whole model).</summary>
     public string AblatedName => Ablate?.Name() ?? "none";

@@ -105,6 +105,9 @@ public sealed class MmuSelfCheck(Machine machine, BootInfo boot, UvmPage pages, 
         Step("PAN refuses an EL1 load of user memory; LDTR reads it", ok, $"ESR_EL1 {esr}, FAR_EL1 0x{cpu.Far:X}; LDTR -> 0x{v:X}");
     }
 
+    /// <summary>Invalidations by ASID a page or an address space takes: two with kernel/user ASID pairs.</summary>
+    private int Tlbis => pmaps.AsidPair ? 2 : 1;
+
     private UserMapping BreakBeforeMake(UserMapping user)
     {
         var cpu = Cpu(1);
@@ -116,8 +119,8 @@ public sealed class MmuSelfCheck(Machine machine, BootInfo boot, UvmPage pages, 
         long removed = machine.TotalCounters().TlbEntriesInvalidated - removedBefore;
         pages.Free(cpu, user.Frame);                                            // rule 2: no usable entry maps it now
         bool ok = cpu.TryReadUnprivileged(UserVa, 8, out ulong v) && v == ~Pattern && machine.Checker.Violations.Count == 0
-            && machine.TotalCounters().Tlbi(TlbiOp.Vae1Is) - vae == 1;
-        Step("break-before-make (pmap_enter over a live page)", ok, $"1 TLBI VAE1IS, {removed} TLB entr{(removed == 1 ? "y" : "ies")} removed, new frame read back 0x{v:X}, old frame freed, checker silent");
+            && machine.TotalCounters().Tlbi(TlbiOp.Vae1Is) - vae == Tlbis;
+        Step("break-before-make (pmap_enter over a live page)", ok, $"{Tlbis} TLBI VAE1IS, {removed} TLB entr{(removed == 1 ? "y" : "ies")} removed, new frame read back 0x{v:X}, old frame freed, checker silent");
         return user with { Frame = fresh };
     }
 

@@ -10,9 +10,11 @@ namespace MiniBSD.Kernel.Arch.Arm64;
 /// The ASID allocator of OpenBSD's arm64 pmap.c (pmap_asid, pmap_nasid, pmap_asid_gen, pmap_find_asid,
 /// pmap_rollover_asid, pmap_allocate_asid, pmap_free_asid). A pmap's ASID is generation | number, the generation
 /// stepping by 2^16; a pmap whose generation is stale gets a new number on its next activation.
-/// Differences from OpenBSD, and why: MiniBSD runs with TCR_EL1.A1 = 0 and no kernel/user ASID pairs (there is no
-/// trampoline page to hide), so ASIDs are handed out singly; and pmap_find_asid's five random tries become a scan
-/// from a rotating cursor, so runs are deterministic.
+/// With <see cref="Pairs"/> (the kernel's default, as OpenBSD), ASIDs go in pairs: the even one while the CPU runs
+/// the kernel, the odd one (ASID_USER = 1 OR-ed in) while it runs the process, the bitmap marking both
+/// (pmap_asid[] with 3U &lt;&lt; bit), and pmap_free_asid invalidates both. Without, one number a pmap. A difference
+/// from OpenBSD, and why: pmap_find_asid's five random tries become a scan from a rotating cursor, so runs are
+/// deterministic.
 /// </summary>
 public sealed class PmapAsid
 {
@@ -42,6 +44,26 @@ public sealed class PmapAsid
     /// <summary>pmap_nasid: ASID numbers in use, 0 included.</summary>
     public int Count { get; }
 
+    /// <summary>Kernel/user pairs (OpenBSD arm64): set before the first allocation.</summary>
+    public bool Pairs
+    {
+        get => _pairs;
+        set
+        {
+            Kassert(InUse == 0 || value == _pairs, "PmapAsid: pairs chosen after ASIDs were handed out");
+            _pairs = value;
+            if (value) _inUse[1] = true;   // 0 and 1 are the kernel's pair
+        }
+    }
+
+    private bool _pairs;
+
+    /// <summary>How many pmaps can hold an ASID at once (numbers, or pairs, besides the kernel's).</summary>
+    public int Capacity => _pairs ? Count / 2 - 1 : Count - 1;
+
+    /// <summary>ASID_USER: the odd number of a pair, run in user mode.</summary>
+    public const ushort AsidUser = 1;
+
     /// <summary>pmap_asid_gen.</summary>
     public ulong Generation { get; private set; }
 
@@ -49,7 +71,7 @@ public sealed class PmapAsid
     public int Rollovers { get; private set; }
 
     /// <summary>Numbers handed out in the current generation, ASID 0 excluded.</summary>
-    public int InUse => _inUse.Count(b => b) - 1;
+    public int InUse => _inUse.Count(b => b) - (_pairs ? 2 : 1);
 
     /// <summary>True when <paramref name="pmAsid"/> belongs to the current generation.</summary>
     public bool IsCurrent(ulong pmAsid) => (pmAsid & ~(GenerationStep - 1)) == Generation;
@@ -75,12 +97,13 @@ public sealed class PmapAsid
             Kassert(number > 0, "pmap_allocate_asid: no ASID free after a rollover ({0} ASIDs, {1} loaded)", Count, loaded.Count);
         }
         _machine.Checker.AsidAllocated((ushort)number);
+        if (_pairs) _machine.Checker.AsidAllocated((ushort)(number | AsidUser));
         return Generation | (uint)number;
     }
 
     /// <summary>
-    /// pmap_free_asid: invalidates everything tagged with the ASID on every CPU (TLBI ASIDE1IS), then releases the
-    /// number if it belongs to the current generation.
+    /// pmap_free_asid: invalidates everything tagged with the ASID (both of a pair) on every CPU (TLBI ASIDE1IS),
+    /// then releases the number if it belongs to the current generation.
     /// </summary>
     public void Free(Cpu cpu, ulong pmAsid)
     {
@@ -88,27 +111,35 @@ public sealed class PmapAsid
         Kassert(number != 0, "pmap_free_asid: ASID 0 is never freed");
         cpu.Dsb(BarrierOption.Ishst);
         cpu.Tlbi(TlbiOp.Aside1Is, TlbiOpExtensions.Operand(0, number));
+        if (_pairs) cpu.Tlbi(TlbiOp.Aside1Is, TlbiOpExtensions.Operand(0, (ushort)(number | AsidUser)));
         cpu.Dsb(BarrierOption.Ish);
-        if (IsCurrent(pmAsid)) _inUse[number] = false;
+        if (!IsCurrent(pmAsid)) return;
+        _inUse[number] = false;
+        if (_pairs) _inUse[number | AsidUser] = false;
     }
 
     /// <summary>pmap_find_asid: the old number if free, else the next free one after the cursor; -1 if none.</summary>
     private int Find(int old)
     {
-        if (old > 0 && old < Count && !_inUse[old])
+        int step = _pairs ? 2 : 1, first = step;   // pairs: even numbers from 2
+        if (old >= first && old < Count && old % step == 0 && !_inUse[old])
+            return Take(old);
+        int slots = (Count - first) / step;
+        for (int i = 0; i < slots; i++)
         {
-            _inUse[old] = true;
-            return old;
-        }
-        for (int i = 0; i < Count - 1; i++)
-        {
-            int n = 1 + (_cursor - 1 + i) % (Count - 1);
-            if (_inUse[n]) continue;
-            _inUse[n] = true;
-            _cursor = n + 1 >= Count ? 1 : n + 1;
-            return n;
+            int n = first + ((_cursor - first) / step + i) % slots * step;
+            if (n + step - 1 >= Count || _inUse[n]) continue;
+            _cursor = n + step >= Count ? first : n + step;
+            return Take(n);
         }
         return -1;
+    }
+
+    private int Take(int n)
+    {
+        _inUse[n] = true;
+        if (_pairs) _inUse[n | AsidUser] = true;
+        return n;
     }
 
     /// <summary>
@@ -122,11 +153,12 @@ public sealed class PmapAsid
         Rollovers++;
         Array.Clear(_inUse);
         _inUse[0] = true;
+        if (_pairs) _inUse[AsidUser] = true;
         foreach (var pm in loaded)
         {
             ushort number = Number(pm.Asid);
             if (number == 0) continue;
-            _inUse[number] = true;
+            Take(number);
             pm.Asid = Generation | number;
         }
         cpu.Dsb(BarrierOption.Ishst);

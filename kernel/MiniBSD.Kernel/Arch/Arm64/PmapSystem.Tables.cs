@@ -77,23 +77,28 @@ public sealed partial class PmapSystem
     /// <summary>
     /// ttlb_flush (OpenBSD arm64, 2025): nothing while the pmap is active nowhere (its entries are unusable and
     /// pmap_purge or pmap_free_asid will drop them by ASID); else DSB ISHST, TLBI VAE1IS for the VA and the pmap's
-    /// ASID (VAALE1IS, all ASIDs, for the kernel pmap), DSB ISH, ISB.
+    /// ASID, and with pairs for pm_asid | ASID_USER too (VAALE1IS, all ASIDs, for the kernel pmap), DSB ISH, ISB.
     /// </summary>
-    private static void TtlbFlush(Cpu cpu, Arm64Pmap pm, ulong va)
+    private void TtlbFlush(Cpu cpu, Arm64Pmap pm, ulong va)
     {
         if (pm.Active == 0) return;
         cpu.Dsb(BarrierOption.Ishst);
         if (pm.IsKernel) cpu.Tlbi(TlbiOp.Vaale1Is, TlbiOpExtensions.Operand(va));
-        else cpu.Tlbi(TlbiOp.Vae1Is, TlbiOpExtensions.Operand(va, pm.AsidNumber));
+        else
+        {
+            cpu.Tlbi(TlbiOp.Vae1Is, TlbiOpExtensions.Operand(va, pm.AsidNumber));
+            if (AsidPair) cpu.Tlbi(TlbiOp.Vae1Is, TlbiOpExtensions.Operand(va, (ushort)(pm.AsidNumber | PmapAsid.AsidUser)));
+        }
         cpu.Dsb(BarrierOption.Ish);
         cpu.Isb();
     }
 
-    /// <summary>cpu_tlb_flush_asid_all: every entry of the pmap's ASID, on every CPU.</summary>
-    private static void FlushAsid(Cpu cpu, Arm64Pmap pm)
+    /// <summary>cpu_tlb_flush_asid_all for pm_asid (and pm_asid | ASID_USER with pairs): every entry, on every CPU.</summary>
+    private void FlushAsid(Cpu cpu, Arm64Pmap pm)
     {
         cpu.Dsb(BarrierOption.Ishst);
         cpu.Tlbi(TlbiOp.Aside1Is, TlbiOpExtensions.Operand(0, pm.AsidNumber));
+        if (AsidPair) cpu.Tlbi(TlbiOp.Aside1Is, TlbiOpExtensions.Operand(0, (ushort)(pm.AsidNumber | PmapAsid.AsidUser)));
         cpu.Dsb(BarrierOption.Ish);
         cpu.Isb();
     }

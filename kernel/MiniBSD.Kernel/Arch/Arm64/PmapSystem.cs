@@ -27,7 +27,7 @@ public enum PmapRemoveWalk : byte
 /// function takes the CPU it runs on; tables are read and written through the kernel's direct map with that CPU's
 /// loads and stores, and TLB maintenance is executed as system instructions there.
 /// </summary>
-public sealed partial class PmapSystem
+public sealed partial class PmapSystem : IAsidPairs
 {
     private readonly Machine _machine;
     private readonly UvmPage _pages;
@@ -43,8 +43,37 @@ public sealed partial class PmapSystem
         Asids = new PmapAsid(machine, machine.Cpu(0), asidLimit);
         // Every other CPU may keep its number through a rollover; the switching one needs a free one (Linux's
         // "more ASIDs than CPUs" rule).
-        Kassert(Asids.Count - 1 >= machine.Cpus.Count, "PmapSystem: {0} user ASIDs for {1} CPUs; need at least one per CPU", Asids.Count - 1, machine.Cpus.Count);
+        Kassert(Asids.Capacity >= machine.Cpus.Count, "PmapSystem: {0} user ASIDs for {1} CPUs; need at least one per CPU", Asids.Capacity, machine.Cpus.Count);
         _curpm = new Arm64Pmap?[machine.Cpus.Count];
+    }
+
+    /// <summary>
+    /// OpenBSD's kernel/user ASID pairs: a pmap's even ASID while the CPU runs the kernel, the odd one (ASID_USER) in
+    /// user mode, switched at every entry to the kernel and every return to user mode (OpenBSD's trampoline switches
+    /// TTBR1's ASID; MiniBSD, with TCR_EL1.A1 = 0, TTBR0's). Both tag the process's translations (user accesses the
+    /// odd, copyin and copyout the even), so every invalidation by ASID is made for both. Set before any process runs.
+    /// </summary>
+    public bool AsidPair
+    {
+        get => Asids.Pairs;
+        set
+        {
+            Asids.Pairs = value;
+            Kassert(Asids.Capacity >= _curpm.Length, "PmapSystem: {0} ASID pairs for {1} CPUs; need at least one per CPU", Asids.Capacity, _curpm.Length);
+        }
+    }
+
+    /// <summary>The exception vector's switch to the kernel's ASID of the pair (after any exception from EL0).</summary>
+    public void KernelAsid(Cpu cpu) => SwitchAsid(cpu, user: false);
+
+    /// <summary>The switch to the user ASID of the pair, just before the ERET to EL0.</summary>
+    public void UserAsid(Cpu cpu) => SwitchAsid(cpu, user: true);
+
+    private void SwitchAsid(Cpu cpu, bool user)
+    {
+        if (!AsidPair || _curpm[cpu.Id] is not { } pm) return;
+        cpu.Msr(SysReg.Ttbr0El1, Ttbr.Create(pm.Pt0Pa, (ushort)(pm.AsidNumber | (user ? PmapAsid.AsidUser : 0))).Value);
+        cpu.Isb();
     }
 
     /// <summary>pmap_kernel(): the TTBR1 tables locore built, always active.</summary>

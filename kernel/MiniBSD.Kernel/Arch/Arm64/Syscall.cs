@@ -14,17 +14,35 @@ internal sealed class Syscall(Machine machine, Uvm.Uvm uvm, Sysent sysent, KernE
 {
     protected override IUserAccess Access => UserAccess.Access;
 
-    protected override void TrapSyscall(Cpu cpu) => cpu.Svc(0);   // ESR_EL1 = EC 0x15, IL, imm16 0; ELR_EL1 = PC + 4
+    private readonly PmapSystem _pmap = (PmapSystem)uvm.Pmaps;
 
-    protected override void ReturnToUser(Cpu cpu, ulong pc) => cpu.EnterUser(pc);   // SPSR_EL1 (EL0t), ELR_EL1, ERET
+    protected override void TrapSyscall(Cpu cpu)
+    {
+        cpu.Svc(0);              // ESR_EL1 = EC 0x15, IL, imm16 0; ELR_EL1 = PC + 4
+        _pmap.KernelAsid(cpu);   // the vector's trampoline: the kernel's ASID of the pair
+    }
 
-    protected override void InterruptFromUser(Cpu cpu, bool timer) => cpu.TakeInterrupt();   // IRQ at EL0: to EL1
+    protected override void ReturnToUser(Cpu cpu, ulong pc)
+    {
+        _pmap.UserAsid(cpu);     // the user ASID of the pair, then back through the trampoline
+        cpu.EnterUser(pc);       // SPSR_EL1 (EL0t), ELR_EL1, ERET
+    }
+
+    protected override void InterruptFromUser(Cpu cpu, bool timer)
+    {
+        cpu.TakeInterrupt();     // IRQ at EL0: to EL1
+        _pmap.KernelAsid(cpu);
+    }
+
+    protected override void AbortTaken(Cpu cpu) => _pmap.KernelAsid(cpu);
 
     /// <summary>An MSR to an EL1 register at EL0 is UNDEFINED: the Undefined Instruction exception (ESR_EL1.EC = 0x00).</summary>
     protected override bool PrivilegedInstruction(Cpu cpu)
     {
         cpu.Execute(A64.Msr(SysReg.Ttbr0El1), 0);
-        return cpu.Esr.Ec == Hal.Registers.ExceptionClass.Unknown;
+        bool trapped = cpu.Esr.Ec == Hal.Registers.ExceptionClass.Unknown;
+        if (cpu.El == 1) _pmap.KernelAsid(cpu);
+        return trapped;
     }
 
     protected override void DisarmTimer(Cpu cpu) => cpu.Msr(SysReg.CntvCtlEl0, 0);
