@@ -99,7 +99,7 @@ public static class Program
     }
 
     /// <summary>The options boot and run share, and a reader that turns a parse result into <see cref="SystemOptions"/>.</summary>
-    private static (Option[] Options, Func<ParseResult, TextWriter, SystemOptions?> Read) SystemOptionsLine(string command, int defaultCpus = 4)
+    private static (Option[] Options, Func<ParseResult, TextWriter, SystemOptions?> Read) SystemOptionsLine(string command, int defaultCpus = 4, double defaultMaxSeconds = RunLimits.DefaultMaxSeconds)
     {
         var cpus = new Option<int>("--cpus") { Description = "Number of CPUs (1-64)", DefaultValueFactory = _ => defaultCpus };
         var arch = new Option<string>("--arch") { Description = "The machine: arm64 (VMSAv8-64, broadcast TLBI) or amd64 (x86-64 paging, PCIDs, shootdowns by IPI)", DefaultValueFactory = _ => "arm64" };
@@ -112,7 +112,7 @@ public static class Program
         var trace = new Option<bool>("--trace") { Description = "Print every system instruction with its encoding and disassembly to stderr" };
         var costs = new Option<string?>("--costs") { Description = "A JSON file overriding entries of the simulated-cycle cost table, e.g. {\"WalkRead\": 40}" };
         var noCheck = new Option<bool>("--no-check") { Description = "Turn the TLB coherence checker off (faster; the summary then cannot vouch for TLB maintenance)" };
-        var maxTime = new Option<double>("--max-time") { Description = $"Stop after this many seconds of simulated time if init has not halted (0: no limit)", DefaultValueFactory = _ => RunLimits.DefaultMaxSeconds };
+        var maxTime = new Option<double>("--max-time") { Description = $"Stop after this many seconds of simulated time if init has not halted (0: no limit)", DefaultValueFactory = _ => defaultMaxSeconds };
         var exitPath = new Option<string>("--exit-path")
         {
             Description = "How exiting processes are torn down: purge (OpenBSD since 2025), reaper (before it), purge-unordered (no pmap_purge), purge-broken (the mistake the checker catches; for teaching), purge-remove-all (the 2025 thread's first try: pmap_remove of the whole user space, very slow)",
@@ -202,7 +202,7 @@ public static class Program
 
     private static Command ExitCommandLine(TextWriter stdout, TextWriter stderr)
     {
-        var (options, read) = SystemOptionsLine("bench exit");
+        var (options, read) = SystemOptionsLine("bench exit", defaultMaxSeconds: RunLimits.BenchMaxSeconds);
         var workload = new Option<string>("--workload")
         {
             Description = $"A workload of workloads/ ({string.Join(", ", Workloads.Names)}) or a script file",

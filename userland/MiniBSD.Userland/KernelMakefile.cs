@@ -3,16 +3,25 @@ using System.Text;
 namespace MiniBSD.Userland;
 
 /// <summary>
-/// The makefile of the build workload: a kernel build in the shape of OpenBSD's compile/GENERIC one. config's
-/// genassym step first (everything waits for assym.h), then one compile job per source file, each independent of the
-/// others (cc drives one assembler pass), then vers.o and the serial link of bsd. Source names are OpenBSD's; each
-/// job's memory (-m pages) and computation (-w cycles, 3,000 a page) come from a hash of its name, so the graph is the
-/// same on every run and differs from file to file as real compile jobs do.
+/// The makefile of the build workload, in the shape of an OpenBSD GENERIC.MP kernel build as config(8) writes it
+/// (Makefile.amd64/arm64): assym.h from genassym first (the locore objects wait for it), one compile a source file,
+/// each through <c>/bin/sh -ec</c> because the compile line has shell meta characters (the <c>=</c> of
+/// -Wframe-larger-than=2047) and OpenBSD's sh, ksh, forks the compiler; vers.o after every object (newvers.sh, then a
+/// compile); then the serial link of bsd. Each object lists the headers it includes, as config's .depend files do, so
+/// make's tables are a real make's size. The per-object inputs (computation, heap, text fetched) come from a hash of
+/// the object's name, around the means of <see cref="BuildCalibration"/>: the graph is the same on every run and
+/// differs from file to file as real compile jobs do, with a tail of big files (drm's) that take several times the mean.
 /// </summary>
 public static class KernelMakefile
 {
-    /// <summary>Cycles of computation a compile job does per page of memory it uses.</summary>
-    public const int CyclesPerPage = 3_000;
+    /// <summary>Objects of the build that tests and `minibsd run` use: the full shape, a fiftieth of the size.</summary>
+    public const int DefaultObjects = 48;
+
+    /// <summary>A GENERIC.MP kernel's objects (an estimate, docs/build-workload.md): what `bench exit` builds.</summary>
+    public const int FullSizeObjects = 2400;
+
+    /// <summary>The fewest objects (the assembly files and one C file) and the most a makefile may have.</summary>
+    public const int MinObjects = 8, MaxObjects = 100_000;
 
     private static readonly string[] Sources =
     [
@@ -34,38 +43,102 @@ public static class KernelMakefile
         "netinet/ip_input", "netinet/ip_output", "netinet/tcp_input", "netinet/tcp_output", "netinet/tcp_subr",
         "netinet/tcp_usrreq", "netinet/udp_usrreq", "dev/pci/pci", "dev/pci/if_em", "dev/usb/usb", "dev/usb/ehci",
         "dev/usb/xhci", "dev/fdt/simplebus", "dev/ic/com", "dev/softraid", "crypto/sha2", "crypto/chacha_private",
-        "arch/arm64/arm64/pmap", "arch/arm64/arm64/trap", "arch/arm64/arm64/machdep", "arch/arm64/arm64/vm_machdep",
-        "arch/arm64/arm64/cpu", "arch/arm64/arm64/intr", "arch/arm64/arm64/syscall", "arch/arm64/arm64/locore",
-        "arch/arm64/arm64/cpufunc_asm", "arch/arm64/arm64/exception", "arch/arm64/dev/agintc", "arch/arm64/dev/agtimer",
     ];
 
-    /// <summary>How many compile jobs the makefile has.</summary>
-    public static int Objects => Sources.Length;
+    /// <summary>Directories the rest of a large kernel's files come from (drm's share is the largest).</summary>
+    private static readonly string[] MoreDirectories =
+    [
+        "dev/pci/drm/amd/display/dc", "dev/pci/drm/amd/amdgpu", "dev/pci/drm/amd/display/dc/dml", "dev/pci/drm/i915",
+        "dev/pci/drm/i915/display", "dev/pci/drm/radeon", "dev/pci/drm", "dev/pci", "dev/ic", "dev/usb", "dev/acpi",
+        "net", "netinet", "netinet6", "net80211", "crypto", "kern", "dev/pci/drm/amd/pm", "dev/sdmmc", "dev/pv",
+    ];
 
-    public static string Generate()
+    /// <summary>Headers the sources include (each object's .depend names a hash-chosen set of them).</summary>
+    private static readonly string[] Headers =
+    [
+        "sys/param.h", "sys/systm.h", "sys/types.h", "sys/proc.h", "sys/malloc.h", "sys/kernel.h", "sys/mutex.h",
+        "sys/rwlock.h", "sys/queue.h", "sys/tree.h", "sys/time.h", "sys/signalvar.h", "sys/file.h", "sys/filedesc.h",
+        "sys/vnode.h", "sys/mount.h", "sys/buf.h", "sys/uio.h", "sys/ioctl.h", "sys/device.h", "sys/conf.h",
+        "sys/socket.h", "sys/socketvar.h", "sys/mbuf.h", "sys/pool.h", "sys/sched.h", "sys/sysctl.h", "sys/atomic.h",
+        "sys/refcnt.h", "sys/task.h", "sys/timeout.h", "sys/event.h", "sys/percpu.h", "sys/smr.h", "sys/stdint.h",
+        "uvm/uvm.h", "uvm/uvm_extern.h", "uvm/uvm_map.h", "uvm/uvm_page.h", "uvm/uvm_amap.h", "uvm/uvm_object.h",
+        "net/if.h", "net/if_var.h", "net/route.h", "netinet/in.h", "netinet/ip.h", "netinet/tcp.h",
+        "dev/pci/pcireg.h", "dev/pci/pcivar.h", "dev/pci/pcidevs.h", "dev/pci/drm/drm_drv.h", "dev/pci/drm/drm_device.h",
+        "machine/cpu.h", "machine/pmap.h", "machine/intr.h", "machine/bus.h", "machine/param.h", "machine/atomic.h",
+        "machine/cpufunc.h", "machine/pcb.h", "machine/frame.h", "machine/vmparam.h", "lib/libkern/libkern.h", "crypto/sha2.h",
+    ];
+
+    /// <summary>conf/newvers.sh, which vers.o's rule runs (relative to the compile directory, where make runs).</summary>
+    public const string NewversPath = "/usr/src/sys/conf/newvers.sh";
+
+    /// <summary>newvers.sh: counts the build and writes vers.c (MiniBSD cannot write it; the command substitutions fork as the real script's do).</summary>
+    public const string Newvers = """
+        # newvers.sh: the kernel's version string, as sys/conf/newvers.sh makes it (vers.c is not written here)
+        v=$(echo 1)
+        id=$(echo GENERIC.MP)
+        echo "OpenBSD 7.8 ($id) #$v" > /dev/null
+
+        """;
+
+    /// <summary>The objects that include assym.h (the locore and assembly files wait for genassym).</summary>
+    private static readonly string[] AssymUsers = ["locore0", "locore", "mutex", "vector", "copy", "spl", "mptramp"];
+
+    /// <summary>The compile flags of the kernel's NORMAL_C rule (with -Wframe-larger-than=2047, a shell meta character).</summary>
+    private const string Cflags = "-g -Werror -Wall -Wframe-larger-than=2047 -mcmodel=kernel -ffreestanding -fno-pie -O2 -pipe -nostdinc -I../../../.. -D_KERNEL -DMULTIPROCESSOR -MD -MP";
+
+    /// <summary>The object file names of a build of <paramref name="objects"/> objects, in the makefile's order.</summary>
+    public static IReadOnlyList<string> Objects(int objects)
     {
-        var objects = Sources.Select(s => s[(s.LastIndexOf('/') + 1)..] + ".o").ToList();
+        var names = new List<string>(objects);
+        for (int i = 0; i < objects; i++) names.Add(Source(i));
+        return names;
+    }
+
+    /// <summary>The i-th source (without .c): the assembly files, the list above, then numbered files of the big directories.</summary>
+    private static string Source(int i)
+    {
+        if (i < AssymUsers.Length) return $"arch/amd64/amd64/{AssymUsers[i]}";
+        i -= AssymUsers.Length;
+        if (i < Sources.Length) return Sources[i];
+        i -= Sources.Length;
+        string dir = MoreDirectories[i % MoreDirectories.Length];
+        return $"{dir}/{dir[(dir.LastIndexOf('/') + 1)..]}_{i / MoreDirectories.Length:D4}";   // basenames are unique, as config requires
+    }
+
+    /// <summary>The makefile of a kernel of <paramref name="objects"/> objects (at least the assembly files and one more).</summary>
+    public static string Generate(int objects = DefaultObjects)
+    {
+        if (objects < MinObjects || objects > MaxObjects) throw new ArgumentOutOfRangeException(nameof(objects), objects, $"a kernel build has {MinObjects} to {MaxObjects} objects");
+        var c = BuildCalibration.Default;
         var text = new StringBuilder();
-        text.Append("# MiniBSD's build workload: the shape of OpenBSD's arm64 GENERIC kernel build (generated by KernelMakefile)\n");
+        var names = new List<string>(objects);
+        text.Append("# MiniBSD's build workload: an OpenBSD GENERIC.MP kernel build's shape (written by config, KernelMakefile)\n");
+        text.Append(".SHELL: path=/bin/ksh\n");   // OpenBSD's /bin/sh
         text.Append("all: bsd\n\n");
-        text.Append("assym.h: genassym.sh\n\t/usr/sbin/genassym -m 24 -w 60000 -o assym.h\n\n");
-        for (int i = 0; i < Sources.Length; i++)
+        text.Append($"assym.h: genassym.cf\n\tsh -ec 'cc -c {Cflags} -m {c.HeapPages / 2} -w {c.UserCycles / 2} -t {c.TextPages} genassym.c && echo assym.h > /dev/null'\n\n");
+        for (int i = 0; i < objects; i++)
         {
-            int pages = 24 + (int)(Hash(Sources[i]) % 137);
-            int helpers = Hash(Sources[i] + "#") % 4 == 0 ? 2 : 1;
-            text.Append($"{objects[i]}: ../../../../{Sources[i]}.c assym.h\n");
-            text.Append($"\tcc -c -m {pages} -w {pages * CyclesPerPage} -h {helpers} ../../../../{Sources[i]}.c\n");
+            string src = Source(i);
+            string obj = src[(src.LastIndexOf('/') + 1)..] + ".o";
+            names.Add(obj);
+            var (cycles, pages, textPages) = c.Object(src);
+            string file = $"../../../../{src}{(i < AssymUsers.Length ? ".S" : ".c")}";
+            text.Append($"{obj}: {file}");
+            if (i < AssymUsers.Length) text.Append(" assym.h");
+            foreach (string header in Includes(src)) text.Append(" ../../../../").Append(header);
+            text.Append($"\n\tcc {Cflags} -m {pages} -w {cycles} -t {textPages} -c {file}\n");
         }
-        text.Append($"\nvers.o: {string.Join(' ', objects)}\n\tcc -c -m 8 -w 20000 -h 1 vers.c\n\n");
-        text.Append($"bsd: vers.o {string.Join(' ', objects)}\n\tld -m 384 -w 1200000 -o bsd vers.o {string.Join(' ', objects)}\n");
+        string all = string.Join(' ', names);
+        text.Append($"\nvers.o: {all}\n\tsh {NewversPath}\n\tcc {Cflags} -m {c.HeapPages / 8} -w {c.UserCycles / 50} -t {c.TextPages / 2} -c vers.c\n\n");
+        text.Append($"bsd: vers.o {all}\n\tld -m {c.LinkPagesPerObject * objects} -w {c.LinkCyclesPerObject * objects} -o bsd vers.o {all}\n");
         return text.ToString();
     }
 
-    /// <summary>FNV-1a of the name: stable across runs and platforms (string.GetHashCode is randomised).</summary>
-    private static uint Hash(string s)
+    /// <summary>The headers <paramref name="src"/> includes: 24 to 55 of the list, chosen by its name's hash.</summary>
+    private static IEnumerable<string> Includes(string src)
     {
-        uint h = 2166136261;
-        foreach (char c in s) h = (h ^ c) * 16777619;
-        return h;
+        uint h = BuildCalibration.Hash(src + "#h");
+        int count = 24 + (int)(h % 32);
+        for (int k = 0; k < count; k++) yield return Headers[(int)((h / 32 + (uint)k * 7) % (uint)Headers.Length)];
     }
 }

@@ -14,6 +14,7 @@ public static class Rootfs
     [
         new("/sbin/init", () => new Init(), TextPages: 4),
         new("/bin/sh", () => new Sh.Shell(), TextPages: 16),
+        new("/bin/ksh", () => new Sh.Shell(), TextPages: 16),   // the same shell run as OpenBSD's /bin/sh (Shell.IsKsh)
         new("/bin/echo", () => new Echo()),
         new("/bin/true", () => new True()),
         new("/bin/false", () => new False()),
@@ -30,10 +31,11 @@ public static class Rootfs
         new("/usr/bin/forkbench", () => new Forkbench()),
         new("/usr/bin/exitstorm", () => new Exitstorm()),
         new("/usr/bin/make", () => new Make(), TextPages: 24),
-        new("/usr/bin/cc", () => new Cc(), TextPages: 64),
+        new("/usr/bin/cc", () => new Cc(), TextPages: Cc.ImageText, BssPages: Cc.ImageBss),
         new("/usr/libexec/as", () => new Tool(), TextPages: 32),
         new("/usr/bin/ld", () => new Tool(), TextPages: 32),
         new("/usr/sbin/genassym", () => new Tool(), TextPages: 4),
+        new("/usr/sbin/config", () => new ConfigCommand(), TextPages: 8),
     ];
 
     /// <summary>libc's malloc keeps its break in the first word after a one-page data segment.</summary>
@@ -74,6 +76,7 @@ public static class Rootfs
         var r = new ProgramRegistry();
         foreach (var image in Images) r.Add(Checked(image));
         r.AddFile(Make.DefaultMakefile, Encoding.UTF8.GetBytes(KernelMakefile.Generate()));
+        r.AddFile(KernelMakefile.NewversPath, Encoding.UTF8.GetBytes(KernelMakefile.Newvers));
         r.AddFile(rcPath, Encoding.UTF8.GetBytes(rc));
         return r;
     }

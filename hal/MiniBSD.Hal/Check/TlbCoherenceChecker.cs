@@ -108,22 +108,47 @@ public sealed class TlbCoherenceChecker
     {
         if (!_enabled) return;
         ulong end = frame + (ulong)count * Memory.PhysicalMemory.FrameSize;
-        var loaded = LoadedAsids();
+        HashSet<ushort>? loadedSet = null;
         foreach (var cpu in _machine.Cpus)
         {
             if (!AnyFrameMapped(cpu, frame, count)) continue; // the usual case: no entry of this TLB maps them
-            foreach (var e in cpu.Tlb.Entries())
+            var loaded = loadedSet ??= LoadedAsids();
+            if (KnownSlots(cpu, frame, count))
             {
-                if (e.OutputBase >= end || e.OutputBase + e.Size <= frame) continue;
-                if (!e.Global && (cpu.IsAmd64 ? !cpu.TranslationEnabled || cpu.CurrentAsid != e.Asid : !loaded.Contains(e.Asid))) continue;
-                if (IsPermanent(e.VaBase)) continue;
-                ulong hit = Math.Max(frame, e.OutputBase);
-                string why = e.Global ? "global entry" : cpu.IsAmd64 ? $"PCID 0x{e.Asid:X} is loaded on cpu{cpu.Id}" : $"ASID 0x{e.Asid:X} is loaded on cpu{string.Join(",cpu", LoadedOn(e.Asid))}";
-                Report(new CoherenceViolation(CoherenceRule.FreedFrameStillMapped, cpu.Id, e.Asid, e.Global, e.Va + (hit - e.OutputBase),
-                    hit, e.Descriptor, e.DescriptorAddress, _machine.Memory.TryRead64(e.DescriptorAddress, out var d) ? d : null,
-                    $"frame released while a usable TLB entry still maps it ({why})", Context));
+                // The page bank knows where the entries are: look at those alone (a frame is mostly mapped once or
+                // twice), and at the small block banks whole (the kernel's direct map covers every frame).
+                for (int i = 0; i < count; i++)
+                {
+                    cpu.Tlb.TryPageSlots(frame + (ulong)i * Memory.PhysicalMemory.FrameSize, out var slots);
+                    if (slots.A >= 0) CheckReleased(cpu, cpu.Tlb.PageEntry(slots.A), frame, end, loaded);
+                    if (slots.B >= 0) CheckReleased(cpu, cpu.Tlb.PageEntry(slots.B), frame, end, loaded);
+                }
+                foreach (int level in (ReadOnlySpan<int>)[2, 1])
+                    foreach (ref readonly var e in cpu.Tlb.BlockEntries(level)) CheckReleased(cpu, e, frame, end, loaded);
+                continue;
             }
+            foreach (var e in cpu.Tlb.Entries()) CheckReleased(cpu, e, frame, end, loaded);
         }
+    }
+
+    private static bool KnownSlots(Cpu cpu, ulong frame, int count)
+    {
+        for (int i = 0; i < count; i++)
+            if (!cpu.Tlb.TryPageSlots(frame + (ulong)i * Memory.PhysicalMemory.FrameSize, out _)) return false;
+        return true;
+    }
+
+    /// <summary>Rule 2 for one entry: it may not map a frame of [frame, end) and be usable.</summary>
+    private void CheckReleased(Cpu cpu, in TlbEntry e, ulong frame, ulong end, HashSet<ushort> loaded)
+    {
+        if (!e.Valid || e.OutputBase >= end || e.OutputBase + e.Size <= frame) return;
+        if (!e.Global && (cpu.IsAmd64 ? !cpu.TranslationEnabled || cpu.CurrentAsid != e.Asid : !loaded.Contains(e.Asid))) return;
+        if (IsPermanent(e.VaBase)) return;
+        ulong hit = Math.Max(frame, e.OutputBase);
+        string why = e.Global ? "global entry" : cpu.IsAmd64 ? $"PCID 0x{e.Asid:X} is loaded on cpu{cpu.Id}" : $"ASID 0x{e.Asid:X} is loaded on cpu{string.Join(",cpu", LoadedOn(e.Asid))}";
+        Report(new CoherenceViolation(CoherenceRule.FreedFrameStillMapped, cpu.Id, e.Asid, e.Global, e.Va + (hit - e.OutputBase),
+            hit, e.Descriptor, e.DescriptorAddress, _machine.Memory.TryRead64(e.DescriptorAddress, out var d) ? d : null,
+            $"frame released while a usable TLB entry still maps it ({why})", Context));
     }
 
     private static bool AnyFrameMapped(Cpu cpu, ulong frame, int count)
@@ -152,6 +177,7 @@ public sealed class TlbCoherenceChecker
 
     private void StaleTagged(Cpu cpu, ushort asid, string tag)
     {
+        if (cpu.Tlb.HoldsNoneOf(asid)) return;   // the usual case, known from the per-ASID counts
         int stale = 0;
         TlbEntry first = default;
         foreach (var e in cpu.Tlb.Entries())

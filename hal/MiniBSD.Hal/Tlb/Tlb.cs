@@ -105,6 +105,31 @@ public sealed partial class Tlb
     internal bool MayMapFrame(ulong frame) =>
         _pages.FrameCounts!.ContainsKey(frame) || BlockCovers(_blocks2M, frame) || BlockCovers(_blocks1G, frame);
 
+    /// <summary>The slots of the page entries that map <paramref name="frame"/>, when they are known (false: scan the page bank).</summary>
+    internal bool TryPageSlots(ulong frame, out FrameSlots slots)
+    {
+        slots = _pages.FrameCounts!.GetValueOrDefault(frame, FrameSlots.None);
+        return slots.Exact;
+    }
+
+    internal ref TlbEntry PageEntry(int slot) => ref _pages[slot];
+
+    /// <summary>The block banks' entries (2 MiB, then 1 GiB): small, so the checker scans them.</summary>
+    internal ReadOnlySpan<TlbEntry> BlockEntries(int level) => level == 2 ? _blocks2M.Entries : _blocks1G.Entries;
+
+    /// <summary>True when no entry is tagged with <paramref name="asid"/> (known from the banks' counts), false when some may be.</summary>
+    internal bool HoldsNoneOf(ushort asid) => BankHoldsNone(_pages, asid) && BankHoldsNone(_blocks2M, asid) && BankHoldsNone(_blocks1G, asid);
+
+    /// <summary>A big bank knows its count per ASID; a small one (no counts) is scanned, which is cheap.</summary>
+    private static bool BankHoldsNone(TlbBank bank, ushort asid)
+    {
+        int count = bank.CountAsid(asid);
+        if (count >= 0 || bank.Valid == 0) return count <= 0;
+        foreach (ref readonly var e in bank.Entries)
+            if (e.Valid && !e.Global && e.Asid == asid) return false;
+        return true;
+    }
+
     private static bool BlockCovers(TlbBank bank, ulong frame)
     {
         if (bank.Valid == 0) return false;

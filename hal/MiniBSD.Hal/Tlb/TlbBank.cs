@@ -32,10 +32,11 @@ internal sealed class TlbBank
     public int Valid { get; private set; }
 
     /// <summary>
-    /// When not null, how many valid entries have each output base: kept only while the coherence checker runs, so
-    /// it can tell whether a freed frame is in this bank without scanning it.
+    /// When not null, how many valid entries have each output base, and which slots hold them while there are at
+    /// most two: kept only while the coherence checker runs, so it can tell whether a freed frame is in this bank, and
+    /// where, without scanning it.
     /// </summary>
-    public Dictionary<ulong, int>? FrameCounts { get; private set; }
+    public Dictionary<ulong, FrameSlots>? FrameCounts { get; private set; }
 
     public void TrackFrames(bool on)
     {
@@ -45,17 +46,19 @@ internal sealed class TlbBank
             return;
         }
         FrameCounts = [];
-        foreach (var e in _entries)
-            if (e.Valid) Count(e.OutputBase, +1);
+        for (int i = 0; i < _entries.Length; i++)
+            if (_entries[i].Valid) Count(_entries[i].OutputBase, i, +1);
     }
 
-    private void Count(ulong frame, int delta)
+    private void Count(ulong frame, int slot, int delta)
     {
         var counts = FrameCounts!;
-        int n = counts.GetValueOrDefault(frame) + delta;
-        if (n == 0) counts.Remove(frame);
-        else counts[frame] = n;
+        var f = counts.GetValueOrDefault(frame, FrameSlots.None);
+        f = delta > 0 ? f.With(slot) : f.Without(slot);
+        if (f.Count == 0) counts.Remove(frame);
+        else counts[frame] = f;
     }
+
     public Span<TlbEntry> Entries => _entries;
 
     /// <summary>Index of the entry translating VA[55:0] under the ASID, or -1.</summary>
@@ -89,7 +92,7 @@ internal sealed class TlbBank
                 var replaced = e;
                 if (!e.Valid) Valid++;
                 e = entry;
-                if (FrameCounts is not null) Tracked(replaced, entry);
+                if (FrameCounts is not null) Tracked(replaced, entry, i);
                 Added(replaced, entry);
                 return replaced;
             }
@@ -98,20 +101,20 @@ internal sealed class TlbBank
         _victim[set] = (byte)((_victim[set] + 1) % _ways);
         var old = _entries[victim];
         _entries[victim] = entry;
-        if (FrameCounts is not null) Tracked(old, entry);
+        if (FrameCounts is not null) Tracked(old, entry, victim);
         Added(old, entry);
         return old;
     }
 
-    private void Tracked(in TlbEntry replaced, in TlbEntry entry)
+    private void Tracked(in TlbEntry replaced, in TlbEntry entry, int slot)
     {
-        if (replaced.Valid) Count(replaced.OutputBase, -1);
-        Count(entry.OutputBase, +1);
+        if (replaced.Valid) Count(replaced.OutputBase, slot, -1);
+        Count(entry.OutputBase, slot, +1);
     }
 
-    private void Removed(in TlbEntry e)
+    private void Removed(in TlbEntry e, int slot)
     {
-        if (FrameCounts is not null) Count(e.OutputBase, -1);
+        if (FrameCounts is not null) Count(e.OutputBase, slot, -1);
         if (_asidCount is not null && !e.Global) _asidCount[e.Asid]--;
     }
 
@@ -122,6 +125,9 @@ internal sealed class TlbBank
         if (!entry.Global) _asidCount[entry.Asid]++;
     }
 
+    /// <summary>How many non-global entries are tagged with <paramref name="asid"/>, or -1 when the bank does not count (a small one).</summary>
+    public int CountAsid(ushort asid) => _asidCount is null ? -1 : _asidCount[asid];
+
     /// <summary>TLBI ASIDE1 on this bank: removes the ASID's non-global entries.</summary>
     public int InvalidateAsid(ushort asid)
     {
@@ -131,7 +137,7 @@ internal sealed class TlbBank
         for (int i = 0; i < _entries.Length && removed < left; i++)
         {
             ref var e = ref _entries[i];
-            if (e.Valid && !e.Global && e.Asid == asid) { Removed(e); e = default; removed++; }
+            if (e.Valid && !e.Global && e.Asid == asid) { Removed(e, i); e = default; removed++; }
         }
         Valid -= removed;
         return removed;
@@ -146,7 +152,7 @@ internal sealed class TlbBank
         for (int i = first; i < first + _ways; i++)
         {
             ref var e = ref _entries[i];
-            if (e.Valid && e.VaBase == baseVa && match.Matches(in e)) { Removed(e); e = default; removed++; }
+            if (e.Valid && e.VaBase == baseVa && match.Matches(in e)) { Removed(e, i); e = default; removed++; }
         }
         Valid -= removed;
         return removed;
@@ -160,7 +166,7 @@ internal sealed class TlbBank
         for (int i = 0; i < _entries.Length; i++)
         {
             ref var e = ref _entries[i];
-            if (e.Valid && match.Matches(in e)) { Removed(e); e = default; removed++; }
+            if (e.Valid && match.Matches(in e)) { Removed(e, i); e = default; removed++; }
         }
         Valid -= removed;
         return removed;
@@ -171,4 +177,26 @@ internal sealed class TlbBank
 internal interface ITlbMatch
 {
     bool Matches(in TlbEntry e);
+}
+
+/// <summary>
+/// How many entries of a bank map one output base, and the slots of the first two (-1: none, or not known after the
+/// count went above two and came back down; the checker then scans the bank).
+/// </summary>
+public readonly record struct FrameSlots(int Count, int A, int B)
+{
+    public static readonly FrameSlots None = new(0, -1, -1);
+
+    /// <summary>Every entry's slot is known: Count is at most two and each is in A or B.</summary>
+    public bool Exact => Count == (A >= 0 ? 1 : 0) + (B >= 0 ? 1 : 0);
+
+    public FrameSlots With(int slot) =>
+        !Exact || Count >= 2 ? this with { Count = Count + 1, A = -1, B = -1 }
+        : A < 0 ? this with { Count = Count + 1, A = slot } : this with { Count = Count + 1, B = slot };
+
+    public FrameSlots Without(int slot) =>
+        Count == 1 ? None
+        : A == slot ? this with { Count = Count - 1, A = -1 }
+        : B == slot ? this with { Count = Count - 1, B = -1 }
+        : this with { Count = Count - 1, A = -1, B = -1 };
 }

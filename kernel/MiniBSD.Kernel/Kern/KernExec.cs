@@ -10,7 +10,7 @@ namespace MiniBSD.Kernel.Kern;
 /// kern_exec.c: sys_execve. The arguments and environment are copied in and checked first (ENOENT, E2BIG, EFAULT,
 /// ENAMETOOLONG leave the caller untouched); past the point of no return the address space is emptied
 /// (uvmspace_exec) and rebuilt: text (the program's shared read-only, executable object), data (copy-on-write from
-/// its object), bss, and a stack under <see cref="UserLayout.UsrStack"/> with a guard page below it; the strings and the
+/// its object), bss, and a stack under <see cref="UserLayout.UsrStack"/> (DFLSSIZ read-write in a MAXSSIZ reservation); the strings and the
 /// argc/argv/envp vector are copied onto the new stack, caught signals are reset (execsigs), and the thread's user
 /// frames are replaced by the new program's first frame.
 /// </summary>
@@ -156,7 +156,7 @@ public sealed class KernExec(Uvm.Uvm uvm, ProgramRegistry programs, KernExit exi
         return true;
     }
 
-    /// <summary>Text at the bottom of user space, data at <see cref="VmLayout.DataStart"/>, bss after it, the stack and its guard.</summary>
+    /// <summary>Text at the bottom of user space, data at <see cref="VmLayout.DataStart"/>, bss after it, the stack in its reservation (exec_setup_stack).</summary>
     private void MapSegments(Vmspace vm, ProgramImage image, (UvmObject Text, UvmObject Data) objects)
     {
         var map = vm.Map;
@@ -167,7 +167,7 @@ public sealed class KernExec(Uvm.Uvm uvm, ProgramRegistry programs, KernExit exi
         vm.DataStart = VmLayout.DataStart;
         vm.Break = bss + ((ulong)image.BssPages << 12);
         uvm.UvmMapAnon(map, UserLayout.UsrStack - UserLayout.StackSize, UserLayout.StackSize, VmProt.ReadWrite, VmProt.All, VmInherit.Copy);
-        uvm.UvmMapAnon(map, UserLayout.UsrStack - UserLayout.StackSize - 4096, 4096, VmProt.None, VmProt.None, VmInherit.Copy);   // the guard
+        uvm.UvmMapAnon(map, UserLayout.UsrStack - UserLayout.MaxStackSize, UserLayout.MaxStackSize - UserLayout.StackSize, VmProt.None, VmProt.All, VmInherit.Copy);   // the rest of MAXSSIZ
     }
 
     /// <summary>

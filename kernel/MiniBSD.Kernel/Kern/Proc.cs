@@ -64,6 +64,9 @@ public sealed class Proc : Abi.IUserContext
 
     /// <summary>Cycles spent running (user mode, the kernel, switches in; not spinning), and spinning for locks.</summary>
     public long RunCycles { get; internal set; }
+
+    /// <summary>User computation a timer interrupt cut short: it goes on when the thread next runs in user mode.</summary>
+    internal long UserWorkLeft { get; set; }
     public long LockWaitCycles { get; internal set; }
 
     /// <summary>p_tu: its time as statclock samples it, and exactly (see <see cref="TUsage"/>).</summary>

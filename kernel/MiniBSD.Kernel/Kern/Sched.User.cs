@@ -87,7 +87,7 @@ public sealed partial class Sched
         switch (op.Kind)
         {
             case OpKind.Work when op.Value >= 0:
-                UserTime(cpu, p, op.Value);
+                UserWork(cpu, p, op.Value);
                 return;
             case OpKind.Call when op.Frame is not null:
                 UserTime(cpu, p, Params.UserCallCycles);
@@ -113,6 +113,19 @@ public sealed partial class Sched
                 p.Push(um.IllegalOp(cpu, p, op));
                 return;
         }
+    }
+
+    /// <summary>
+    /// User computation runs until it is done or the timer fires, whichever comes first: the interrupt is taken at
+    /// that instruction boundary (BeforeUserCode) and the rest runs when the thread is next in user mode, so a long
+    /// computation is sliced by hardclock's round robin as on a real CPU.
+    /// </summary>
+    private static void UserWork(Hal.Cpu cpu, Proc p, long cycles)
+    {
+        long room = cpu.TimerDeadline is { } deadline ? deadline - cpu.Clock : long.MaxValue;
+        long now = room > 0 && cycles > room ? room : cycles;
+        p.UserWorkLeft = cycles - now;
+        UserTime(cpu, p, now);
     }
 
     private static void UserTime(Hal.Cpu cpu, Proc p, long cycles)

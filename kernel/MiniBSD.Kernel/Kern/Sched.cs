@@ -171,6 +171,7 @@ public sealed partial class Sched
             if (p.InUser && BeforeUserCode(c, p)) return;
             long before = cpu.Clock;
             if (!p.InUser) op = p.Top.MoveNext() ? p.Top.Current : Op.Return(p.Retval);   // a frame that ends returns what it had
+            else if (p.UserWorkLeft > 0) op = Op.Work(p.UserWorkLeft);                      // the computation the timer cut
             else if (!TryStepUserFrame(c, p, out op)) return;
             if (cpu.Clock != before)
             {

@@ -68,7 +68,8 @@ public sealed partial class Uvm
         if (newEnd > oldEnd)
         {
             if (!vm.Map.IsFree(oldEnd, newEnd)) return Errno.ENOMEM;
-            UvmMapAnon(vm.Map, oldEnd, newEnd - oldEnd, VmProt.ReadWrite, VmProt.All, VmInherit.Copy);
+            if (vm.Map.Lookup(oldEnd - 1) is { } last && CanExtend(last, oldEnd)) Extend(last, newEnd);
+            else UvmMapAnon(vm.Map, oldEnd, newEnd - oldEnd, VmProt.ReadWrite, VmProt.All, VmInherit.Copy);
         }
         else if (newEnd < oldEnd)
         {
@@ -76,6 +77,23 @@ public sealed partial class Uvm
         }
         vm.Break = newBreak;
         return Errno.None;
+    }
+
+    /// <summary>
+    /// uvm_map's join with the entry before (uvm_mapent_tryjoin): the heap's last entry grows instead of a new entry
+    /// beside it when it is anonymous, read-write, inherited by copy, and its amap (if any) is its own and ends with
+    /// it, which amap_extend can grow in place. So a heap grown page by page stays one entry, as in OpenBSD.
+    /// </summary>
+    private static bool CanExtend(VmMapEntry e, ulong end) =>
+        e.End == end && e.Object is null && e.Protection == VmProt.ReadWrite && e.MaxProtection == VmProt.All
+        && e.Inheritance == VmInherit.Copy && !e.NeedsCopy
+        && (e.Amap is null || (e.Amap.Ref == 1 && e.AmapOffset + (int)e.Pages == e.Amap.Slots));
+
+    private static void Extend(VmMapEntry e, ulong newEnd)
+    {
+        int more = (int)((newEnd - e.End) >> 12);
+        e.Amap?.Extend(more);   // amap_extend
+        e.End = newEnd;
     }
 
     private static ulong RoundPage(ulong x) => (x + 0xFFF) & ~0xFFFUL;

@@ -26,6 +26,8 @@ public sealed partial class UvmPage
 
     private readonly PmrCache[] _caches;
     private readonly bool[] _inPmr;   // the frame is a free page in the trees (not in use, not in a magazine)
+    private readonly FreeRuns _runs;
+    private int _pagesInTrees;
 
     /// <summary>The per-CPU page caches of 2024 (true) or the kernel before them (false).</summary>
     public bool PerCpuCache { get; set; }
@@ -85,23 +87,31 @@ public sealed partial class UvmPage
         return TakeFromTrees(cpu, one, 1) == 1 ? one[0] : -1;
     }
 
-    /// <summary>uvm_pmr_getpages: up to <paramref name="want"/> pages out of the trees in one hold of fpageqlock.</summary>
+    /// <summary>
+    /// uvm_pmr_getpages: up to <paramref name="want"/> pages out of the trees in one hold of fpageqlock. As
+    /// uvm_pmr_nfindsz looks in the size tree for the smallest range that holds them all, the pages come from the first
+    /// run of the smallest size class that fits (a single page from the single pages first), from its start; when no
+    /// run is big enough they come from the biggest runs there are, several segments.
+    /// </summary>
     private int TakeFromTrees(Cpu cpu, Span<int> into, int want)
     {
-        if (_freeTop == 0) return 0;
-        int got = Math.Min(want, _freeTop);
-        if (Costs.Charged) FpageqLock.Hold(cpu, Costs.GetPagesLocked(got, Segments));
-        for (int i = 0; i < got; i++)
+        if (_pagesInTrees == 0) return 0;
+        if (Costs.Charged) FpageqLock.Hold(cpu, Costs.GetPagesLocked(want, Segments));
+        int got = 0;
+        while (got < want && _runs.TakeFitting(want - got, out int start, out int length))
         {
-            int index = into[i] = _free[--_freeTop];
-            SetInTrees(index, false);
+            for (int i = 0; i < length; i++)
+            {
+                into[got++] = start + i;
+                SetInTrees(start + i, false);
+            }
         }
         return got;
     }
 
     /// <summary>
     /// uvm_pmr_freepageq: the pages' flags without the lock, then under fpageqlock one insert a run of physically
-    /// consecutive pages.
+    /// consecutive pages (merged with the free runs beside it, as uvm_pmr_insert merges with its neighbours).
     /// </summary>
     private void UvmPmrFreepageq(Cpu cpu, ReadOnlySpan<int> pages)
     {
@@ -113,10 +123,10 @@ public sealed partial class UvmPage
         cpu.AdvanceClock(Costs.FreePageqUnlocked(pages.Length));
         if (Costs.Charged) FpageqLock.Hold(cpu, Costs.FreePageqLocked(pages.Length, runs, Segments));
         RunsFreed += runs;
-        for (int i = pages.Length - 1; i >= 0; i--)
+        foreach (int index in sorted)
         {
-            _free[_freeTop++] = pages[i];
-            SetInTrees(pages[i], true);
+            _runs.Free(index, index > 0 && _inPmr[index - 1], index + 1 < _inPmr.Length && _inPmr[index + 1]);
+            SetInTrees(index, true);
         }
     }
 
@@ -126,6 +136,7 @@ public sealed partial class UvmPage
         bool left = index > 0 && _inPmr[index - 1], right = index + 1 < _inPmr.Length && _inPmr[index + 1];
         int neighbours = (left ? 1 : 0) + (right ? 1 : 0);
         Segments += free ? 1 - neighbours : neighbours - 1;
+        _pagesInTrees += free ? 1 : -1;
         _inPmr[index] = free;
     }
 }

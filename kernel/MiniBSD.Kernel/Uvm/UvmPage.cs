@@ -17,8 +17,9 @@ public enum PageUse : byte
 
 /// <summary>
 /// The physical page allocator (OpenBSD uvm_page.c: uvm_pagealloc, uvm_pagefree) over the RAM that locore left
-/// free. Pages come out lowest address first and go back on top of a stack, so the same run hands out the same
-/// frames. A page is zero-filled when asked (charged as a frame zeroing on the CPU that asks). Freeing a page that a
+/// free. Pages come out of the free runs as pmemrange hands them out (the smallest run that fits, from its start:
+/// lowest address first on a fresh machine) and go back merged with their free neighbours, so the same run hands out
+/// the same frames and freed memory stays as contiguous as the frees make it. A page is zero-filled when asked (charged as a frame zeroing on the CPU that asks). Freeing a page that a
 /// page table still maps panics (the pmap keeps the count, as OpenBSD's pv lists would tell); freeing one tells the
 /// TLB coherence checker, which reports it if a usable TLB entry still maps the frame (DESIGN.md rule 2).
 /// What freeing and allocating cost is OpenBSD's free path (UvmPage.Pmemrange.cs): the pmemrange trees under
@@ -29,10 +30,8 @@ public sealed partial class UvmPage
     private readonly Machine _machine;
     private readonly ulong _first;
     private readonly PageUse[] _use;
-    private readonly int[] _free;
     private readonly long[] _counts = new long[Enum.GetValues<PageUse>().Length];
     private readonly int[] _mappings;
-    private int _freeTop;
 
     /// <summary>Manages the frames of [<paramref name="first"/>, end of RAM).</summary>
     public UvmPage(Machine machine, ulong first)
@@ -43,12 +42,11 @@ public sealed partial class UvmPage
         int frames = (int)((machine.Memory.End - first) / PhysicalMemory.FrameSize);
         _use = new PageUse[frames];
         _mappings = new int[frames];
-        _free = new int[frames];
-        for (int i = 0; i < frames; i++) _free[i] = frames - 1 - i; // lowest frame on top
-        _freeTop = frames;
+        _runs = new FreeRuns(frames);
         _counts[(int)PageUse.Free] = frames;
         _inPmr = new bool[frames];
         Array.Fill(_inPmr, true);
+        _pagesInTrees = frames;
         Segments = frames > 0 ? 1 : 0;
         FpageqLock = new Kern.KernelMutex("uvm.fpageqlock", machine);
         _caches = machine.Cpus.Select(_ => new PmrCache()).ToArray();

@@ -29,14 +29,26 @@ public sealed class VmAmap
         Array.Fill(PageRefs, 1);
     }
 
+    /// <summary>amap_extend: <paramref name="slots"/> more slots at the end, empty and covered once.</summary>
+    internal void Extend(int slots)
+    {
+        int old = Anons.Length;
+        var anons = Anons;
+        var refs = PageRefs;
+        Array.Resize(ref anons, old + slots);
+        Array.Resize(ref refs, old + slots);
+        refs.AsSpan(old).Fill(1);
+        (Anons, PageRefs) = (anons, refs);
+    }
+
     /// <summary>am_ref.</summary>
     public int Ref { get; internal set; } = 1;
 
     /// <summary>am_anon[]: null where no page was ever touched.</summary>
-    public VmAnon?[] Anons { get; }
+    public VmAnon?[] Anons { get; private set; }
 
     /// <summary>am_ppref: entries covering each slot.</summary>
-    public int[] PageRefs { get; }
+    public int[] PageRefs { get; private set; }
 
     public int Slots => Anons.Length;
 }

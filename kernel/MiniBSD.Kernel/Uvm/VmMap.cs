@@ -151,7 +151,7 @@ public static class VmLayout
     public const ulong DataStart = Abi.UserLayout.DataStart;
 
     /// <summary>mmap without MAP_FIXED places mappings from here upwards.</summary>
-    public const ulong MmapBase = 0x40_0000_0000;
+    public const ulong MmapBase = Abi.UserLayout.MmapBase;
 
     /// <summary>Most a process may obreak (a data-size limit).</summary>
     public const ulong MaxData = 1UL << 30;

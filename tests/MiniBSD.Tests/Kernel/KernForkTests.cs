@@ -86,7 +86,7 @@ public abstract class KernForkTests(Arch arch)
     }
 }
 
-/// <summary>Same seed, same run: a fork/exit workload on two CPUs with timer jitter, event for event.</summary>
+/// <summary>Same seed, same run: a fork/exit workload on two CPUs with slice and switch jitter, event for event.</summary>
 public abstract class ForkExitDeterminismTests(Arch arch)
 {
     private sealed class Storm(KernExitWaitTests.World w, KernFork fork, List<string> log, int children, int pages)
@@ -121,7 +121,7 @@ public abstract class ForkExitDeterminismTests(Arch arch)
 
     private (ulong Hash, string Log) Run(int seed)
     {
-        var w = new KernExitWaitTests.World(seed, new SchedParams(QuantumCycles: 2_000, JitterCycles: 500, Seed: seed), maxProcesses: 64, arch: arch);
+        var w = new KernExitWaitTests.World(seed, new SchedParams(QuantumCycles: 2_000, JitterCycles: 500, Seed: seed, SwitchJitterCycles: 50), maxProcesses: 64, arch: arch);
         w.Exit.StartReaper(cpu: 1);
         var fork = new KernFork(w.Procs, w.U.Uvm, w.S);
         var log = new List<string>();

@@ -201,6 +201,28 @@ public sealed class UvmTests
     }
 
     [Fact]
+    public void A_heap_grown_page_by_page_stays_one_entry_until_a_fork_shares_its_amap()
+    {
+        var u = new UvmFixture();
+        var vm = u.NewSpace();
+        int before = vm.Map.Entries.Count;
+        for (int i = 1; i <= 8; i++)
+        {
+            Assert.Equal(Errno.None, u.Uvm.SysObreak(u.Cpu(), vm, vm.DataStart + (ulong)i * 4096));
+            u.Write(u.Cpu(), vm, vm.DataStart + (ulong)(i - 1) * 4096, (ulong)i);   // the amap grows with it (amap_extend)
+        }
+        Assert.Equal(before + 1, vm.Map.Entries.Count);                            // uvm_mapent_tryjoin: one heap entry
+        var heap = vm.Map.Lookup(vm.DataStart)!;
+        Assert.Equal((vm.DataStart, vm.DataStart + 8 * 4096UL, 8), (heap.Start, heap.End, heap.Amap!.Slots));
+        Assert.Equal(8UL, u.Read(u.Cpu(), vm, vm.DataStart + 7 * 4096));
+        var child = u.Fork(u.Cpu(), vm);                                           // the amap is shared, needs-copy
+        Assert.Equal(Errno.None, u.Uvm.SysObreak(u.Cpu(), vm, vm.DataStart + 9 * 4096));
+        Assert.Equal(before + 2, vm.Map.Entries.Count);                            // not joined: a new entry beside it
+        Assert.Equal(1UL, u.Read(u.Cpu(), child, vm.DataStart));
+        u.FreeAll(vm, child);
+    }
+
+    [Fact]
     public void Copyin_and_copyout_fault_pages_in_and_refuse_bad_addresses_with_efault()
     {
         var u = new UvmFixture();

@@ -84,7 +84,9 @@ public sealed class ExitPathArchTests
         Assert.Equal(stats.Latencies.Sum(), a + b + c + d);
         // The reaper's busy time in its three parts: uvm_exit, taking KERNEL_LOCK, the zombie step.
         Assert.Equal(stats.ReaperBusyCycles, stats.ReaperTeardownCycles + stats.ReaperLockCycles + stats.ReaperZombieCycles);
-        Assert.True(stats.ReaperTeardownCycles > stats.ReaperLockCycles + stats.ReaperZombieCycles);
+        // On the reaper path its uvm_exit is the teardown and dominates; with purge it is only pmap_destroy's, and
+        // waiting for KERNEL_LOCK can take longer.
+        if (path == ExitPath.Reaper) Assert.True(stats.ReaperTeardownCycles > stats.ReaperLockCycles + stats.ReaperZombieCycles, $"teardown {stats.ReaperTeardownCycles}, lock {stats.ReaperLockCycles}, zombie {stats.ReaperZombieCycles}");
     }
 
     [Fact]

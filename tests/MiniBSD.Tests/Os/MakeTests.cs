@@ -51,6 +51,24 @@ public abstract class MakeTests(Arch arch)
     public void A_failing_line_stops_make_with_status_2_and_nothing_after_it_starts() => Assert.Equal(
         "false\n*** Error 1 in x\nstatus 2\n", Make("make -j 1 -f /m 2>&1; echo status $?\n", "all: x y\nx:\n\tfalse\ny:\n\techo never\n").Console);
 
+    [Fact]
+    public void A_shell_line_runs_under_sh_ec_so_its_first_failure_stops_it() => Assert.Equal(
+        "false; echo after\n*** Error 1 in x\nstatus 2\n", Make("make -f /m 2>&1; echo status $?\n", "x:\n\tfalse; echo after\n").Console);
+
+    [Fact]
+    public void Dash_f_dash_reads_the_makefile_from_standard_input() => Assert.Equal(
+        "from stdin\nstatus 0\n", Make("cat /m | make -s -f -; echo status $?\n", "a:\n\techo from stdin\n").Console);
+
+    [Fact]
+    public void The_special_target_dot_shell_names_the_shell_of_the_recipe_lines()
+    {
+        // ksh (OpenBSD's /bin/sh) forks the command of -c where sh (dash) execs it in place: one fork more.
+        long Forks(string makefile) => Make("make -s -f /m\n", makefile).System.Kernel.Fork.Forks;
+        const string line = "t:\n\techo 'one; two'\n";   // quotes: shell syntax
+        Assert.Equal(Forks(line) + 1, Forks(".SHELL: path=/bin/ksh\n" + line));
+        Assert.Equal("make: /m:1: .SHELL needs path=PATH\nstatus 2\n", Make("make -f /m 2>&1; echo status $?\n", ".SHELL: name=x\nt:\n\ttrue\n").Console);
+    }
+
     [Theory]
     [InlineData("a: b\nb: a\n\techo x\n", "", "make: a cycle in the dependencies of a")]
     [InlineData("hello\n", "", "make: /m:1: not a rule (target: prerequisites)")]

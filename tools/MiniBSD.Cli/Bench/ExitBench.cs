@@ -106,6 +106,9 @@ public static class ExitBench
             if (TryParseAssignment(sweep, "--sweep", list: true, out string n, out var v, out string? p)) (sweepName, sweepValues) = (n, v.Distinct().ToList());
             else problem ??= p;
         }
+        // The benchmark builds a full-size kernel (tests and `minibsd run` a tenth of it) unless told otherwise.
+        if (name == "build" && sweepName != "OBJECTS" && assignments.All(a => a.Item1 != "OBJECTS"))
+            assignments.Add(("OBJECTS", $"{MiniBSD.Userland.KernelMakefile.FullSizeObjects}"));
         var cpuList = Numbers(cpus, "--cpus", 1, 64, ref problem);
         var seedList = Numbers(seeds, "--seeds", 0, int.MaxValue, ref problem);
         var pathList = new List<ExitPath>();

@@ -177,5 +177,9 @@ public abstract partial class UserProgram
     protected static Op MmapAnon(long length) =>
         Sys(SysCall.Mmap, 0, length, 3, (long)(MapFlags.Private | MapFlags.Anon), -1, 0);
 
+    /// <summary>mmap(hint, length, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANON, -1, 0): the kernel places it at or above the hint.</summary>
+    protected static Op MmapAnonAt(ulong hint, long length) =>
+        Sys(SysCall.Mmap, (long)hint, length, 3, (long)(MapFlags.Private | MapFlags.Anon), -1, 0);
+
     protected static Op Munmap(ulong addr, long length) => Sys(SysCall.Munmap, (long)addr, length);
 }

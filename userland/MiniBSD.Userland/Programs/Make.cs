@@ -7,32 +7,48 @@ namespace MiniBSD.Userland.Programs;
 
 /// <summary>
 /// make(1), the parallel part of it: <c>make [-j N] [-s] [-f MAKEFILE] [TARGET...]</c> reads rules
-/// (<c>target ...: prerequisite ...</c>, then recipe lines that start with a tab; <c>#</c> comments) and builds the
-/// targets (default: the first rule's) with up to N jobs at once. MiniBSD has no file times, so every target is out of
-/// date (a clean build) and a prerequisite that no rule makes is a source that exists. Each recipe line is echoed
-/// (unless -s or a leading @) and run in a child: execvp of its words, or <c>/bin/sh -c LINE</c> when it has shell
-/// syntax in it, as BSD make's compat mode does; a target's lines run one after another. A failed line stops make
-/// from starting new work: it waits for the running jobs and exits 2 ("*** Error N in TARGET"). The tables are host
-/// objects a forked child shares (the fork rule, docs/userland.md): the child only execs, touching none of them.
+/// (<c>target ...: prerequisite ...</c>, then recipe lines that start with a tab; <c>#</c> comments; <c>-f -</c> reads
+/// standard input) and builds the targets (default: the first rule's) with up to N jobs at once. MiniBSD has no file
+/// times, so every target is out of date (a clean build) and a prerequisite that no rule makes is a source that exists.
+/// Each recipe line is echoed (unless -s or a leading @) and run in a child: execvp of its words, or
+/// <c>/bin/sh -ec LINE</c> when it has shell syntax in it, as OpenBSD make's run_command does (engine.c); the special
+/// target <c>.SHELL: path=PATH</c> (BSD make's) names another shell. A target's lines run one after another. A failed
+/// line stops make from starting new work: it waits for the running jobs and exits 2 ("*** Error N in TARGET"). Like
+/// BSD make, each rule counts its unmade prerequisites and joins the queue of buildable targets when the count reaches
+/// zero. Its tables are kept in its own memory as make's GNodes and lists are (<see cref="TableBytes"/>), so a fork
+/// copies an address space of a real make's size; the child only execs, touching none of it.
 /// </summary>
 public sealed class Make : UserProgram
 {
     /// <summary>The makefile used without -f: the kernel build of the build workload.</summary>
     public const string DefaultMakefile = "/usr/src/sys/arch/arm64/compile/GENERIC/Makefile";
 
+    /// <summary>
+    /// What make's tables take in its memory: a GNode a target (OpenBSD make's struct GNode, its lists and its name,
+    /// about 256 bytes on LP64) and a list element a prerequisite (about 32 bytes).
+    /// </summary>
+    public const int BytesPerTarget = 256, BytesPerPrerequisite = 32;
+
     private sealed class Rule(string target)
     {
         public string Target { get; } = target;
         public List<string> Prerequisites { get; } = [];
         public List<string> Recipe { get; } = [];
+        public List<Rule> Parents { get; } = [];    // the rules waiting for this one
+        public int Unmade { get; set; }             // prerequisites with a rule, not built yet
         public int Line { get; set; }               // the next recipe line to run
         public bool Done { get; set; }
     }
 
     private readonly Dictionary<string, Rule> _rules = new(StringComparer.Ordinal);
     private readonly List<Rule> _order = [];       // the rules to build, prerequisites first
+    private readonly Queue<Rule> _buildable = new();
     private readonly Dictionary<long, Rule> _running = [];
     private bool _silent;
+    private string _shell = "/bin/sh";
+
+    /// <summary>The bytes of the tables make holds after reading the makefile.</summary>
+    private long TableBytes { get; set; }
 
     protected override IEnumerator<Op> Main()
     {
@@ -63,8 +79,12 @@ public sealed class Make : UserProgram
 
     private IEnumerator<Op> Build(string file, List<string> goals, int jobs)
     {
-        yield return Open(file, Fcntl.O_RDONLY);
-        long fd = Ret;
+        long fd = 0;
+        if (file != "-")
+        {
+            yield return Open(file, Fcntl.O_RDONLY);
+            fd = Ret;
+        }
         if (fd < 0)
         {
             yield return Warnx($"{file}: {Strerror(Errno)}");
@@ -73,8 +93,8 @@ public sealed class Make : UserProgram
         }
         var text = new List<byte>();
         yield return ReadAll((int)fd, text);
-        yield return Close((int)fd);
-        string? problem = Parse(file, Encoding.UTF8.GetString(text.ToArray()), out string? first)
+        if (fd > 0) yield return Close((int)fd);
+        string? problem = Parse(file == "-" ? "(stdin)" : file, Encoding.UTF8.GetString(text.ToArray()), out string? first)
             ?? Order(goals.Count > 0 ? goals : first is null ? [] : [first]);
         if (problem is not null)
         {
@@ -82,8 +102,30 @@ public sealed class Make : UserProgram
             yield return Op.Return(2);
             yield break;
         }
+        yield return Op.Call(Work(TableBytes));
+        if (Ret < 0)
+        {
+            yield return Warnx($"cannot allocate its tables: {Strerror(Errno)}");
+            yield return Op.Return(2);
+            yield break;
+        }
         yield return Op.Call(RunJobs(jobs));
         yield return Op.Return(Result);
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> of fresh memory, as make's mallocs fill its tables (Ret: -1 if mmap failed).</summary>
+    private IEnumerator<Op> Work(long bytes)
+    {
+        long pages = (bytes + 4095) / 4096;
+        if (pages == 0)
+        {
+            yield return Op.Return(0);
+            yield break;
+        }
+        yield return MmapAnon(pages * 4096);
+        long va = Ret;
+        for (long i = 0; va > 0 && i < pages; i++) StoreLong((ulong)va + (ulong)i * 4096, i);
+        yield return Op.Return(va < 0 ? -1 : 0);
     }
 
     private int Result { get; set; }
@@ -110,10 +152,20 @@ public sealed class Make : UserProgram
             if (colon < 0) return $"{file}:{n + 1}: not a rule (target: prerequisites)";
             var targets = line[..colon].Split(Blanks, StringSplitOptions.RemoveEmptyEntries);
             if (targets.Length != 1) return $"{file}:{n + 1}: one target a rule";
+            if (targets[0] == ".SHELL")
+            {
+                string? path = line[(colon + 1)..].Split(Blanks, StringSplitOptions.RemoveEmptyEntries)
+                    .FirstOrDefault(w => w.StartsWith("path=", StringComparison.Ordinal))?["path=".Length..];
+                if (string.IsNullOrEmpty(path)) return $"{file}:{n + 1}: .SHELL needs path=PATH";
+                _shell = path;
+                current = null;
+                continue;
+            }
             if (_rules.ContainsKey(targets[0])) return $"{file}:{n + 1}: a second rule for {targets[0]}";
             current = new Rule(targets[0]);
             current.Prerequisites.AddRange(line[(colon + 1)..].Split(Blanks, StringSplitOptions.RemoveEmptyEntries));
             _rules.Add(current.Target, current);
+            TableBytes += BytesPerTarget + BytesPerPrerequisite * current.Prerequisites.Count;
             first ??= current.Target;
         }
         return first is null ? $"{file}: no targets" : null;
@@ -130,9 +182,15 @@ public sealed class Make : UserProgram
             if (state.TryGetValue(name, out bool done)) return done ? null : $"a cycle in the dependencies of {name}";
             state[name] = false;
             foreach (var pre in rule.Prerequisites)
+            {
                 if (Visit(pre, name) is { } problem) return problem;
+                if (!_rules.TryGetValue(pre, out var made) || made.Parents.Contains(rule)) continue;
+                made.Parents.Add(rule);
+                rule.Unmade++;
+            }
             state[name] = true;
             _order.Add(rule);
+            if (rule.Unmade == 0) _buildable.Enqueue(rule);
             return null;
         }
         foreach (var goal in goals)
@@ -140,8 +198,13 @@ public sealed class Make : UserProgram
         return null;
     }
 
-    private bool Ready(Rule r) =>
-        !r.Done && !_running.ContainsValue(r) && r.Prerequisites.All(p => !_rules.TryGetValue(p, out var pre) || pre.Done);
+    /// <summary>A rule is built: the rules that waited for it and wait for nothing else now can be.</summary>
+    private void Made(Rule rule)
+    {
+        rule.Done = true;
+        foreach (var parent in rule.Parents)
+            if (--parent.Unmade == 0) _buildable.Enqueue(parent);
+    }
 
     /// <summary>Keeps up to <paramref name="jobs"/> recipe lines running until every rule is done or one fails.</summary>
     private IEnumerator<Op> RunJobs(int jobs)
@@ -149,11 +212,11 @@ public sealed class Make : UserProgram
         bool failed = false;
         while (true)
         {
-            while (!failed && _running.Count < jobs && _order.FirstOrDefault(Ready) is { } next)
+            while (!failed && _running.Count < jobs && _buildable.TryDequeue(out var next))
             {
                 if (next.Recipe.Count == 0)
                 {
-                    next.Done = true;
+                    Made(next);
                     continue;
                 }
                 yield return Op.Call(Start(next));
@@ -171,7 +234,7 @@ public sealed class Make : UserProgram
                 failed = true;
                 continue;
             }
-            if (++rule.Line == rule.Recipe.Count) rule.Done = true;
+            if (++rule.Line == rule.Recipe.Count) Made(rule);
             else if (!failed)
             {
                 yield return Op.Call(Start(rule));
@@ -200,8 +263,8 @@ public sealed class Make : UserProgram
         if (pid == 0)
         {
             bool shell = line.IndexOfAny(ShellChars) >= 0;
-            string[] argv = shell ? ["sh", "-c", line] : line.Split(Blanks, StringSplitOptions.RemoveEmptyEntries);
-            yield return Execvp(shell ? "/bin/sh" : argv[0], argv);
+            string[] argv = shell ? [_shell[(_shell.LastIndexOf('/') + 1)..], "-ec", line] : line.Split(Blanks, StringSplitOptions.RemoveEmptyEntries);
+            yield return Execvp(shell ? _shell : argv[0], argv);
             yield return Print(2, $"make: {argv[0]}: {(Errno == (int)Kernel.Abi.Errno.ENOENT ? "not found" : Strerror(Errno))}\n");
             yield return Exit(127);
         }

@@ -50,22 +50,34 @@ public sealed partial class Shell
         yield return Op.Return(Result);
     }
 
+    /// <summary>
+    /// An and-or list. Under -e (XCU 2.14 set -e) the shell exits when the list's last pipeline ran and failed, unless
+    /// it is negated or the list is itself a condition; the pipelines before an && or || never trigger it.
+    /// </summary>
     private IEnumerator<Op> RunAndOr(AndOr list)
     {
+        if (list.Ops.Count > 0) _conditionDepth++;
         yield return Op.Call(RunPipeline(list.Pipelines[0]));
-        int status = Result;
+        int status = Result, last = 0;
         for (int i = 0; i < list.Ops.Count; i++)
         {
             if ((list.Ops[i] == "&&") != (status == 0)) continue;
+            if (i == list.Ops.Count - 1) _conditionDepth--;
             yield return Op.Call(RunPipeline(list.Pipelines[i + 1]));
+            if (i == list.Ops.Count - 1) _conditionDepth++;
             status = Result;
+            last = i + 1;
         }
+        if (list.Ops.Count > 0) _conditionDepth--;
+        if (status != 0 && _errexit && _conditionDepth == 0 && last == list.Ops.Count && !list.Pipelines[last].Negated)
+            yield return Exit(status);
         yield return Op.Return(status);
     }
 
     private IEnumerator<Op> RunPipeline(Pipeline pipeline)
     {
         int status;
+        if (pipeline.Negated) _conditionDepth++;
         if (pipeline.Commands.Count == 1)
         {
             yield return Op.Call(RunCommand(pipeline.Commands[0], forked: false));
@@ -76,6 +88,7 @@ public sealed partial class Shell
             yield return Op.Call(RunPipe(pipeline.Commands));
             status = Result;
         }
+        if (pipeline.Negated) _conditionDepth--;
         _status = pipeline.Negated ? (status == 0 ? 1 : 0) : status;
         yield return Op.Return(_status);
     }
@@ -165,7 +178,9 @@ public sealed partial class Shell
     {
         foreach (var (condition, body) in command.Branches)
         {
+            _conditionDepth++;
             yield return Op.Call(RunScript(condition));
+            _conditionDepth--;
             if (Result != 0) continue;
             yield return Op.Call(RunScript(body));
             yield return Op.Return(Result);
@@ -185,7 +200,9 @@ public sealed partial class Shell
         int status = 0;
         while (true)
         {
+            _conditionDepth++;
             yield return Op.Call(RunScript(command.Condition));
+            _conditionDepth--;
             if ((Result == 0) == command.Until) break;
             yield return Op.Call(RunScript(command.Body));
             status = Result;

@@ -7,8 +7,9 @@ using MiniBSD.Userland.Libc;
 namespace MiniBSD.Userland.Sh;
 
 /// <summary>
-/// sh(1), a POSIX-sh subset for workload scripts: <c>sh -c COMMAND [NAME [ARGS]]</c>, <c>sh SCRIPT [ARGS]</c>, or a
-/// script on standard input. The script is parsed whole first: a syntax error names the script, line and column,
+/// sh(1), a POSIX-sh subset for workload scripts: <c>sh [-e] -c COMMAND [NAME [ARGS]]</c>, <c>sh [-e] SCRIPT [ARGS]</c>,
+/// or a script on standard input (options may be clustered, <c>-ec</c>; -e is errexit). Run as <c>ksh</c> it forks the
+/// command of -c as OpenBSD's /bin/sh does, where dash execs it in place. The script is parsed whole first: a syntax error names the script, line and column,
 /// runs nothing and exits 2. Commands run as fork + execve along PATH (unknown: "sh: NAME: not found", 127);
 /// builtins: : exit wait test [ export unset shift read. Parent and child share nothing after fork but what fork
 /// copies: the variables are copied in <see cref="AtForkChild"/>.
@@ -40,32 +41,39 @@ public sealed partial class Shell : UserProgram
         _shellPid = Ret;
         ImportEnvironment();
         string? source = null;
-        if (Args.Length >= 2 && Args[1] == "-c")
+        int first = ParseOptions(out bool command, out char bad);
+        if (bad != 0)
         {
-            if (Args.Length < 3)
+            yield return Print(2, $"sh: 0: Illegal option -{bad}\n");
+            yield return Op.Return(2);
+            yield break;
+        }
+        if (command)
+        {
+            if (first >= Args.Length)
             {
                 yield return Print(2, "sh: -c: option requires an argument\n");
                 yield return Op.Return(2);
                 yield break;
             }
-            source = Args[2];
+            source = Args[first];
             _scriptName = "-c";
-            _arg0 = Args.Length > 3 ? Args[3] : "sh";
-            _positional = Args.Length > 4 ? Args[4..] : [];
+            _arg0 = first + 1 < Args.Length ? Args[first + 1] : "sh";
+            _positional = first + 2 < Args.Length ? Args[(first + 2)..] : [];
         }
         var bytes = new List<byte>();
         if (source is null)
         {
             int fd = 0;
-            if (Args.Length >= 2)
+            if (first < Args.Length)
             {
-                _scriptName = _arg0 = Args[1];
-                _positional = Args[2..];
-                yield return Open(Args[1], Fcntl.O_RDONLY);
+                _scriptName = _arg0 = Args[first];
+                _positional = Args[(first + 1)..];
+                yield return Open(Args[first], Fcntl.O_RDONLY);
                 fd = (int)Ret;
                 if (fd < 0)
                 {
-                    yield return Print(2, $"sh: cannot open {Args[1]}: {Strerror(Errno)}\n");
+                    yield return Print(2, $"sh: cannot open {Args[first]}: {Strerror(Errno)}\n");
                     yield return Op.Return(127);
                     yield break;
                 }
@@ -89,7 +97,7 @@ public sealed partial class Shell : UserProgram
             yield return Op.Return(2);
             yield break;
         }
-        if (_scriptName == "-c" && script.Items is [{ Background: false } only])
+        if (_scriptName == "-c" && !IsKsh && script.Items is [{ Background: false } only])
         {
             yield return Op.Call(RunInThisProcess(only.Command));   // sh -c 'cmd': the command replaces the shell
             _status = Result;
@@ -99,6 +107,44 @@ public sealed partial class Shell : UserProgram
             yield return Op.Call(RunScript(script));
         }
         yield return Op.Return(_status);
+    }
+
+    /// <summary>
+    /// Run as ksh (OpenBSD's /bin/sh): <c>-c</c>'s command runs in a child like any other. OpenBSD's ksh hands the
+    /// command string to shell(), which calls execute(t, 0) without XEXEC (bin/ksh/main.c 1.100), so it forks; dash
+    /// execs a lone command of -c in place. Everything else is the same shell.
+    /// </summary>
+    private bool IsKsh => ProgramName == "ksh";
+
+    /// <summary>set -e (errexit): a command that fails outside a condition ends the shell with its status.</summary>
+    private bool _errexit;
+
+    /// <summary>How deep the shell is in conditions (if, while, until, the left of && and ||, !), where -e is ignored.</summary>
+    private int _conditionDepth;
+
+    /// <summary>
+    /// The leading option words: <c>-c</c>, <c>-e</c> and clusters of them (<c>-ec</c>, as make runs its recipes),
+    /// then an optional <c>--</c>. Returns the index of the first operand; <paramref name="bad"/> is an unknown option.
+    /// </summary>
+    private int ParseOptions(out bool command, out char bad)
+    {
+        (command, bad) = (false, '\0');
+        int i = 1;
+        for (; i < Args.Length && Args[i].Length > 1 && Args[i][0] == '-'; i++)
+        {
+            if (Args[i] == "--") return i + 1;
+            foreach (char flag in Args[i].AsSpan(1))
+            {
+                if (flag == 'c') command = true;
+                else if (flag == 'e') _errexit = true;
+                else
+                {
+                    bad = flag;
+                    return i;
+                }
+            }
+        }
+        return i;
     }
 
     /// <summary>The environment (NAME=value strings after argv) becomes exported variables; PATH has a default.</summary>
