@@ -95,10 +95,11 @@ public sealed partial class UvmPage
     /// </summary>
     private int TakeFromTrees(Cpu cpu, Span<int> into, int want)
     {
-        if (_pagesInTrees == 0) return 0;
-        if (Costs.Charged) FpageqLock.Hold(cpu, Costs.GetPagesLocked(want, Segments));
+        int take = Math.Min(want, _pagesInTrees);
+        if (take == 0) return 0;
+        if (Costs.Charged) FpageqLock.Hold(cpu, Costs.GetPagesLocked(take, Segments));
         int got = 0;
-        while (got < want && _runs.TakeFitting(want - got, out int start, out int length))
+        while (got < take && _runs.TakeFitting(take - got, out int start, out int length))
         {
             for (int i = 0; i < length; i++)
             {

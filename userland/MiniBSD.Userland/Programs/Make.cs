@@ -18,7 +18,7 @@ namespace MiniBSD.Userland.Programs;
 /// zero. Its tables are kept in its own memory as make's GNodes and lists are (<see cref="TableBytes"/>), so a fork
 /// copies an address space of a real make's size; the child only execs, touching none of it.
 /// </summary>
-public sealed class Make : UserProgram
+public sealed class Make : WorkloadProgram
 {
     /// <summary>The makefile used without -f: the kernel build of the build workload.</summary>
     public const string DefaultMakefile = "/usr/src/sys/arch/arm64/compile/GENERIC/Makefile";
@@ -102,8 +102,8 @@ public sealed class Make : UserProgram
             yield return Op.Return(2);
             yield break;
         }
-        yield return Op.Call(Work(TableBytes));
-        if (Ret < 0)
+        yield return Op.Call(Work((TableBytes + 4095) / 4096, 0));   // make's mallocs fill its tables
+        if (WorkFailed)
         {
             yield return Warnx($"cannot allocate its tables: {Strerror(Errno)}");
             yield return Op.Return(2);
@@ -111,21 +111,6 @@ public sealed class Make : UserProgram
         }
         yield return Op.Call(RunJobs(jobs));
         yield return Op.Return(Result);
-    }
-
-    /// <summary>Writes <paramref name="bytes"/> of fresh memory, as make's mallocs fill its tables (Ret: -1 if mmap failed).</summary>
-    private IEnumerator<Op> Work(long bytes)
-    {
-        long pages = (bytes + 4095) / 4096;
-        if (pages == 0)
-        {
-            yield return Op.Return(0);
-            yield break;
-        }
-        yield return MmapAnon(pages * 4096);
-        long va = Ret;
-        for (long i = 0; va > 0 && i < pages; i++) StoreLong((ulong)va + (ulong)i * 4096, i);
-        yield return Op.Return(va < 0 ? -1 : 0);
     }
 
     private int Result { get; set; }
